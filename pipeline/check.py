@@ -1,0 +1,48 @@
+"""Checking school files without recording anything: read, then validate together."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from pipeline.read import read_form
+from pipeline.validate import FileResult, Validation, validate_forms
+from pipeline.workspace import Workspace
+
+_PERIOD_DIR = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def period_from_path(path: Path) -> str | None:
+    """The period of a file kept in an `inbox/YYYY-MM/` folder."""
+    parent = Path(path).resolve().parent.name
+    return parent if _PERIOD_DIR.match(parent) else None
+
+
+def read_and_validate(paths: Sequence[Path], *, workspace: Workspace | None,
+                      period: str | None) -> Validation:
+    settings = workspace.settings if workspace else None
+    limits = {"max_file_mb": settings.max_file_mb, "max_unpacked_mb": settings.max_unpacked_mb} \
+        if settings else {}
+    forms = [read_form(Path(p), **limits) for p in paths]
+    for form, path in zip(forms, paths, strict=True):
+        form.path = str(path)
+    return validate_forms(forms, workspace=workspace, period=period)
+
+
+def check_files(paths: Sequence[Path | str], *, workspace: Workspace | None = None,
+                period: str | None = None) -> list[FileResult]:
+    """Validate files; the period is `period`, else each file's `inbox/YYYY-MM/` folder."""
+    paths = [Path(p) for p in paths]
+    groups: dict[str | None, list[int]] = defaultdict(list)
+    for n, path in enumerate(paths):
+        groups[period or period_from_path(path)].append(n)
+    results: list[FileResult | None] = [None] * len(paths)
+    for group_period, members in groups.items():
+        validation = read_and_validate([paths[n] for n in members], workspace=workspace,
+                                       period=group_period)
+        for n, result in zip(members, validation.results, strict=True):
+            result.file = str(paths[n])
+            results[n] = result
+    return [r for r in results if r is not None]

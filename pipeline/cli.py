@@ -1,0 +1,251 @@
+"""The `nastavnik` command: parses options, calls the library, prints in Russian.
+
+Heavy libraries (pandas, pandera, openpyxl) are imported inside the commands so that
+`nastavnik --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipeline import __version__
+from pipeline.clitext import install_russian_click
+
+install_russian_click()
+
+PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+class Failure(click.ClickException):
+    """A problem the user can fix: one Russian line, no traceback."""
+
+    exit_code = EXIT_PROBLEMS
+
+    def show(self, file: Any = None) -> None:
+        click.echo(click.style("Ошибка: ", fg="red", bold=True) + self.format_message(),
+                   err=True)
+
+
+def _period(_ctx: Any, _param: Any, value: str | None) -> str | None:
+    if value is not None and not PERIOD_RE.match(value):
+        raise click.BadParameter(f"«{value}» — укажите месяц в виде ГГГГ-ММ, например 2026-11")
+    return value
+
+
+def _workspace(path: Path | None, *, required: bool = True) -> Any:
+    from pipeline.workspace import WorkspaceError, is_workspace, open_workspace
+
+    root = path or Path.cwd()
+    if path is None and not is_workspace(root) and not required:
+        return None
+    try:
+        return open_workspace(root)
+    except WorkspaceError as exc:
+        raise Failure(str(exc)) from exc
+
+
+def _default_period() -> str:
+    import datetime as dt
+
+    today = dt.date.today()
+    return f"{today.year:04d}-{today.month:02d}"
+
+
+workspace_option = click.option(
+    "-w", "--workspace", "workspace_dir", type=click.Path(file_okay=False, path_type=Path),
+    help="Рабочая папка района (по умолчанию — текущая).")
+period_option = click.option("--period", callback=_period, metavar="ГГГГ-ММ",
+                             help="Отчётный месяц, например 2026-11.")
+
+
+class _Group(click.Group):
+    """Turns an unexpected error into one Russian line; --debug shows the traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except Exception as exc:
+            if (ctx.obj or {}).get("debug"):
+                raise
+            raise Failure(f"непредвиденная ошибка ({type(exc).__name__}: {exc}) — повторите "
+                          "с --debug и передайте вывод разработчикам") from exc
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]},
+             options_metavar="[ПАРАМЕТРЫ]", subcommand_metavar="КОМАНДА [ПАРАМЕТРЫ]...")
+@click.version_option(__version__, "--version", prog_name="nastavnik",
+                      message="%(prog)s %(version)s")
+@click.option("--debug", is_flag=True, help="Показывать технические подробности ошибок.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Свод ежемесячных отчётов школ о наставничестве для управления образованием.
+
+    \b
+    Обычный порядок работы за месяц:
+      nastavnik init район            создать рабочую папку
+      nastavnik template --period 2026-11   шаблоны для школ
+      nastavnik run --period 2026-11        свод присланных файлов
+    """
+    ctx.obj = {"debug": debug}
+
+
+@cli.command()
+@click.argument("directory", metavar="ПАПКА", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--district", default="Муниципальный район", show_default=True,
+              help="Название района или округа.")
+@click.option("--region", default="", help="Субъект РФ.")
+def init(directory: Path, district: str, region: str) -> None:
+    """Создать рабочую папку района: настройки, реестр школ, inbox/ и outbox/.
+
+    Пример: nastavnik init ~/наставничество --district "Берёзовский округ"
+    """
+    from pipeline.workspace import SETTINGS_FILE, WorkspaceError, init_workspace
+
+    existed = (directory / SETTINGS_FILE).exists()
+    try:
+        workspace = init_workspace(directory, district=district, region=region)
+    except (OSError, WorkspaceError) as exc:
+        raise Failure(f"{directory}: не удалось создать рабочую папку ({exc}) — "
+                      "проверьте путь и права на запись") from exc
+    verb = "Рабочая папка уже есть" if existed else "Создана рабочая папка"
+    click.echo(f"{verb}: {workspace.root}")
+    click.echo(f"  nastavnik.toml  — настройки района (откройте и впишите название)")
+    click.echo(f"  schools.xlsx    — реестр школ ({len(workspace.schools)} примера; замените "
+               "своими)")
+    click.echo("  inbox/ГГГГ-ММ/  — сюда сохраняйте файлы школ за месяц")
+    click.echo("  outbox/ГГГГ-ММ/ — здесь появятся свод, отчёты и замечания")
+
+
+@cli.command()
+@period_option
+@click.option("--school", "schools", multiple=True, metavar="КОД",
+              help="Только для этой школы (можно несколько раз).")
+@workspace_option
+def template(period: str | None, schools: tuple[str, ...], workspace_dir: Path | None) -> None:
+    """Сделать шаблоны формы для школ на месяц.
+
+    Пример: nastavnik template --period 2026-11 --school ОО-07
+    """
+    from pipeline.template import write_templates
+
+    workspace = _workspace(workspace_dir)
+    period = period or _default_period()
+    try:
+        paths = write_templates(workspace, period, list(schools) or None)
+    except ValueError as exc:
+        raise Failure(str(exc)) from exc
+    except OSError as exc:
+        raise Failure(f"не удалось записать шаблоны ({exc}) — проверьте права на папку "
+                      "outbox") from exc
+    for path in paths:
+        click.echo(f"  {path.name}")
+    folder = paths[0].parent if paths else workspace.outbox / period / "templates"
+    click.echo(f"Шаблонов: {len(paths)}. Папка: {folder}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, metavar="ФАЙЛ...",
+                type=click.Path(dir_okay=False, path_type=Path))
+@workspace_option
+@period_option
+@click.option("--json", "as_json", is_flag=True, help="Вывести результат в JSON.")
+def check(files: tuple[Path, ...], workspace_dir: Path | None, period: str | None,
+          as_json: bool) -> None:
+    """Проверить файлы школ, ничего не записывая.
+
+    Пример: nastavnik check inbox/2026-11/*.xlsx --period 2026-11
+    """
+    from pipeline.check import check_files
+
+    workspace = _workspace(workspace_dir, required=workspace_dir is not None)
+    results = check_files(list(files), workspace=workspace, period=period)
+    if as_json:
+        click.echo(json.dumps([r.as_json() for r in results], ensure_ascii=False, indent=2))
+    else:
+        from pipeline.console import file_report, summary_line
+
+        for result in results:
+            click.echo(file_report(result))
+        click.echo(summary_line(results))
+    bad = any(r.status == "rejected" or r.worst == "error" for r in results)
+    sys.exit(EXIT_PROBLEMS if bad else EXIT_OK)
+
+
+@cli.command()
+@period_option
+@workspace_option
+@click.option("--json", "as_json", is_flag=True, help="Вывести результат в JSON.")
+def run(period: str | None, workspace_dir: Path | None, as_json: bool) -> None:
+    """Свести файлы школ за месяц из inbox/ГГГГ-ММ в outbox/ГГГГ-ММ.
+
+    Пример: nastavnik run --period 2026-11
+    """
+    workspace = _workspace(workspace_dir)
+    result = _run(workspace, period or _default_period(), quiet=as_json)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+    sys.exit(EXIT_PROBLEMS if result.problems else EXIT_OK)
+
+
+def _run(workspace: Any, period: str, *, quiet: bool) -> Any:
+    from pipeline.consolidate import inbox_files, run_period
+    from pipeline.console import run_report
+
+    total = len(inbox_files(workspace, period))
+    if not quiet and total == 0:
+        click.echo(f"В папке {workspace.inbox / period} нет файлов: свод будет пустым.", err=True)
+    try:
+        if quiet or total == 0:
+            result = run_period(workspace, period)
+        else:
+            with click.progressbar(length=total, label="Чтение файлов", file=sys.stderr,
+                                   show_pos=True) as bar:
+                result = run_period(workspace, period, on_file=lambda _p: bar.update(1))
+    except OSError as exc:
+        raise Failure(f"{getattr(exc, 'filename', '') or workspace.outbox}: не удалось "
+                      f"записать результат ({exc.strerror or exc}) — закройте файл в Excel "
+                      "или проверьте права на папку outbox") from exc
+    if not quiet:
+        click.echo(run_report(result))
+    return result
+
+
+@cli.command()
+@click.argument("directory", required=False, default="demo", metavar="[ПАПКА]",
+                type=click.Path(file_okay=False, path_type=Path))
+@period_option
+def demo(directory: Path, period: str | None) -> None:
+    """Создать учебный район с файлами школ и сразу выполнить свод.
+
+    Пример: nastavnik demo /tmp/demo
+    """
+    from pipeline.demo import build_demo
+
+    period = period or "2026-11"
+    try:
+        workspace, files = build_demo(directory, period)
+    except OSError as exc:
+        raise Failure(f"{directory}: не удалось создать учебный район ({exc}) — "
+                      "выберите другую папку") from exc
+    click.echo(f"Учебный район «{workspace.settings.district}»: {len(workspace.schools)} школ "
+               f"в реестре, {len(files)} файлов в {workspace.inbox / period}")
+    result = _run(workspace, period, quiet=False)
+    del result
+    click.echo(f"Попробуйте: nastavnik check -w {directory} {workspace.inbox / period}/*.xlsx")
+
+
+for _command in cli.commands.values():
+    _command.options_metavar = "[ПАРАМЕТРЫ]"
+
+
+def main() -> None:
+    cli.main(prog_name="nastavnik")

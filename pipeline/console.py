@@ -1,0 +1,94 @@
+"""What `check` and `run` print: a line per file, problems grouped by sheet, a summary.
+
+Colours are added with click.style; click.echo drops them when the output is not a terminal.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipeline.issues import SEVERITY_RU, Issue
+
+_COLOURS = {"fatal": "red", "error": "red", "warning": "yellow", "info": "blue"}
+_STATUS_COLOURS = {"принят": "green", "принят с замечаниями": "yellow", "отклонён": "red",
+                   "не представлен": "red"}
+MAX_SHOWN_PER_SHEET = 30
+
+
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """«1 школа», «2 школы», «5 школ»."""
+    n_abs = abs(n) % 100
+    if 11 <= n_abs <= 14:
+        word = many
+    elif n_abs % 10 == 1:
+        word = one
+    elif 2 <= n_abs % 10 <= 4:
+        word = few
+    else:
+        word = many
+    return f"{n} {word}"
+
+
+def _issue_line(issue: Issue) -> str:
+    where = []
+    if issue.row:
+        where.append(f"строка {issue.row}")
+    if issue.column:
+        where.append(f"«{issue.column}»")
+    label = click.style(SEVERITY_RU[issue.severity], fg=_COLOURS[issue.severity])
+    place = ", ".join(where)
+    return f"    {label}{': ' + place if place else ''} — {issue.message}"
+
+
+def file_report(result: Any) -> str:
+    status = result.status_ru
+    counts = result.counts
+    head = f"{Path(result.file).name}: " + click.style(status, fg=_STATUS_COLOURS.get(status),
+                                                       bold=True)
+    if result.school_code:
+        head += f" [{result.school_code}]"
+    if result.status == "accepted":
+        head += (f" — наставников {counts['mentors']}, наставляемых {counts['mentees']}, "
+                 f"связей в парах {counts['links']}")
+    lines = [head]
+    by_sheet: dict[str, list[Issue]] = defaultdict(list)
+    for issue in result.issues:
+        by_sheet[issue.sheet or ""].append(issue)
+    for sheet, issues in by_sheet.items():
+        lines.append(f"  Лист «{sheet}»:" if sheet else "  Файл:")
+        lines.extend(_issue_line(i) for i in issues[:MAX_SHOWN_PER_SHEET])
+        if len(issues) > MAX_SHOWN_PER_SHEET:
+            lines.append(f"    … и ещё {len(issues) - MAX_SHOWN_PER_SHEET} "
+                         "(все замечания — в выводе --json и в своде)")
+    return "\n".join(lines)
+
+
+def summary_line(results: list[Any]) -> str:
+    accepted = sum(1 for r in results if r.status == "accepted")
+    rejected = len(results) - accepted
+    severities = [i.severity for r in results for i in r.issues]
+    return (f"Итого: {plural(len(results), 'файл', 'файла', 'файлов')}, принято {accepted}, "
+            f"отклонено {rejected}; ошибок {severities.count('error')}, "
+            f"предупреждений {severities.count('warning')}.")
+
+
+def run_report(run: Any) -> str:
+    lines = [file_report(run.results[n]) for n in run.counted]
+    received = sum(1 for s in run.statuses if s.result is not None)
+    lines.append("")
+    lines.append(f"Период {run.period}: ожидалось "
+                 f"{plural(len(run.expected), 'школа', 'школы', 'школ')}, "
+                 f"получено {received}.")
+    if run.missing:
+        lines.append(click.style("Не представили: ", fg="red") + ", ".join(run.missing))
+    lines.append(summary_line([run.results[n] for n in run.counted]))
+    for label, path in run.outputs.items():
+        lines.append(f"{_OUTPUT_LABELS.get(label, label)}: {path}")
+    return "\n".join(lines)
+
+
+_OUTPUT_LABELS = {"consolidated": "Свод"}

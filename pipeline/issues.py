@@ -1,0 +1,139 @@
+"""The issue record: stable codes (SPEC §3), their severities and the Russian messages."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+Severity = Literal["fatal", "error", "warning", "info"]
+SEVERITY_ORDER = {"fatal": 0, "error": 1, "warning": 2, "info": 3}
+SEVERITY_RU = {"fatal": "файл отклонён", "error": "ошибка", "warning": "предупреждение",
+               "info": "сведение"}
+
+# code -> (severity, message template). A template names the problem and how to fix it; it
+# may use {column}, {value} and any keyword the caller passes. Messages never carry a
+# person's name: the value column does, and it is masked where it must be.
+CODES: dict[str, tuple[Severity, str]] = {
+    # fatal: the file is rejected
+    "unreadable-file": ("fatal", "Файл не удаётся прочитать как книгу Excel ({detail}). "
+                        "Откройте его в Excel и сохраните заново в формате .xlsx."),
+    "encrypted-file": ("fatal", "Файл защищён паролем. Снимите пароль и отправьте файл снова."),
+    "not-a-form": ("fatal", "Это не форма «Наставничество»: {detail}. "
+                   "Заполните шаблон, присланный управлением образования."),
+    "missing-sheet": ("fatal", "В файле нет листа «{sheet_name}». Верните лист из шаблона "
+                      "и заполните его."),
+    "missing-column": ("fatal", "На листе нет столбца «{column}»{nearest}. Верните столбец из "
+                       "шаблона (заголовок в первых 15 строках)."),
+    "unknown-school": ("fatal", "{detail}"),
+    "period-mismatch": ("fatal", "Отчётный период в файле — {value}, а ожидается {expected}. "
+                        "Проверьте, тот ли файл отправлен, и исправьте «Отчётный период»."),
+    "file-too-large": ("fatal", "Файл слишком большой ({detail}). Удалите лишние листы и "
+                       "картинки или отправьте форму заново из шаблона."),
+    # error: the row is left out of the consolidation
+    "required": ("error", "Не заполнено обязательное поле «{column}»{reason}. {hint}"),
+    "bad-value": ("error", "Значение «{value}» не подходит для поля «{column}». {hint}"),
+    "bad-date": ("error", "«{value}» не похоже на дату. Введите дату в виде ДД.ММ.ГГГГ, "
+                 "например 01.09.2026."),
+    "bad-number": ("error", "«{value}» не похоже на целое число. {hint}"),
+    "out-of-range": ("error", "Значение {value} вне допустимых границ: {detail}."),
+    "bad-name": ("error", "«{value}» не похоже на ФИО. Нужны 2–4 слова кириллицей "
+                 "(допускается дефис), например: Иванова Анна Сергеевна."),
+    "duplicate-person": ("error", "Этот человек уже записан на листе в строке {first_row}. "
+                         "Удалите повторную строку."),
+    "unknown-mentor": ("error", "Наставника нет на листе «Наставники». Добавьте его туда "
+                       "или исправьте ФИО, чтобы оно совпадало."),
+    "unknown-mentee": ("error", "Наставляемого нет на листе «Наставляемые». Добавьте его туда "
+                       "или исправьте ФИО, чтобы оно совпадало."),
+    "self-pair": ("error", "Наставник и наставляемый — один и тот же человек. "
+                  "Исправьте одно из ФИО."),
+    "date-order": ("error", "{detail}"),
+    "form-role-mismatch": ("error", "Форма «{value}» не подходит: {detail}. Исправьте форму "
+                           "наставничества или категорию участника."),
+    "missing-end-date": ("error", "Пара {status}, но не указана дата окончания. "
+                         "Укажите «Дату окончания»."),
+    "duplicate-pair": ("error", "Эта пара (наставник и наставляемый) уже записана в строке "
+                       "{first_row}. Удалите повторную строку."),
+    "group-mentor-mismatch": ("error", "В группе № {value} указаны разные наставники (строка "
+                              "{first_row} — другой наставник). У группы один наставник: "
+                              "исправьте ФИО или номер группы."),
+    # warning: kept, reported
+    "mixed-script": ("warning", "В ФИО были латинские буквы, похожие на русские; прочитано "
+                     "как «{fixed}». Проверьте и исправьте в файле."),
+    "no-pd-consent": ("warning", "Нет согласия на обработку персональных данных: человек "
+                      "учитывается в числах, но его ФИО не передаётся за пределы района."),
+    "no-mentoring-consent": ("warning", "Нет письменного согласия на наставничество (ст. "
+                             "351.8 ТК РФ). Получите согласие работника."),
+    "mentor-overload": ("warning", "У наставника {count} действующих наставляемых — больше "
+                        "допустимых {limit}. Проверьте нагрузку."),
+    "mentee-multiple-pairs": ("warning", "Наставляемый состоит в {count} действующих парах. "
+                              "Проверьте, не задвоена ли пара."),
+    "stale-active-pair": ("warning", "Пара числится действующей, но дата окончания ({value}) "
+                          "раньше отчётного периода. Исправьте статус или дату."),
+    "category-experience-mismatch": ("warning", "Категория «молодой специалист», но стаж "
+                                     "{value} — больше 3 лет. Проверьте категорию или стаж."),
+    "unpaired-mentee": ("warning", "Наставляемый не входит ни в одну пару на листе "
+                        "«Пары и группы»."),
+    "unpaired-mentor": ("warning", "Наставник не входит ни в одну пару на листе "
+                        "«Пары и группы»."),
+    "title-count-mismatch": ("warning", "{detail}. Проверьте числа на «Титуле» и списки."),
+    "missing-satisfaction": ("warning", "Пара завершена, но не указана {which}. "
+                             "Заполните оценку от 1 до 10."),
+    "cross-school-duplicate": ("warning", "Этот человек есть и в списке другой школы ({other}). "
+                               "Проверьте, не записан ли он дважды."),
+    "program-duration": ("warning", "Пара педагогов длилась {months} мес.; обычно программа "
+                         "длится от 3 до 12 месяцев. Проверьте даты."),
+    # info: reported
+    "extra-column": ("info", "Столбец «{value}» не из шаблона и не читается."),
+    "header-alias": ("info", "Заголовок «{value}» прочитан как «{column}»."),
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    code: str
+    sheet: str | None
+    row: int | None  # the row number Excel shows
+    column: str | None  # the canonical header
+    value: str | None
+    message: str
+
+    @property
+    def severity(self) -> Severity:
+        return CODES[self.code][0]
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        return {"code": data["code"], "severity": self.severity, "sheet": data["sheet"],
+                "row": data["row"], "column": data["column"], "value": data["value"],
+                "message": data["message"]}
+
+
+def show_value(value: Any) -> str | None:
+    """A cell value as a person reads it in a message."""
+    if value is None:
+        return None
+    if hasattr(value, "strftime"):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def make(code: str, *, sheet: str | None = None, row: int | None = None,
+         column: str | None = None, value: Any = None, **params: Any) -> Issue:
+    """An issue with its message filled in from the code's template."""
+    shown = show_value(value)
+    fields = {"column": column or "", "value": shown if shown is not None else "", "hint": "",
+              "reason": "", "detail": "", "nearest": ""}
+    fields.update(params)
+    message = CODES[code][1].format(**fields)
+    return Issue(code, sheet, row, column, shown, " ".join(message.split()))
+
+
+def sort_key(issue: Issue) -> tuple:
+    return (SEVERITY_ORDER[issue.severity], issue.sheet or "", issue.row or 0, issue.column or "")
+
+
+def worst(issues: list[Issue]) -> Severity | None:
+    return min((i.severity for i in issues), key=SEVERITY_ORDER.__getitem__, default=None)

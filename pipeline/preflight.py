@@ -1,0 +1,154 @@
+"""What a file really is, and whether it is safe to hand to a native reader.
+
+Cheap checks on the bytes and the zip directory only: nothing here parses a sheet.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline import issues as iss
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+# Real forms have a few hundred rows and a few dozen columns; a declared sheet far larger is
+# either a mistake or an attack on the reader's memory.
+MAX_DECLARED_ROWS = 100_000
+MAX_DECLARED_COLS = 500
+MAX_PART_RATIO = 200  # uncompressed / compressed, per part
+_DIMENSION_RE = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_PROP_RE = re.compile(
+    r'<property[^>]*\sname="([^"]+)"[^>]*>\s*<vt:(?:lpwstr|i4|int|r8|bool|filetime)>([^<]*)<',
+    re.S,
+)
+
+
+@dataclass
+class Preflight:
+    kind: str | None  # "xlsx", "xlsm", "ods", "xls" or None when it is none of them
+    properties: dict[str, str] = field(default_factory=dict)
+    issues: list[iss.Issue] = field(default_factory=list)
+
+
+def column_number(letters: bytes | str) -> int:
+    number = 0
+    for ch in letters.decode() if isinstance(letters, bytes) else letters:
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def os_error_ru(exc: OSError) -> str:
+    """An operating-system error in the words a methodologist uses."""
+    if isinstance(exc, FileNotFoundError):
+        return "файл не найден по этому пути"
+    if isinstance(exc, PermissionError):
+        return "нет прав на чтение файла"
+    if isinstance(exc, IsADirectoryError):
+        return "это папка, а не файл"
+    return f"ошибка чтения с диска: {exc.strerror or exc}"
+
+
+def _describe(head: bytes) -> str:
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not head:
+        return "файл пустой"
+    if text.startswith((b"<!doctype html", b"<html")) or b"<html" in text[:512]:
+        return "это страница HTML, а не книга Excel"
+    if text.startswith(b"<?xml"):
+        return "это XML, а не книга Excel"
+    if text.startswith(b"%pdf"):
+        return "это PDF, а не книга Excel"
+    if text.startswith(b"{\\rtf"):
+        return "это документ RTF"
+    try:
+        head.decode("utf-8")
+        return "это текстовый файл (например CSV), а не книга Excel"
+    except UnicodeDecodeError:
+        return "формат файла не распознан"
+
+
+def preflight(path: Path, *, max_file_mb: float = 20, max_unpacked_mb: float = 200) -> Preflight:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError as exc:
+        return Preflight(None, issues=[iss.make("unreadable-file", detail=os_error_ru(exc))])
+    if size > max_file_mb * 1024 * 1024:
+        return Preflight(None, issues=[iss.make(
+            "file-too-large", detail=f"{size / 1024 / 1024:.1f} МБ при пределе {max_file_mb:g} МБ")])
+    if head.startswith(OLE2_MAGIC):
+        return _ole2(path)
+    if head.startswith(ZIP_MAGIC):
+        return _zip(path, max_unpacked_mb)
+    return Preflight(None, issues=[iss.make("unreadable-file", detail=_describe(head))])
+
+
+def _ole2(path: Path) -> Preflight:
+    # An encrypted .xlsx is an OLE2 container holding "EncryptionInfo"; stream names are
+    # stored as UTF-16 in the directory, so a byte search is enough to tell.
+    data = path.read_bytes()
+    if "EncryptionInfo".encode("utf-16-le") in data:
+        return Preflight(None, issues=[iss.make("encrypted-file")])
+    return Preflight("xls")
+
+
+def _zip(path: Path, max_unpacked_mb: float) -> Preflight:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            names = {i.filename for i in infos}
+            total = sum(i.file_size for i in infos)
+            if total > max_unpacked_mb * 1024 * 1024:
+                return Preflight(None, issues=[iss.make(
+                    "file-too-large",
+                    detail=f"{total / 1024 / 1024:.0f} МБ в распакованном виде при пределе "
+                           f"{max_unpacked_mb:g} МБ")])
+            for info in infos:
+                if info.compress_size and info.file_size / info.compress_size > MAX_PART_RATIO \
+                        and info.file_size > 1024 * 1024:
+                    return Preflight(None, issues=[iss.make(
+                        "file-too-large", detail="файл подозрительно сильно сжат")])
+            if "mimetype" in names:
+                mimetype = archive.read("mimetype")[:100]
+                if b"opendocument.spreadsheet" in mimetype:
+                    return Preflight("ods")
+                return Preflight(None, issues=[iss.make(
+                    "unreadable-file", detail="это не таблица, а другой документ")])
+            if "xl/workbook.xml" not in names:
+                what = "документ Word" if "word/document.xml" in names else "архив"
+                return Preflight(None, issues=[iss.make(
+                    "unreadable-file", detail=f"это {what}, а не книга Excel")])
+            for info in infos:
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    with archive.open(info) as part:
+                        head = part.read(2048)
+                    if too_big := _declared_too_big(head):
+                        return Preflight(None, issues=[iss.make("file-too-large", detail=too_big)])
+            kind = "xlsm" if "xl/vbaProject.bin" in names else "xlsx"
+            properties = {}
+            if "docProps/custom.xml" in names:
+                text = archive.read("docProps/custom.xml")[:65536].decode("utf-8", "replace")
+                properties = {k: v.strip() for k, v in _PROP_RE.findall(text)}
+            return Preflight(kind, properties)
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError, RuntimeError, ValueError) as exc:
+        detail = "файл повреждён или передан не полностью"
+        if isinstance(exc, RuntimeError) and "encrypted" in str(exc):
+            return Preflight(None, issues=[iss.make("encrypted-file")])
+        return Preflight(None, issues=[iss.make("unreadable-file", detail=detail)])
+
+
+def _declared_too_big(head: bytes) -> str | None:
+    match = _DIMENSION_RE.search(head)
+    if not match or not match.group(3):
+        return None
+    rows = int(match.group(4))
+    cols = column_number(match.group(3))
+    if rows > MAX_DECLARED_ROWS or cols > MAX_DECLARED_COLS:
+        return (f"лист объявлен размером {rows} строк × {cols} столбцов; "
+                "в форме столько быть не может")
+    return None

@@ -1,0 +1,296 @@
+"""Workbook → raw sheets → typed records with provenance (sheet, Excel row, column).
+
+One school file is read once, with python-calamine, into a `Form`: per sheet of SPEC §2 the
+typed values by column key, the Excel row of every record and the column where each key was
+found, plus the issues met while reading (structure, aliases, unreadable dates and numbers).
+Whether the values are allowed is decided later, in pipeline/validate.py.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline import issues as iss
+from pipeline.preflight import Preflight, preflight
+from pipeline.values import header_key, is_blank, read_cell
+from schemas.columns import FORM_SHEETS, IGNORED_SHEETS, Column, Sheet
+
+HEADER_SEARCH_ROWS = 15
+TITLE_SEARCH_ROWS = 60
+ALIAS_SIMILARITY = 0.8  # a header this close to a known one is read as it (header-alias)
+NEAREST_SIMILARITY = 0.5  # below the threshold, still named in missing-column's message
+
+
+@dataclass
+class Table:
+    """One sheet's records: typed values by column key, aligned with their Excel rows."""
+
+    sheet: str  # the canonical sheet name
+    rows: list[int] = field(default_factory=list)  # Excel row of each record
+    values: dict[str, list[Any]] = field(default_factory=dict)
+    columns: dict[str, int] = field(default_factory=dict)  # key -> 0-based column in the file
+    header_row: int | None = None  # Excel row of the header (tables only)
+    cell_rows: dict[str, int] = field(default_factory=dict)  # key -> Excel row (Титул only)
+    unread: set[tuple[int, str]] = field(default_factory=set)  # cells with a reading issue
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def row_of(self, index: int, key: str | None = None) -> int:
+        if self.cell_rows and key in self.cell_rows:
+            return self.cell_rows[key]
+        return self.rows[index]
+
+
+@dataclass
+class Form:
+    path: str
+    kind: str | None = None
+    properties: dict[str, str] = field(default_factory=dict)
+    sheet_names: dict[str, str] = field(default_factory=dict)  # key -> name as in the file
+    tables: dict[str, Table] = field(default_factory=dict)
+    issues: list[iss.Issue] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> bool:
+        return any(i.severity == "fatal" for i in self.issues)
+
+
+def _known_headers(sheet: Sheet) -> dict[str, Column]:
+    known: dict[str, Column] = {}
+    for column in sheet.columns:
+        for text in (column.header, *column.aliases):
+            known.setdefault(header_key(text), column)
+    return known
+
+
+_KNOWN = {s.key: _known_headers(s) for s in FORM_SHEETS}
+_SHEET_KEYS = {header_key(name): s.key for s in FORM_SHEETS for name in (s.name, *s.aliases)}
+_IGNORED_KEYS = {header_key(name) for name in IGNORED_SHEETS}
+
+
+def _match_header(text: str, sheet: Sheet, taken: set[str]) -> tuple[Column | None, bool]:
+    """The column a header names, and whether it was matched only by similarity."""
+    key = header_key(text)
+    known = _KNOWN.get(sheet.key) or _known_headers(sheet)
+    column = known.get(key)
+    if column is not None:
+        return (column, False) if column.key not in taken else (None, False)
+    candidates = {k: c for k, c in known.items() if c.key not in taken}
+    close = difflib.get_close_matches(key, list(candidates), n=1, cutoff=ALIAS_SIMILARITY)
+    return (candidates[close[0]], True) if close else (None, False)
+
+
+def _cell_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def find_header(grid: list[list[Any]], sheet: Sheet) -> int | None:
+    """The 0-based index of the header row: the first-15 row naming most known columns."""
+    known = _KNOWN.get(sheet.key) or _known_headers(sheet)
+    best, best_score = None, 0
+    for index, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        score = len({known[k].key for c in row if not is_blank(c)
+                     if (k := header_key(_cell_text(c))) in known})
+        if score > best_score:
+            best, best_score = index, score
+    return best if best_score >= 2 else None
+
+
+def read_grid_table(grid: list[list[Any]], sheet: Sheet, issues: list[iss.Issue]) -> Table:
+    """A header-and-rows sheet: find the header, map the columns, read each record."""
+    table = Table(sheet.name)
+    header_index = find_header(grid, sheet)
+    if header_index is None:
+        for column in sheet.data_columns:
+            if not column.optional:
+                issues.append(iss.make("missing-column", sheet=sheet.name, column=column.header))
+        return table
+    table.header_row = header_index + 1
+    extras: list[tuple[int, str]] = []
+    for col, cell in enumerate(grid[header_index]):
+        if is_blank(cell):
+            continue
+        text = _cell_text(cell)
+        column, _ = _match_header(text, sheet, set(table.columns))
+        if column is None:
+            extras.append((col, text))
+            continue
+        table.columns[column.key] = col
+        if column.kind != "skip" and header_key(text) != header_key(column.header):
+            issues.append(iss.make("header-alias", sheet=sheet.name, row=table.header_row,
+                                   column=column.header, value=text))
+    for _, text in extras:
+        issues.append(iss.make("extra-column", sheet=sheet.name, row=table.header_row,
+                               column=text, value=text))
+    missing = [c for c in sheet.data_columns if c.key not in table.columns]
+    for column in missing:
+        if column.optional:
+            continue
+        nearest = _nearest(column, [t for _, t in extras])
+        issues.append(iss.make("missing-column", sheet=sheet.name, row=table.header_row,
+                               column=column.header,
+                               nearest=f" (похожий столбец — «{nearest}»)" if nearest else ""))
+    found = [(sheet.by_key[k], c) for k, c in table.columns.items()
+             if sheet.by_key[k].kind != "skip"]
+    for key in (c.key for c in sheet.data_columns):
+        table.values[key] = []
+    for r in range(header_index + 1, len(grid)):
+        row = grid[r]
+        raws = [(column, row[c] if c < len(row) else None) for column, c in found]
+        if all(is_blank(raw) for _, raw in raws):
+            continue
+        _add_record(table, raws, r + 1, sheet, issues)
+    for key in table.values:
+        if len(table.values[key]) < len(table.rows):  # a column the file does not have
+            table.values[key] = [None] * len(table.rows)
+    return table
+
+
+def _nearest(column: Column, headers: list[str]) -> str | None:
+    scored = [(max(difflib.SequenceMatcher(None, header_key(h), header_key(t)).ratio()
+                   for t in (column.header, *column.aliases)), h) for h in headers]
+    scored = [s for s in scored if s[0] >= NEAREST_SIMILARITY]
+    return max(scored)[1] if scored else None
+
+
+def _add_record(table: Table, raws: list[tuple[Column, Any]], excel_row: int, sheet: Sheet,
+                issues: list[iss.Issue]) -> None:
+    index = len(table.rows)
+    table.rows.append(excel_row)
+    for column, raw in raws:
+        read = read_cell(column, raw)
+        table.values[column.key].append(read.value if read.code is None else None)
+        if read.code:
+            table.unread.add((index, column.key))
+            issues.append(iss.make(read.code, sheet=sheet.name, row=excel_row,
+                                   column=column.header, value=raw, hint=column.hint))
+        elif read.note:
+            issues.append(iss.make("mixed-script", sheet=sheet.name, row=excel_row,
+                                   column=column.header, value=raw, fixed=read.note))
+
+
+def read_key_value(grid: list[list[Any]], sheet: Sheet, issues: list[iss.Issue]) -> Table:
+    """Титул: a label in one cell, its value in the next filled cell of the same row."""
+    table = Table(sheet.name, rows=[0])
+    found: dict[str, tuple[Column, Any]] = {}
+    for r, row in enumerate(grid[:TITLE_SEARCH_ROWS]):
+        cells = [(c, v) for c, v in enumerate(row) if not is_blank(v)]
+        if not cells:
+            continue
+        label_col, label = cells[0]
+        column, _ = _match_header(_cell_text(label), sheet, set(found))
+        if column is None:
+            continue
+        value_col, raw = next(((c, v) for c, v in cells[1:]), (label_col + 1, None))
+        found[column.key] = (column, raw)
+        table.cell_rows[column.key] = r + 1
+        table.columns[column.key] = value_col
+        if header_key(_cell_text(label)) != header_key(column.header):
+            issues.append(iss.make("header-alias", sheet=sheet.name, row=r + 1,
+                                   column=column.header, value=_cell_text(label)))
+    for column in sheet.columns:
+        entry = found.get(column.key)
+        if entry is None:
+            table.values[column.key] = [None]
+            if not column.optional:
+                issues.append(iss.make("missing-column", sheet=sheet.name, column=column.header))
+            continue
+        read = read_cell(column, entry[1])
+        table.values[column.key] = [read.value if read.code is None else None]
+        if read.code:
+            table.unread.add((0, column.key))
+            issues.append(iss.make(read.code, sheet=sheet.name, row=table.cell_rows[column.key],
+                                   column=column.header, value=entry[1], hint=column.hint))
+    return table
+
+
+def sheet_key(name: str) -> str | None:
+    """The form sheet a workbook's sheet name stands for (case, spaces, ё/е tolerated)."""
+    return _SHEET_KEYS.get(header_key(name))
+
+
+def open_workbook(path: Path) -> Any:
+    """python-calamine's workbook; its own error is kept (pd.read_excel would hide it)."""
+    from python_calamine import CalamineWorkbook
+
+    return CalamineWorkbook.from_path(str(path))
+
+
+def _calamine_issue(exc: Exception) -> iss.Issue:
+    text = str(exc)
+    if "password" in text.lower() or "encrypt" in text.lower() \
+            or type(exc).__name__ == "PasswordError":
+        return iss.make("encrypted-file")
+    return iss.make("unreadable-file", detail=f"ошибка чтения: {text[:120]}")
+
+
+def read_form(path: Path, *, max_file_mb: float = 20, max_unpacked_mb: float = 200,
+              checked: Preflight | None = None) -> Form:
+    """Read one school file. Never raises for a bad file: problems become fatal issues."""
+    path = Path(path)
+    form = Form(str(path))
+    checked = checked or preflight(path, max_file_mb=max_file_mb,
+                                   max_unpacked_mb=max_unpacked_mb)
+    form.kind, form.properties = checked.kind, checked.properties
+    form.issues.extend(checked.issues)
+    if form.rejected:
+        return form
+    try:
+        book = open_workbook(path)
+        names = list(book.sheet_names)
+    except Exception as exc:  # calamine raises its own error types for every bad file
+        form.issues.append(_calamine_issue(exc))
+        return form
+    for name in names:
+        key = sheet_key(name)
+        if key and key not in form.sheet_names:
+            form.sheet_names[key] = name
+    if not form.sheet_names:
+        shown = ", ".join(f"«{n}»" for n in names[:5]) or "нет листов"
+        form.issues.append(iss.make(
+            "not-a-form", detail=f"в книге нет листов формы (есть: {shown})"))
+        return form
+    for sheet in FORM_SHEETS:
+        if sheet.key not in form.sheet_names:
+            form.issues.append(iss.make("missing-sheet", sheet=sheet.name, sheet_name=sheet.name))
+    if form.rejected:
+        return form
+    for sheet in FORM_SHEETS:
+        try:
+            grid = book.get_sheet_by_name(form.sheet_names[sheet.key]).to_python(
+                skip_empty_area=False)
+        except Exception as exc:
+            form.issues.append(_calamine_issue(exc))
+            return form
+        if sheet.layout == "keyvalue":
+            form.tables[sheet.key] = read_key_value(grid, sheet, form.issues)
+        else:
+            form.tables[sheet.key] = read_grid_table(grid, sheet, form.issues)
+    return form
+
+
+def read_table(path: Path, sheet: Sheet) -> list[dict[str, Any]]:
+    """A plain table of ours (the registry) as records; ValueError in Russian if unusable."""
+    try:
+        book = open_workbook(path)
+    except Exception as exc:
+        raise ValueError(f"файл не читается ({exc})") from exc
+    wanted = header_key(sheet.name)
+    name = next((n for n in book.sheet_names if header_key(n) == wanted), None)
+    if name is None:
+        raise ValueError(f"нет листа «{sheet.name}»")
+    grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    issues: list[iss.Issue] = []
+    table = read_grid_table(grid, sheet, issues)
+    missing = [i.column for i in issues if i.code == "missing-column"]
+    if missing:
+        raise ValueError("нет столбца " + ", ".join(f"«{m}»" for m in missing))
+    return [{key: values[i] for key, values in table.values.items()}
+            for i in range(len(table.rows))]
+

@@ -1,0 +1,106 @@
+"""Writing workbooks safely: text stays text, dates are dates, files appear whole or not at all."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import math
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+# Never let a school's text become a live formula or link in a file another office opens.
+SAFE_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "default_date_format": "dd.mm.yyyy",
+    "remove_timezone": True,
+}
+DATE_FORMAT = "dd.mm.yyyy"
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path`, renamed onto it only when the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".~" + path.stem[:40], suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def new_workbook(path: Path) -> xlsxwriter.Workbook:
+    return xlsxwriter.Workbook(str(path), SAFE_OPTIONS)
+
+
+class Formats:
+    """The few cell formats every workbook of ours uses, created once per workbook."""
+
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
+        self.header = book.add_format({"bold": True, "text_wrap": True, "valign": "top",
+                                       "bg_color": "#DDEBF7", "border": 1})
+        self.date = book.add_format({"num_format": DATE_FORMAT})
+        self.text = book.add_format({"num_format": "@"})
+        self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        self.percent = book.add_format({"num_format": "0.0%"})
+        self.title = book.add_format({"bold": True, "font_size": 14})
+        self.bold = book.add_format({"bold": True})
+
+
+def write_cell(sheet: Any, row: int, col: int, value: Any, formats: Formats) -> None:
+    """Write one value by its Python type; strings always as strings, never formulas."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return
+    if isinstance(value, bool):
+        sheet.write_boolean(row, col, value)
+    elif isinstance(value, dt.datetime | dt.date):
+        sheet.write_datetime(row, col, value, formats.date)
+    elif isinstance(value, int | float):
+        sheet.write_number(row, col, value)
+    else:
+        sheet.write_string(row, col, str(value))
+
+
+def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
+                headers: Sequence[str], rows: Sequence[Sequence[Any]],
+                widths: Sequence[int] | None = None) -> Any:
+    """A sheet with a header row, frozen, with filters, holding `rows` as typed cells."""
+    sheet = book.add_worksheet(name)
+    for col, header in enumerate(headers):
+        sheet.write_string(0, col, header, formats.header)
+        width = widths[col] if widths else max(10, min(45, len(header) + 2))
+        sheet.set_column(col, col, width)
+    for r, row in enumerate(rows, start=1):
+        for col, value in enumerate(row):
+            write_cell(sheet, r, col, _plain(value), formats)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(len(rows), 1), max(len(headers) - 1, 0))
+    return sheet
+
+
+def _plain(value: Any) -> Any:
+    """pandas scalars (Timestamp, numpy numbers, NA) as plain Python values."""
+    if value is None:
+        return None
+    try:
+        import pandas as pd
+
+        if value is pd.NaT or (not isinstance(value, str | bytes) and pd.isna(value)):
+            return None
+        if isinstance(value, pd.Timestamp):
+            return value.to_pydatetime()
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        return value.item()
+    return value

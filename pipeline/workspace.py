@@ -1,0 +1,230 @@
+"""A district office's workspace (SPEC §1): settings, the school registry, inbox and outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from schemas.columns import REGISTRY
+
+SETTINGS_FILE = "nastavnik.toml"
+REGISTRY_FILE = "schools.xlsx"
+STATE_DIR = ".nastavnik"
+
+SETTINGS_TEMPLATE = """\
+# Настройки nastavnik для муниципального органа управления образованием.
+# Файл читается при каждом запуске; после правки ничего перезапускать не нужно.
+
+# Название района или городского округа (попадает в сводку и отчёт).
+district = "{district}"
+
+# Субъект Российской Федерации.
+region = "{region}"
+
+# До какого числа следующего месяца школы сдают отчёт за месяц.
+deadline_day = {deadline_day}
+
+# Сколько действующих наставляемых допустимо у одного наставника
+# (больше — предупреждение mentor-overload).
+max_mentees_per_mentor = {max_mentees_per_mentor}
+
+[limits]
+# Самый большой файл школы, который принимается, в мегабайтах.
+max_file_mb = 20
+# Сколько мегабайт файл может занимать в распакованном виде.
+max_unpacked_mb = 200
+"""
+
+
+class WorkspaceError(Exception):
+    """A workspace that cannot be used; the message is Russian and says what to do."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    district: str = "Муниципальный район"
+    region: str = ""
+    deadline_day: int = 5
+    max_mentees_per_mentor: int = 3
+    max_file_mb: float = 20
+    max_unpacked_mb: float = 200
+
+
+@dataclass(frozen=True)
+class School:
+    code: str
+    name: str
+    school_type: str = ""
+    email: str = ""
+    active_from: dt.date | None = None
+    active_to: dt.date | None = None
+
+    def active_in(self, period: str) -> bool:
+        """Whether the school is expected to report for the month `period` (YYYY-MM)."""
+        first = dt.date.fromisoformat(period + "-01")
+        last = next_month_start(first) - dt.timedelta(days=1)
+        if self.active_from and self.active_from > last:
+            return False
+        return not (self.active_to and self.active_to < first)
+
+    @property
+    def short_name(self) -> str:
+        return self.name.replace("«", "").replace("»", "").replace('"', "")[:40].strip()
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    settings: Settings = field(default_factory=Settings)
+    schools: tuple[School, ...] = ()
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def outbox(self) -> Path:
+        return self.root / "outbox"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    def school(self, code: str | None) -> School | None:
+        if not code:
+            return None
+        key = code_key(code)
+        return next((s for s in self.schools if code_key(s.code) == key), None)
+
+    def expected(self, period: str) -> list[School]:
+        return [s for s in self.schools if s.active_in(period)]
+
+    def secret(self) -> bytes:
+        """The district's key for pseudonyms of people without consent (SPEC §5)."""
+        path = self.state_dir / "secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(16), encoding="ascii")
+        return path.read_text(encoding="ascii").strip().encode()
+
+
+def code_key(code: str) -> str:
+    """School codes compared as a person would: case, spaces and dash kinds do not matter."""
+    text = str(code).strip().upper().replace(" ", "")
+    for dash in "–—−‑":
+        text = text.replace(dash, "-")
+    return text.replace("O", "О")  # a Latin O typed in «ОО»
+
+
+def next_month_start(day: dt.date) -> dt.date:
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def is_workspace(path: Path) -> bool:
+    return (Path(path) / SETTINGS_FILE).is_file()
+
+
+def load_settings(path: Path) -> Settings:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise WorkspaceError(f"{path}: не удаётся прочитать настройки ({exc}) — исправьте файл "
+                             "или создайте рабочую папку заново: nastavnik init") from exc
+    limits = data.get("limits", {})
+    try:
+        return Settings(
+            district=str(data.get("district", Settings.district)),
+            region=str(data.get("region", "")),
+            deadline_day=int(data.get("deadline_day", Settings.deadline_day)),
+            max_mentees_per_mentor=int(data.get("max_mentees_per_mentor",
+                                                Settings.max_mentees_per_mentor)),
+            max_file_mb=float(limits.get("max_file_mb", Settings.max_file_mb)),
+            max_unpacked_mb=float(limits.get("max_unpacked_mb", Settings.max_unpacked_mb)),
+        )
+    except (TypeError, ValueError) as exc:
+        raise WorkspaceError(f"{path}: неверное значение в настройках ({exc}) — "
+                             "исправьте его, числа пишутся без кавычек") from exc
+
+
+def load_registry(path: Path) -> tuple[School, ...]:
+    """The schools of schools.xlsx, sheet «Реестр ОО»."""
+    from pipeline.read import read_table
+
+    try:
+        rows = read_table(path, REGISTRY)
+    except ValueError as exc:
+        raise WorkspaceError(f"{path}: {exc} — исправьте реестр школ") from exc
+    schools = []
+    for row in rows:
+        code, name = row.get("school_code"), row.get("school_name")
+        if not code or not name:
+            continue
+        schools.append(School(code=str(code), name=str(name),
+                              school_type=str(row.get("school_type") or ""),
+                              email=str(row.get("email") or ""),
+                              active_from=row.get("active_from"),
+                              active_to=row.get("active_to")))
+    return tuple(schools)
+
+
+def open_workspace(root: Path) -> Workspace:
+    root = Path(root)
+    if not is_workspace(root):
+        raise WorkspaceError(f"{root}: это не рабочая папка nastavnik (нет {SETTINGS_FILE}) — "
+                             f"создайте её: nastavnik init {root}")
+    settings = load_settings(root / SETTINGS_FILE)
+    registry = root / REGISTRY_FILE
+    if not registry.is_file():
+        raise WorkspaceError(f"{registry}: нет реестра школ — создайте его по образцу "
+                             "(nastavnik init в пустой папке) ")
+    return Workspace(root=root, settings=settings, schools=load_registry(registry))
+
+
+EXAMPLE_SCHOOLS = (
+    School("ОО-01", "МБОУ «Средняя общеобразовательная школа № 1»", "СОШ", "school1@example.ru"),
+    School("ОО-02", "МБОУ «Гимназия № 2»", "гимназия", "gymn2@example.ru"),
+    School("ОО-03", "МБОУ «Основная общеобразовательная школа № 3»", "ООШ", "school3@example.ru"),
+)
+
+
+def init_workspace(root: Path, *, district: str = "Муниципальный район",
+                   region: str = "", schools: tuple[School, ...] = EXAMPLE_SCHOOLS,
+                   deadline_day: int = 5, max_mentees_per_mentor: int = 3) -> Workspace:
+    """Create a workspace: settings, a registry with example rows, inbox/ and outbox/.
+
+    Existing files are never overwritten.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "inbox").mkdir(exist_ok=True)
+    (root / "outbox").mkdir(exist_ok=True)
+    settings_path = root / SETTINGS_FILE
+    if not settings_path.exists():
+        settings_path.write_text(SETTINGS_TEMPLATE.format(
+            district=_toml_text(district), region=_toml_text(region),
+            deadline_day=deadline_day, max_mentees_per_mentor=max_mentees_per_mentor),
+            encoding="utf-8")
+    registry = root / REGISTRY_FILE
+    if not registry.exists():
+        write_registry(registry, schools)
+    return open_workspace(root)
+
+
+def _toml_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def write_registry(path: Path, schools: tuple[School, ...]) -> None:
+    from pipeline.workbooks import Formats, atomic_path, new_workbook, write_table
+
+    headers = [c.header for c in REGISTRY.columns]
+    rows = [(s.code, s.name, s.school_type, s.email, s.active_from, s.active_to)
+            for s in schools]
+    with atomic_path(path) as tmp:
+        book = new_workbook(tmp)
+        write_table(book, Formats(book), REGISTRY.name, headers, rows,
+                    widths=[c.width for c in REGISTRY.columns])
+        book.close()

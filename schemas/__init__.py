@@ -1,0 +1,1 @@
+"""The school form's column definitions, vocabularies and pandera schemas."""
