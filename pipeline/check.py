@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pipeline.read import read_form
@@ -21,13 +21,18 @@ def period_from_path(path: Path) -> str | None:
 
 
 def read_and_validate(paths: Sequence[Path], *, workspace: Workspace | None,
-                      period: str | None) -> Validation:
+                      period: str | None,
+                      on_file: Callable[[Path], None] | None = None) -> Validation:
     settings = workspace.settings if workspace else None
     limits = {"max_file_mb": settings.max_file_mb, "max_unpacked_mb": settings.max_unpacked_mb} \
         if settings else {}
-    forms = [read_form(Path(p), **limits) for p in paths]
-    for form, path in zip(forms, paths, strict=True):
+    forms = []
+    for path in paths:
+        form = read_form(Path(path), **limits)
         form.path = str(path)
+        forms.append(form)
+        if on_file:
+            on_file(Path(path))
     return validate_forms(forms, workspace=workspace, period=period)
 
 

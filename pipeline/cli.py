@@ -16,6 +16,7 @@ import click
 
 from pipeline import __version__
 from pipeline.clitext import install_russian_click
+from pipeline.console import plural
 
 install_russian_click()
 
@@ -118,9 +119,9 @@ def init(directory: Path, district: str, region: str) -> None:
                       "проверьте путь и права на запись") from exc
     verb = "Рабочая папка уже есть" if existed else "Создана рабочая папка"
     click.echo(f"{verb}: {workspace.root}")
-    click.echo(f"  nastavnik.toml  — настройки района (откройте и впишите название)")
-    click.echo(f"  schools.xlsx    — реестр школ ({len(workspace.schools)} примера; замените "
-               "своими)")
+    click.echo("  nastavnik.toml  — настройки района (откройте и впишите название)")
+    examples = plural(len(workspace.schools), "пример", "примера", "примеров")
+    click.echo(f"  schools.xlsx    — реестр школ ({examples}; замените своими школами)")
     click.echo("  inbox/ГГГГ-ММ/  — сюда сохраняйте файлы школ за месяц")
     click.echo("  outbox/ГГГГ-ММ/ — здесь появятся свод, отчёты и замечания")
 
@@ -197,8 +198,8 @@ def run(period: str | None, workspace_dir: Path | None, as_json: bool) -> None:
 
 
 def _run(workspace: Any, period: str, *, quiet: bool) -> Any:
-    from pipeline.consolidate import inbox_files, run_period
     from pipeline.console import run_report
+    from pipeline.consolidate import inbox_files, run_period
 
     total = len(inbox_files(workspace, period))
     if not quiet and total == 0:

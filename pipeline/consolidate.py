@@ -86,10 +86,7 @@ def run_period(workspace: Workspace, period: str, *,
                on_file: Callable[[Path], None] | None = None) -> RunResult:
     """The monthly consolidation of `period` (YYYY-MM) for the workspace's district."""
     files = inbox_files(workspace, period)
-    if on_file:
-        for path in files:
-            on_file(path)
-    validation = read_and_validate(files, workspace=workspace, period=period)
+    validation = read_and_validate(files, workspace=workspace, period=period, on_file=on_file)
     statuses, counted = _decide(workspace, period, files, validation.results)
     _cross_school(validation, counted)
     result = RunResult(period, workspace.expected(period), validation.results, statuses, counted)
@@ -207,7 +204,7 @@ def _summary_sheet(book: Any, formats: Formats, run: RunResult, validation: Vali
     kept_links = links[links[KEEP_COL]]
     groups = kept_links.groupby(FORM_COL)["pair_id"].nunique().to_dict()
     headers = ["Код ОО", "Наименование ОО", "Получен", "Статус", "Файл", "Наставников",
-               "Наставляемых", "Пар и групп", "Связей наставник–наставляемый", "Ошибок",
+               "Наставляемых", "Пар и групп", "Связей в парах", "Ошибок",
                "Предупреждений", "Куратор", "Телефон куратора", "E-mail куратора"]
     rows = []
     index = {id(r): n for n, r in enumerate(run.results)}
@@ -231,9 +228,8 @@ def _summary_sheet(book: Any, formats: Formats, run: RunResult, validation: Vali
             result.title.get("curator"), result.title.get("curator_phone"),
             result.title.get("curator_email"),
         ])
-    widths = [10, 48, 10, 22, 34, 13, 14, 12, 16, 9, 15, 30, 20, 28]
-    sheet = write_table(book, formats, "Сводка", headers, rows, widths)
-    sheet.set_row(0, 32)
+    widths = [10, 48, 10, 22, 44, 13, 14, 12, 15, 9, 16, 34, 20, 30]
+    write_table(book, formats, "Сводка", headers, rows, widths)
 
 
 def _rows_sheet(book: Any, formats: Formats, sheet: Sheet, frame: pd.DataFrame, live: list[int],
@@ -272,6 +268,5 @@ def _issues_sheet(book: Any, formats: Formats, run: RunResult, names: _Names) ->
                          + (" (заменён более новым)" if superseded else ""),
                          iss.SEVERITY_RU[issue.severity], issue.code, issue.sheet, issue.row,
                          issue.column, value, issue.message])
-    sheet = write_table(book, formats, "Замечания", headers, rows,
-                        [10, 34, 16, 24, 16, 8, 26, 26, 90])
-    sheet.set_column(8, 8, 90, formats.wrap)
+    write_table(book, formats, "Замечания", headers, rows,
+                [10, 34, 16, 24, 16, 8, 26, 26, 90], wrap=(8,))

@@ -55,6 +55,7 @@ class Formats:
         self.percent = book.add_format({"num_format": "0.0%"})
         self.title = book.add_format({"bold": True, "font_size": 14})
         self.bold = book.add_format({"bold": True})
+        self.top = book.add_format({"valign": "top"})
 
 
 def write_cell(sheet: Any, row: int, col: int, value: Any, formats: Formats) -> None:
@@ -73,19 +74,55 @@ def write_cell(sheet: Any, row: int, col: int, value: Any, formats: Formats) -> 
 
 def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
                 headers: Sequence[str], rows: Sequence[Sequence[Any]],
-                widths: Sequence[int] | None = None) -> Any:
-    """A sheet with a header row, frozen, with filters, holding `rows` as typed cells."""
+                widths: Sequence[int] | None = None, wrap: Sequence[int] = ()) -> Any:
+    """A sheet with a header row, frozen, with filters, holding `rows` as typed cells.
+
+    Columns in `wrap` wrap their text; their rows are given the height the text needs, since
+    LibreOffice does not grow a row written without one.
+    """
     sheet = book.add_worksheet(name)
+    widths = list(widths) if widths else [max(10, min(45, len(h) + 2)) for h in headers]
     for col, header in enumerate(headers):
         sheet.write_string(0, col, header, formats.header)
-        width = widths[col] if widths else max(10, min(45, len(header) + 2))
-        sheet.set_column(col, col, width)
+        sheet.set_column(col, col, widths[col], formats.wrap if col in wrap else None)
+    header_lines = max(text_lines(h, w) for h, w in zip(headers, widths, strict=True))
+    if header_lines > 1:
+        sheet.set_row(0, ROW_HEIGHT * header_lines)
     for r, row in enumerate(rows, start=1):
         for col, value in enumerate(row):
             write_cell(sheet, r, col, _plain(value), formats)
+        lines = max((text_lines(row[c], widths[c]) for c in wrap if c < len(row)), default=1)
+        if lines > 1:
+            sheet.set_row(r, ROW_HEIGHT * lines, formats.top)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(rows), 1), max(len(headers) - 1, 0))
+    printable(sheet)
     return sheet
+
+
+ROW_HEIGHT = 15
+
+
+def text_lines(value: Any, width: int) -> int:
+    """How many lines a text needs in a wrapped column `width` characters wide."""
+    if not isinstance(value, str) or not value:
+        return 1
+    words, lines, used = value.split(), 1, 0
+    for word in words:
+        if used and used + 1 + len(word) > width:
+            lines, used = lines + 1, len(word)
+        else:
+            used += len(word) + (1 if used else 0)
+    return lines
+
+
+def printable(sheet: Any) -> None:
+    """Landscape A4, all columns on one page width, the header on every page."""
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
 
 
 def _plain(value: Any) -> Any:

@@ -64,7 +64,7 @@ def test_one_clean_school_and_one_missing_school_make_the_district_workbook(
     assert summary["ОО-07"]["Получен"] == "да"
     assert summary["ОО-07"]["Наставников"] == BASE_COUNTS["mentors"]
     assert summary["ОО-07"]["Наставляемых"] == BASE_COUNTS["mentees"]
-    assert summary["ОО-07"]["Связей наставник–наставляемый"] == BASE_COUNTS["links"]
+    assert summary["ОО-07"]["Связей в парах"] == BASE_COUNTS["links"]
     assert summary["ОО-07"]["Пар и групп"] == 5  # the clean form has one group of two rows
     assert summary["ОО-08"]["Статус"] == "не представлен"
     assert summary["ОО-08"]["Наставников"] is None  # not reported is not zero
