@@ -90,7 +90,7 @@ def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
         sheet.set_row(0, ROW_HEIGHT * header_lines)
     for r, row in enumerate(rows, start=1):
         for col, value in enumerate(row):
-            write_cell(sheet, r, col, _plain(value), formats)
+            write_cell(sheet, r, col, plain(value), formats)
         lines = max((text_lines(row[c], widths[c]) for c in wrap if c < len(row)), default=1)
         if lines > 1:
             sheet.set_row(r, ROW_HEIGHT * lines, formats.top)
@@ -103,17 +103,22 @@ def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
 ROW_HEIGHT = 15
 
 
-def text_lines(value: Any, width: int) -> int:
-    """How many lines a text needs in a wrapped column `width` characters wide."""
-    if not isinstance(value, str) or not value:
+def text_lines(text: Any, width: float) -> int:
+    """How many lines `text` takes when wrapped at words in a column `width` characters wide."""
+    if not isinstance(text, str) or not text:
         return 1
-    words, lines, used = value.split(), 1, 0
-    for word in words:
-        if used and used + 1 + len(word) > width:
-            lines, used = lines + 1, len(word)
-        else:
+    width = max(width, 4)
+    count = 0
+    for part in str(text).split("\n"):
+        lines, used = 1, 0.0
+        for word in part.split():
+            if used and used + 1 + len(word) > width:
+                lines, used = lines + 1, 0.0
             used += len(word) + (1 if used else 0)
-    return lines
+            while used > width:  # a word longer than the column breaks inside itself
+                lines, used = lines + 1, used - width
+        count += lines
+    return count
 
 
 def printable(sheet: Any) -> None:
@@ -125,7 +130,7 @@ def printable(sheet: Any) -> None:
     sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """pandas scalars (Timestamp, numpy numbers, NA) as plain Python values."""
     if value is None:
         return None

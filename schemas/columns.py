@@ -66,6 +66,7 @@ class Sheet:
     category: str | None = None  # key of the column that decides conditional requirements
     aliases: tuple[str, ...] = ()
     fixed_rows: tuple[str, ...] = ()  # pre-printed first-column values (Документы)
+    description: str = ""  # what the sheet is for, in the words of the instruction
     by_key: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -94,6 +95,8 @@ _PUPIL_OR_STUDENT_MENTEE = _cats(v.MENTEE_PUPIL, v.MENTEE_STUDENT)
 TITLE = Sheet(
     key="title",
     name="Титул",
+    description="сведения о школе и отчётном месяце, численность педагогов и обучающихся, "
+                "куратор наставничества.",
     layout="keyvalue",
     columns=(
         Column("school_code", "Код ОО", "code", required=True, aliases=("Код школы", "Код организации"),
@@ -139,6 +142,7 @@ TITLE = Sheet(
 MENTORS = Sheet(
     key="mentors",
     name="Наставники",
+    description="база наставников: одна строка — один наставник.",
     category="category",
     aliases=("База наставников", "Наставник"),
     columns=(
@@ -155,7 +159,7 @@ MENTORS = Sheet(
                aliases=("Возраст",), hint="Целое число от 10 до 99", width=10),
         Column("experience", "Педагогический стаж, лет", "int", required_for=_MENTOR_TEACHERS,
                min=0, max=70, aliases=("Педагогический стаж", "Стаж, лет", "Стаж"),
-               hint="Целое число лет от 0 до 70", width=12),
+               hint="Целое число лет от 0 до 70", width=17),
         Column("qualification", "Квалификационная категория", "enum", vocab=v.QUALIFICATIONS,
                aliases=("Квалификация",), hint="Выберите из списка", width=22),
         Column("organization", "Организация", "text",
@@ -176,6 +180,7 @@ MENTORS = Sheet(
 MENTEES = Sheet(
     key="mentees",
     name="Наставляемые",
+    description="база наставляемых: одна строка — один наставляемый.",
     category="category",
     aliases=("База наставляемых", "Наставляемый"),
     columns=(
@@ -193,7 +198,7 @@ MENTEES = Sheet(
                aliases=("Возраст",), hint="Целое число от 6 до 99", width=10),
         Column("experience", "Педагогический стаж, лет", "int", required_for=_MENTEE_TEACHERS,
                min=0, max=70, aliases=("Педагогический стаж", "Стаж, лет", "Стаж"),
-               hint="Целое число лет от 0 до 70", width=12),
+               hint="Целое число лет от 0 до 70", width=17),
         Column("request", "Профессиональный запрос", "text",
                aliases=("Запрос", "Запрос наставляемого"),
                hint="С чем нужна помощь, коротко", width=30),
@@ -209,11 +214,13 @@ MENTEES = Sheet(
 LINKS = Sheet(
     key="links",
     name="Пары и группы",
+    description="наставнические пары и группы: одна строка — одна связь «наставник — "
+                "наставляемый».",
     aliases=("Наставнические пары", "Пары", "Наставнические пары и группы", "Пары/группы"),
     columns=(
         Column("pair_id", "№ пары/группы", "code", required=True,
                aliases=("№ пары", "№ группы", "Номер пары", "№ пары (группы)"),
-               hint="Номер пары; у всех строк одной группы один номер", width=10),
+               hint="Номер пары; у всех строк одной группы один номер", width=14),
         Column("mentor_name", "ФИО наставника", "name", required=True,
                aliases=("Наставник", "Ф.И.О. наставника"),
                hint="Как на листе «Наставники»", width=32, personal=True),
@@ -225,9 +232,9 @@ LINKS = Sheet(
         Column("kind", "Вид наставничества", "enum", vocab=v.KINDS, aliases=("Вид",),
                hint="Выберите вид из списка", width=26),
         Column("order_number", "Приказ о закреплении, №", "text",
-               aliases=("№ приказа", "Номер приказа"), hint="Номер приказа", width=12),
+               aliases=("№ приказа", "Номер приказа"), hint="Номер приказа", width=15),
         Column("order_date", "Приказ о закреплении, дата", "date",
-               aliases=("Дата приказа",), hint="Дата приказа, не позже даты начала", width=12),
+               aliases=("Дата приказа",), hint="Дата приказа, не позже даты начала", width=15),
         Column("start", "Дата начала", "date", required=True,
                aliases=("Начало", "Дата начала работы"),
                hint="Дата в виде ДД.ММ.ГГГГ, не позже конца отчётного месяца", width=12),
@@ -237,19 +244,21 @@ LINKS = Sheet(
         Column("status", "Статус", "enum", required=True, vocab=v.STATUSES,
                aliases=("Статус пары",), hint="Выберите статус из списка", width=18),
         Column("personal_program", "Персонализированная программа", "yesno", vocab=v.YES_NO,
-               aliases=("Программа", "ИППН"), hint=_YESNO_HINT, width=14),
+               aliases=("Программа", "ИППН"), hint=_YESNO_HINT, width=23),
         Column("mentor_satisfaction", "Удовлетворённость наставника (1–10)", "int", min=1, max=10,
                aliases=("Удовлетворённость наставника",),
-               hint="Оценка от 1 до 10; заполните, когда пара завершена", width=14),
+               hint="Оценка от 1 до 10; заполните, когда пара завершена", width=21),
         Column("mentee_satisfaction", "Удовлетворённость наставляемого (1–10)", "int",
                min=1, max=10, aliases=("Удовлетворённость наставляемого",),
-               hint="Оценка от 1 до 10; заполните, когда пара завершена", width=14),
+               hint="Оценка от 1 до 10; заполните, когда пара завершена", width=21),
     ),
 )
 
 DOCUMENTS = Sheet(
     key="documents",
     name="Документы",
+    description="нормативная база школы: отметьте, какие документы приняты, и укажите "
+                "их реквизиты.",
     fixed_rows=v.DOCUMENTS,
     columns=(
         Column("document", "Документ", "enum", required=True, vocab=v.DOCUMENTS,
