@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 Severity = Literal["fatal", "error", "warning", "info"]
@@ -10,81 +10,89 @@ SEVERITY_ORDER = {"fatal": 0, "error": 1, "warning": 2, "info": 3}
 SEVERITY_RU = {"fatal": "файл отклонён", "error": "ошибка", "warning": "предупреждение",
                "info": "сведение"}
 
-# code -> (severity, message template). A template names the problem and how to fix it; it
-# may use {column}, {value} and any keyword the caller passes. Messages never carry a
-# person's name: the value column does, and it is masked where it must be.
-CODES: dict[str, tuple[Severity, str]] = {
+# code -> (severity, what is wrong, how to fix it). Templates may use {column}, {value} and any
+# keyword the caller passes. Messages never carry a person's name: the value does, and it is
+# masked where it must be.
+CODES: dict[str, tuple[Severity, str, str]] = {
     # fatal: the file is rejected
-    "unreadable-file": ("fatal", "Файл не удаётся прочитать как книгу Excel ({detail}). "
+    "unreadable-file": ("fatal", "Файл не удаётся прочитать как книгу Excel ({detail}).",
                         "Откройте его в Excel и сохраните заново в формате .xlsx."),
-    "encrypted-file": ("fatal", "Файл защищён паролем. Снимите пароль и отправьте файл снова."),
-    "not-a-form": ("fatal", "Это не форма «Наставничество»: {detail}. "
+    "encrypted-file": ("fatal", "Файл защищён паролем.",
+                       "Снимите пароль и отправьте файл снова."),
+    "not-a-form": ("fatal", "Это не форма «Наставничество»: {detail}.",
                    "Заполните шаблон, присланный управлением образования."),
-    "missing-sheet": ("fatal", "В файле нет листа «{sheet_name}». Верните лист из шаблона "
-                      "и заполните его."),
-    "missing-column": ("fatal", "На листе нет столбца «{column}»{nearest}. Верните столбец из "
-                       "шаблона (заголовок в первых 15 строках)."),
-    "unknown-school": ("fatal", "{detail}"),
-    "period-mismatch": ("fatal", "Отчётный период в файле — {value}, а ожидается {expected}. "
+    "missing-sheet": ("fatal", "В файле нет листа «{sheet_name}».",
+                      "Верните лист из шаблона и заполните его."),
+    "missing-column": ("fatal", "На листе нет столбца «{column}»{nearest}.",
+                       "Верните столбец из шаблона (заголовок должен быть в первых 15 строках)."),
+    "unknown-school": ("fatal", "{detail}",
+                       "Проверьте «Код ОО» на листе «Титул»: он должен быть из реестра района."),
+    "period-mismatch": ("fatal", "Отчётный период в файле — {value}, а ожидается {expected}.",
                         "Проверьте, тот ли файл отправлен, и исправьте «Отчётный период»."),
-    "file-too-large": ("fatal", "Файл слишком большой ({detail}). Удалите лишние листы и "
-                       "картинки или отправьте форму заново из шаблона."),
+    "file-too-large": ("fatal", "Файл слишком большой ({detail}).",
+                       "Удалите лишние листы и картинки или заполните форму заново по шаблону."),
     # error: the row is left out of the consolidation
-    "required": ("error", "Не заполнено обязательное поле «{column}»{reason}. {hint}"),
-    "bad-value": ("error", "Значение «{value}» не подходит для поля «{column}». {hint}"),
-    "bad-date": ("error", "«{value}» не похоже на дату. Введите дату в виде ДД.ММ.ГГГГ, "
-                 "например 01.09.2026."),
-    "bad-number": ("error", "«{value}» не похоже на целое число. {hint}"),
-    "out-of-range": ("error", "Значение {value} вне допустимых границ: {detail}."),
-    "bad-name": ("error", "«{value}» не похоже на ФИО. Нужны 2–4 слова кириллицей "
-                 "(допускается дефис), например: Иванова Анна Сергеевна."),
-    "duplicate-person": ("error", "Этот человек уже записан на листе в строке {first_row}. "
+    "required": ("error", "Не заполнено обязательное поле «{column}»{reason}.", "{hint}"),
+    "bad-value": ("error", "Значение «{value}» не подходит для поля «{column}».", "{hint}"),
+    "bad-date": ("error", "«{value}» не похоже на дату.",
+                 "Введите дату в виде ДД.ММ.ГГГГ, например 01.09.2026."),
+    "bad-number": ("error", "«{value}» не похоже на целое число.", "{hint}"),
+    "out-of-range": ("error", "Значение {value} вне допустимых границ: {detail}.",
+                     "Исправьте значение."),
+    "bad-name": ("error", "«{value}» не похоже на ФИО.",
+                 "Нужны 2–4 слова кириллицей (допускается дефис), например: "
+                 "Иванова Анна Сергеевна."),
+    "duplicate-person": ("error", "Этот человек уже записан на листе в строке {first_row}.",
                          "Удалите повторную строку."),
-    "unknown-mentor": ("error", "Наставника нет на листе «Наставники». Добавьте его туда "
-                       "или исправьте ФИО, чтобы оно совпадало."),
-    "unknown-mentee": ("error", "Наставляемого нет на листе «Наставляемые». Добавьте его туда "
-                       "или исправьте ФИО, чтобы оно совпадало."),
-    "self-pair": ("error", "Наставник и наставляемый — один и тот же человек. "
+    "unknown-mentor": ("error", "Наставника нет на листе «Наставники».",
+                       "Добавьте его туда или исправьте ФИО, чтобы оно совпадало."),
+    "unknown-mentee": ("error", "Наставляемого нет на листе «Наставляемые».",
+                       "Добавьте его туда или исправьте ФИО, чтобы оно совпадало."),
+    "self-pair": ("error", "Наставник и наставляемый — один и тот же человек.",
                   "Исправьте одно из ФИО."),
-    "date-order": ("error", "{detail}"),
-    "form-role-mismatch": ("error", "Форма «{value}» не подходит: {detail}. Исправьте форму "
-                           "наставничества или категорию участника."),
-    "missing-end-date": ("error", "Пара {status}, но не указана дата окончания. "
+    "date-order": ("error", "{detail}", "Исправьте одну из дат."),
+    "form-role-mismatch": ("error", "Форма «{value}» не подходит: {detail}.",
+                           "Исправьте форму наставничества или категорию участника."),
+    "missing-end-date": ("error", "Пара {status}, но не указана дата окончания.",
                          "Укажите «Дату окончания»."),
     "duplicate-pair": ("error", "Эта пара (наставник и наставляемый) уже записана в строке "
-                       "{first_row}. Удалите повторную строку."),
-    "group-mentor-mismatch": ("error", "В группе № {value} указаны разные наставники (строка "
-                              "{first_row} — другой наставник). У группы один наставник: "
-                              "исправьте ФИО или номер группы."),
+                       "{first_row}.", "Удалите повторную строку."),
+    "group-mentor-mismatch": ("error", "В группе № {value} указаны разные наставники (в строке "
+                              "{first_row} — другой).",
+                              "У группы один наставник: исправьте ФИО или номер группы."),
     # warning: kept, reported
-    "mixed-script": ("warning", "В ФИО были латинские буквы, похожие на русские; прочитано "
-                     "как «{fixed}». Проверьте и исправьте в файле."),
+    "mixed-script": ("warning", "В ФИО были латинские буквы, похожие на русские; прочитано как "
+                     "«{fixed}».", "Проверьте и исправьте в файле."),
     "no-pd-consent": ("warning", "Нет согласия на обработку персональных данных: человек "
-                      "учитывается в числах, но его ФИО не передаётся за пределы района."),
-    "no-mentoring-consent": ("warning", "Нет письменного согласия на наставничество (ст. "
-                             "351.8 ТК РФ). Получите согласие работника."),
+                      "учитывается в числах, но его ФИО не передаётся за пределы района.",
+                      "Если согласие получено, поставьте «да»."),
+    "no-mentoring-consent": ("warning", "Нет письменного согласия на наставничество "
+                             "(ст. 351.8 ТК РФ).", "Получите согласие работника."),
     "mentor-overload": ("warning", "У наставника {count} действующих наставляемых — больше "
-                        "допустимых {limit}. Проверьте нагрузку."),
-    "mentee-multiple-pairs": ("warning", "Наставляемый состоит в {count} действующих парах. "
+                        "допустимых {limit}.", "Проверьте нагрузку."),
+    "mentee-multiple-pairs": ("warning", "Наставляемый состоит в {count} действующих парах.",
                               "Проверьте, не задвоена ли пара."),
     "stale-active-pair": ("warning", "Пара числится действующей, но дата окончания ({value}) "
-                          "раньше отчётного периода. Исправьте статус или дату."),
+                          "раньше отчётного периода.", "Исправьте статус или дату."),
     "category-experience-mismatch": ("warning", "Категория «молодой специалист», но стаж "
-                                     "{value} — больше 3 лет. Проверьте категорию или стаж."),
+                                     "{value} — больше 3 лет.",
+                                     "Проверьте категорию или стаж."),
     "unpaired-mentee": ("warning", "Наставляемый не входит ни в одну пару на листе "
-                        "«Пары и группы»."),
+                        "«Пары и группы».", "Добавьте пару или удалите строку."),
     "unpaired-mentor": ("warning", "Наставник не входит ни в одну пару на листе "
-                        "«Пары и группы»."),
-    "title-count-mismatch": ("warning", "{detail}. Проверьте числа на «Титуле» и списки."),
-    "missing-satisfaction": ("warning", "Пара завершена, но не указана {which}. "
+                        "«Пары и группы».", "Добавьте пару или удалите строку."),
+    "title-count-mismatch": ("warning", "{detail}.", "Проверьте числа на «Титуле» и списки."),
+    "missing-satisfaction": ("warning", "Пара завершена, но не указана {which}.",
                              "Заполните оценку от 1 до 10."),
-    "cross-school-duplicate": ("warning", "Этот человек есть и в списке другой школы ({other}). "
-                               "Проверьте, не записан ли он дважды."),
+    "cross-school-duplicate": ("warning", "Этот человек есть и в списке другой школы "
+                               "({other}).", "Проверьте, не записан ли он дважды."),
     "program-duration": ("warning", "Пара педагогов длилась {months} мес.; обычно программа "
-                         "длится от 3 до 12 месяцев. Проверьте даты."),
+                         "длится от 3 до 12 месяцев.", "Проверьте даты."),
     # info: reported
-    "extra-column": ("info", "Столбец «{value}» не из шаблона и не читается."),
-    "header-alias": ("info", "Заголовок «{value}» прочитан как «{column}»."),
+    "extra-column": ("info", "Столбец «{value}» не из шаблона и не читается.",
+                     "Ничего делать не нужно; данные из него не попадут в свод."),
+    "header-alias": ("info", "Заголовок «{value}» прочитан как «{column}».",
+                     "Ничего делать не нужно; лучше вернуть заголовок из шаблона."),
 }
 
 
@@ -95,17 +103,21 @@ class Issue:
     row: int | None  # the row number Excel shows
     column: str | None  # the canonical header
     value: str | None
-    message: str
+    problem: str  # what is wrong (Russian)
+    fix: str = ""  # how to fix it (Russian)
+
+    @property
+    def message(self) -> str:
+        return f"{self.problem} {self.fix}".strip()
 
     @property
     def severity(self) -> Severity:
         return CODES[self.code][0]
 
     def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        return {"code": data["code"], "severity": self.severity, "sheet": data["sheet"],
-                "row": data["row"], "column": data["column"], "value": data["value"],
-                "message": data["message"]}
+        return {"code": self.code, "severity": self.severity, "sheet": self.sheet,
+                "row": self.row, "column": self.column, "value": self.value,
+                "message": self.message}
 
 
 def show_value(value: Any) -> str | None:
@@ -121,14 +133,18 @@ def show_value(value: Any) -> str | None:
 
 
 def make(code: str, *, sheet: str | None = None, row: int | None = None,
-         column: str | None = None, value: Any = None, **params: Any) -> Issue:
-    """An issue with its message filled in from the code's template."""
+         column: str | None = None, value: Any = None, problem: str | None = None,
+         fix: str | None = None, **params: Any) -> Issue:
+    """An issue with its texts filled in from the code's templates (or given outright)."""
     shown = show_value(value)
     fields = {"column": column or "", "value": shown if shown is not None else "", "hint": "",
               "reason": "", "detail": "", "nearest": ""}
     fields.update(params)
-    message = CODES[code][1].format(**fields)
-    return Issue(code, sheet, row, column, shown, " ".join(message.split()))
+    _, what, how = CODES[code]
+    problem = problem if problem is not None else what.format(**fields)
+    fix = fix if fix is not None else how.format(**fields)
+    return Issue(code, sheet, row, column, shown, " ".join(problem.split()),
+                 " ".join(fix.split()))
 
 
 def sort_key(issue: Issue) -> tuple:

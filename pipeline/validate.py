@@ -154,9 +154,8 @@ def _identify(form: Form, n: int, result: FileResult, sink: _Sink,
     if workspace is not None:
         school = workspace.school(code)
         if school is None:
-            detail = (f"Школы с кодом «{code}» нет в реестре района. Проверьте «Код ОО» на "
-                      "листе «Титул» (или попросите управление добавить школу в реестр)."
-                      if code else "Не указан «Код ОО» на листе «Титул». Впишите код школы.")
+            detail = (f"Школы с кодом «{code}» нет в реестре района."
+                      if code else "Не указан «Код ОО» на листе «Титул».")
             sink.add(n, "title", iss.make("unknown-school", sheet=TITLE.name, row=row,
                                           column="Код ОО", value=code, detail=detail))
         else:
@@ -416,11 +415,11 @@ def _link_dates(rec: dict[str, Any], first_day: dt.date | None, last_day: dt.dat
     status = rec["status"]
     if start and order and order > start:
         add("date-order", row, "order_date", order,
-            detail="Дата приказа о закреплении позже даты начала. Приказ издаётся до начала "
-                   "работы пары: исправьте одну из дат.")
+            detail="Дата приказа о закреплении позже даты начала, а приказ издаётся до "
+                   "начала работы пары.")
     if start and end and end < start:
         add("date-order", row, "end", end,
-            detail="Дата окончания раньше даты начала. Исправьте одну из дат.")
+            detail="Дата окончания раньше даты начала.")
     if start and last_day and start > last_day:
         add("out-of-range", row, "start", start,
             detail=f"дата начала позже конца отчётного периода ({last_day:%d.%m.%Y}); "
