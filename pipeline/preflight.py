@@ -5,6 +5,7 @@ Cheap checks on the bytes and the zip directory only: nothing here parses a shee
 
 from __future__ import annotations
 
+import html
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -31,6 +32,9 @@ class Preflight:
     kind: str | None  # "xlsx", "xlsm", "ods", "xls" or None when it is none of them
     properties: dict[str, str] = field(default_factory=dict)
     issues: list[iss.Issue] = field(default_factory=list)
+    # sheet name -> {(row, col) 0-based: "formula" | the error text}: cells a value reader
+    # sees as empty although the school's Excel shows a formula result or an error there
+    cell_flags: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
 
 
 def column_number(letters: bytes | str) -> int:
@@ -133,13 +137,60 @@ def _zip(path: Path, max_unpacked_mb: float) -> Preflight:
             properties = {}
             if "docProps/custom.xml" in names:
                 text = archive.read("docProps/custom.xml")[:65536].decode("utf-8", "replace")
-                properties = {k: v.strip() for k, v in _PROP_RE.findall(text)}
-            return Preflight(kind, properties)
+                properties = {k: html.unescape(v.strip()) for k, v in _PROP_RE.findall(text)}
+            return Preflight(kind, properties, cell_flags=_cell_flags(archive, names))
     except (zipfile.BadZipFile, OSError, EOFError, KeyError, RuntimeError, ValueError) as exc:
         detail = "файл повреждён или передан не полностью"
         if isinstance(exc, RuntimeError) and "encrypted" in str(exc):
             return Preflight(None, issues=[iss.make("encrypted-file")])
         return Preflight(None, issues=[iss.make("unreadable-file", detail=detail)])
+
+
+_SHEET_RE = re.compile(r'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
+_REL_RE = re.compile(r'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
+_REL_RE2 = re.compile(r'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
+_CELL_RE = re.compile(rb"<c\b([^>]*?)(?<!/)>(.*?)</c>", re.DOTALL)
+_REF_RE = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_VALUE_RE = re.compile(rb"<v>([^<]*)</v>")
+
+
+def _sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
+    """Sheet name -> its part in the zip, from workbook.xml and its relationships."""
+    if "xl/_rels/workbook.xml.rels" not in names:
+        return {}
+    rels_text = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    targets = dict(_REL_RE.findall(rels_text)) | {i: t for t, i in _REL_RE2.findall(rels_text)}
+    book = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+    parts = {}
+    for name, rel in _SHEET_RE.findall(book):
+        target = targets.get(rel, "")
+        part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        if part in names:
+            parts[html.unescape(name)] = part
+    return parts
+
+
+def _cell_flags(archive: zipfile.ZipFile, names: set[str]) -> dict[str, dict[tuple[int, int], str]]:
+    """Formulas without a computed value and error cells, which calamine reads as empty."""
+    flags: dict[str, dict[tuple[int, int], str]] = {}
+    for sheet, part in _sheet_parts(archive, names).items():
+        data = archive.read(part)
+        if b"<f" not in data and b't="e"' not in data:
+            continue
+        found: dict[tuple[int, int], str] = {}
+        for attrs, inner in _CELL_RE.findall(data):
+            ref = _REF_RE.search(attrs)
+            if ref is None:
+                continue
+            where = (int(ref.group(2)) - 1, column_number(ref.group(1)) - 1)
+            value = _VALUE_RE.search(inner)
+            if b't="e"' in attrs:
+                found[where] = html.unescape(value.group(1).decode()) if value else "#ERROR"
+            elif b"<f" in inner and (value is None or value.group(1) == b""):
+                found[where] = "formula"
+        if found:
+            flags[sheet] = found
+    return flags
 
 
 def _declared_too_big(head: bytes) -> str | None:

@@ -102,7 +102,50 @@ def find_header(grid: list[list[Any]], sheet: Sheet) -> int | None:
     return best if best_score >= 2 else None
 
 
-def read_grid_table(grid: list[list[Any]], sheet: Sheet, issues: list[iss.Issue]) -> Table:
+def _header_texts(grid: list[list[Any]], index: int, two_rows: bool) -> list[tuple[int, list[str]]]:
+    """Per column, the header texts to try: one row, or a heading split over two rows.
+
+    In a two-row heading a merged top cell («Приказ о закреплении») stands over several
+    bottom cells («№», «дата»); the top text is carried right over the blank merged cells.
+    """
+    top = grid[index]
+    bottom = grid[index + 1] if two_rows and index + 1 < len(grid) else []
+    width = max(len(top), len(bottom))
+    texts = []
+    carried = ""
+    for col in range(width):
+        up = _cell_text(top[col]) if col < len(top) and not is_blank(top[col]) else ""
+        down = _cell_text(bottom[col]) if col < len(bottom) and not is_blank(bottom[col]) else ""
+        if not up and down and carried:
+            up = carried
+        carried = up if up and down else ""
+        if up and down:
+            texts.append((col, [f"{up}, {down}", f"{up} {down}", down, up]))
+        elif up or down:
+            texts.append((col, [up or down]))
+    return texts
+
+
+def _map_headers(sheet: Sheet, texts: list[tuple[int, list[str]]]
+                 ) -> tuple[dict[str, tuple[int, str]], list[tuple[int, str]]]:
+    """Column key -> (position, header as written), and the headers that name no column."""
+    known = _KNOWN.get(sheet.key) or _known_headers(sheet)
+    mapped: dict[str, tuple[int, str]] = {}
+    extras: list[tuple[int, str]] = []
+    for col, variants in texts:
+        column = next((known[k] for v in variants if (k := header_key(v)) in known
+                       and known[k].key not in mapped), None)
+        if column is None:
+            column, _ = _match_header(variants[0], sheet, set(mapped))
+        if column is None:
+            extras.append((col, variants[0]))
+        else:
+            mapped[column.key] = (col, variants[0])
+    return mapped, extras
+
+
+def read_grid_table(grid: list[list[Any]], sheet: Sheet, issues: list[iss.Issue],
+                    flags: dict[tuple[int, int], str] | None = None) -> Table:
     """A header-and-rows sheet: find the header, map the columns, read each record."""
     table = Table(sheet.name)
     header_index = find_header(grid, sheet)
@@ -112,16 +155,15 @@ def read_grid_table(grid: list[list[Any]], sheet: Sheet, issues: list[iss.Issue]
                 issues.append(iss.make("missing-column", sheet=sheet.name, column=column.header))
         return table
     table.header_row = header_index + 1
-    extras: list[tuple[int, str]] = []
-    for col, cell in enumerate(grid[header_index]):
-        if is_blank(cell):
-            continue
-        text = _cell_text(cell)
-        column, _ = _match_header(text, sheet, set(table.columns))
-        if column is None:
-            extras.append((col, text))
-            continue
-        table.columns[column.key] = col
+    mapped, extras = _map_headers(sheet, _header_texts(grid, header_index, False))
+    first_data = header_index + 1
+    if header_index + 1 < len(grid):
+        two_mapped, two_extras = _map_headers(sheet, _header_texts(grid, header_index, True))
+        if len(two_mapped) > len(mapped):
+            mapped, extras, first_data = two_mapped, two_extras, header_index + 2
+    for key, (col, text) in mapped.items():
+        column = sheet.by_key[key]
+        table.columns[key] = col
         if column.kind != "skip" and header_key(text) != header_key(column.header):
             issues.append(iss.make("header-alias", sheet=sheet.name, row=table.header_row,
                                    column=column.header, value=text))
@@ -140,16 +182,49 @@ def read_grid_table(grid: list[list[Any]], sheet: Sheet, issues: list[iss.Issue]
              if sheet.by_key[k].kind != "skip"]
     for key in (c.key for c in sheet.data_columns):
         table.values[key] = []
-    for r in range(header_index + 1, len(grid)):
+    flags = flags or {}
+    number_col = table.columns.get("number")
+    name_col = next((c for k, c in table.columns.items() if sheet.by_key[k].kind == "name"),
+                    None)
+    for r in range(first_data, len(grid)):
         row = grid[r]
-        raws = [(column, row[c] if c < len(row) else None) for column, c in found]
-        if all(is_blank(raw) for _, raw in raws):
+        raws = [(column, _flagged(flags, r, c) or (row[c] if c < len(row) else None))
+                for column, c in found]
+        if all(is_blank(raw) for _, raw in raws) or _not_a_record(row, number_col, name_col):
             continue
         _add_record(table, raws, r + 1, sheet, issues)
     for key in table.values:
         if len(table.values[key]) < len(table.rows):  # a column the file does not have
             table.values[key] = [None] * len(table.rows)
     return table
+
+
+class CellProblem(str):
+    """A cell that reads as empty but holds an error or an uncomputed formula."""
+
+
+def _flagged(flags: dict[tuple[int, int], str], row: int, col: int) -> CellProblem | None:
+    flag = flags.get((row, col))
+    return CellProblem(flag) if flag else None
+
+
+_SUMMARY_WORDS = ("итого", "всего")
+_EXAMPLE_WORDS = ("пример", "образец")
+
+
+def _not_a_record(row: list[Any], number_col: int | None, name_col: int | None) -> bool:
+    """A total line under the table, or the template's example row a school left in place."""
+    first = next((_cell_text(v) for v in row if not is_blank(v)), "")
+    if first.casefold().startswith(_SUMMARY_WORDS):
+        return True
+    number = row[number_col] if number_col is not None and number_col < len(row) else None
+    if not is_blank(number) and _cell_text(number).casefold().strip(" :.()").startswith(
+            _EXAMPLE_WORDS):
+        return True
+    name = row[name_col] if name_col is not None and name_col < len(row) else None
+    if isinstance(name, str) and "(" in name:
+        return name.casefold().strip().rstrip(")").rstrip().endswith(_EXAMPLE_WORDS)
+    return False
 
 
 def _nearest(column: Column, headers: list[str]) -> str | None:
@@ -164,6 +239,11 @@ def _add_record(table: Table, raws: list[tuple[Column, Any]], excel_row: int, sh
     index = len(table.rows)
     table.rows.append(excel_row)
     for column, raw in raws:
+        if isinstance(raw, CellProblem):
+            table.values[column.key].append(None)
+            table.unread.add((index, column.key))
+            issues.append(_cell_problem_issue(raw, sheet.name, excel_row, column.header))
+            continue
         read = read_cell(column, raw)
         table.values[column.key].append(read.value if read.code is None else None)
         if read.code:
@@ -175,12 +255,26 @@ def _add_record(table: Table, raws: list[tuple[Column, Any]], excel_row: int, sh
                                    column=column.header, value=raw, fixed=read.note))
 
 
-def read_key_value(grid: list[list[Any]], sheet: Sheet, issues: list[iss.Issue]) -> Table:
+def _cell_problem_issue(problem: CellProblem, sheet: str, row: int, column: str) -> iss.Issue:
+    if problem == "formula":
+        return iss.make("bad-value", sheet=sheet, row=row, column=column,
+                        problem="В ячейке формула, но её значение не вычислено.",
+                        fix="Откройте файл в Excel, пересчитайте (F9) и сохраните — или "
+                            "впишите значение вместо формулы.")
+    return iss.make("bad-value", sheet=sheet, row=row, column=column, value=str(problem),
+                    problem=f"В ячейке ошибка формулы «{problem}».",
+                    fix="Исправьте формулу или впишите значение вместо неё.")
+
+
+def read_key_value(grid: list[list[Any]], sheet: Sheet, issues: list[iss.Issue],
+                   flags: dict[tuple[int, int], str] | None = None) -> Table:
     """Титул: a label in one cell, its value in the next filled cell of the same row."""
     table = Table(sheet.name, rows=[0])
+    flags = flags or {}
     found: dict[str, tuple[Column, Any]] = {}
     for r, row in enumerate(grid[:TITLE_SEARCH_ROWS]):
-        cells = [(c, v) for c, v in enumerate(row) if not is_blank(v)]
+        cells = [(c, _flagged(flags, r, c) or v) for c, v in enumerate(row)
+                 if not is_blank(v) or (r, c) in flags]
         if not cells:
             continue
         label_col, label = cells[0]
@@ -200,6 +294,12 @@ def read_key_value(grid: list[list[Any]], sheet: Sheet, issues: list[iss.Issue])
             table.values[column.key] = [None]
             if not column.optional:
                 issues.append(iss.make("missing-column", sheet=sheet.name, column=column.header))
+            continue
+        if isinstance(entry[1], CellProblem):
+            table.values[column.key] = [None]
+            table.unread.add((0, column.key))
+            issues.append(_cell_problem_issue(entry[1], sheet.name,
+                                              table.cell_rows[column.key], column.header))
             continue
         read = read_cell(column, entry[1])
         table.values[column.key] = [read.value if read.code is None else None]
@@ -268,10 +368,11 @@ def read_form(path: Path, *, max_file_mb: float = 20, max_unpacked_mb: float = 2
         except Exception as exc:
             form.issues.append(_calamine_issue(exc))
             return form
+        flags = checked.cell_flags.get(form.sheet_names[sheet.key])
         if sheet.layout == "keyvalue":
-            form.tables[sheet.key] = read_key_value(grid, sheet, form.issues)
+            form.tables[sheet.key] = read_key_value(grid, sheet, form.issues, flags)
         else:
-            form.tables[sheet.key] = read_grid_table(grid, sheet, form.issues)
+            form.tables[sheet.key] = read_grid_table(grid, sheet, form.issues, flags)
     return form
 
 
