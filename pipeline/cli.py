@@ -159,16 +159,24 @@ def template(period: str | None, schools: tuple[str, ...], workspace_dir: Path |
 @workspace_option
 @period_option
 @click.option("--json", "as_json", is_flag=True, help="Вывести результат в JSON.")
+@click.option("--feedback", "feedback_path", metavar="ФАЙЛ.xlsx",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Записать файл школы с отмеченными замечаниями (для одного файла).")
 def check(files: tuple[Path, ...], workspace_dir: Path | None, period: str | None,
-          as_json: bool) -> None:
-    """Проверить файлы школ, ничего не записывая.
+          as_json: bool, feedback_path: Path | None) -> None:
+    """Проверить файлы школ, ничего не записывая (кроме --feedback).
 
     Пример: nastavnik check inbox/2026-11/*.xlsx --period 2026-11
     """
     from pipeline.check import check_files
 
+    if feedback_path is not None and len(files) != 1:
+        raise click.UsageError("--feedback пишет замечания к одному файлу: укажите один файл")
     workspace = _workspace(workspace_dir, required=workspace_dir is not None)
-    results = check_files(list(files), workspace=workspace, period=period)
+    if feedback_path is not None:
+        results = [_check_with_feedback(files[0], workspace, period, feedback_path)]
+    else:
+        results = check_files(list(files), workspace=workspace, period=period)
     if as_json:
         click.echo(json.dumps([r.as_json() for r in results], ensure_ascii=False, indent=2))
     else:
@@ -179,6 +187,21 @@ def check(files: tuple[Path, ...], workspace_dir: Path | None, period: str | Non
         click.echo(summary_line(results))
     bad = any(r.status == "rejected" or r.worst == "error" for r in results)
     sys.exit(EXIT_PROBLEMS if bad else EXIT_OK)
+
+
+def _check_with_feedback(path: Path, workspace: Any, period: str | None, out: Path) -> Any:
+    from pipeline.check import period_from_path, read_and_validate
+    from pipeline.feedback import write_feedback
+
+    validation = read_and_validate([path], workspace=workspace,
+                                   period=period or period_from_path(path))
+    try:
+        write_feedback(validation.forms[0], validation.results[0], out)
+    except OSError as exc:
+        raise Failure(f"{out}: не удалось записать файл замечаний ({exc.strerror or exc}) — "
+                      "закройте его в Excel или выберите другое место") from exc
+    click.echo(f"Замечания записаны: {out}", err=True)
+    return validation.results[0]
 
 
 @cli.command()

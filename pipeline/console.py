@@ -86,9 +86,9 @@ def run_report(run: Any) -> str:
     if run.missing:
         lines.append(click.style("Не представили: ", fg="red") + ", ".join(run.missing))
     lines.append(summary_line([run.results[n] for n in run.counted]))
-    for label, path in run.outputs.items():
-        lines.append(f"{_OUTPUT_LABELS.get(label, label)}: {path}")
+    lines.append(f"Свод: {run.outputs['consolidated']}")
+    feedback = run.outputs.get("feedback") or []
+    if feedback:
+        lines.append(f"Замечания для школ ({len(feedback)}), отправьте их школам:")
+        lines.extend(f"  {path}" for path in feedback)
     return "\n".join(lines)
-
-
-_OUTPUT_LABELS = {"consolidated": "Свод"}

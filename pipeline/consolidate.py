@@ -29,6 +29,7 @@ from schemas.sheets import FORM_COL, ROW_COL
 
 SKIPPED_NAMES = (".",)  # hidden files (.DS_Store and the like) are not school files
 STATUS_MISSING = "не представлен"
+FEEDBACK_DIR = "Замечания"
 
 
 @dataclass
@@ -93,7 +94,28 @@ def run_period(workspace: Workspace, period: str, *,
     path = workspace.outbox / period / f"Свод_{period}.xlsx"
     write_district_workbook(path, workspace, result, validation)
     result.outputs["consolidated"] = str(path)
+    result.outputs["feedback"] = [str(p) for p in write_school_feedback(
+        workspace.outbox / period / FEEDBACK_DIR, validation, counted)]
     return result
+
+
+def write_school_feedback(folder: Path, validation: Validation, counted: list[int]) -> list[Path]:
+    """A feedback workbook for every counted file with any issue; stale ones are removed."""
+    from pipeline.feedback import feedback_name, write_feedback
+
+    written = []
+    for n in counted:
+        result = validation.results[n]
+        if not result.issues:
+            continue
+        path = folder / feedback_name(result)
+        written.append(write_feedback(validation.forms[n], result, path))
+    if folder.is_dir():
+        keep = {p.name for p in written}
+        for old in folder.glob("*.xlsx"):
+            if old.name not in keep:
+                old.unlink()  # a school that fixed everything must not find old remarks
+    return written
 
 
 def _decide(workspace: Workspace, period: str, files: list[Path],

@@ -34,6 +34,7 @@ class Table:
     columns: dict[str, int] = field(default_factory=dict)  # key -> 0-based column in the file
     header_row: int | None = None  # Excel row of the header (tables only)
     cell_rows: dict[str, int] = field(default_factory=dict)  # key -> Excel row (Титул only)
+    extras: dict[str, int] = field(default_factory=dict)  # unknown header -> 0-based column
     unread: set[tuple[int, str]] = field(default_factory=set)  # cells with a reading issue
 
     def __len__(self) -> int:
@@ -167,7 +168,8 @@ def read_grid_table(grid: list[list[Any]], sheet: Sheet, issues: list[iss.Issue]
         if column.kind != "skip" and header_key(text) != header_key(column.header):
             issues.append(iss.make("header-alias", sheet=sheet.name, row=table.header_row,
                                    column=column.header, value=text))
-    for _, text in extras:
+    for col, text in extras:
+        table.extras.setdefault(text, col)
         issues.append(iss.make("extra-column", sheet=sheet.name, row=table.header_row,
                                column=text, value=text))
     missing = [c for c in sheet.data_columns if c.key not in table.columns]
@@ -183,7 +185,7 @@ def read_grid_table(grid: list[list[Any]], sheet: Sheet, issues: list[iss.Issue]
     for key in (c.key for c in sheet.data_columns):
         table.values[key] = []
     flags = flags or {}
-    number_col = table.columns.get("number")
+    number_col = table.columns.get("number", table.columns.get("pair_id"))
     name_col = next((c for k, c in table.columns.items() if sheet.by_key[k].kind == "name"),
                     None)
     for r in range(first_data, len(grid)):

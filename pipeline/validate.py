@@ -78,6 +78,7 @@ class FileResult:
 class Validation:
     results: list[FileResult]
     frames: dict[str, pd.DataFrame]  # sheet key -> every record of accepted files
+    forms: list[Form]  # what was read, in the order of `results` (the feedback marks it)
 
 
 class _Sink:
@@ -129,7 +130,7 @@ def validate_forms(forms: Sequence[Form], *, workspace: Workspace | None = None,
         if any(i.severity == "fatal" for i in result.issues):
             result.status = "rejected"
     _count(results, frames)
-    return Validation(results, frames)
+    return Validation(results, frames, list(forms))
 
 
 def _sheet_key(name: str | None) -> str | None:

@@ -341,6 +341,20 @@ class FormBuilder:
         self._table(sheet)["above"] = [list(r) for r in rows]
         return self
 
+    def column_of(self, sheet: str, column: str | None, value: Any = None) -> int | None:
+        """The 1-based column where the school's file has `column` (Титул: the values, B)."""
+        if sheet == TITLE:
+            return 2
+        headers = self._table(sheet)["headers"] if sheet in self.tables else []
+        for text in (column, value):
+            if text in headers:
+                return headers.index(text) + 1
+        return None
+
+    def renamed_back(self, sheet: str) -> str:
+        """The name a canonical sheet has in the written file."""
+        return next((new for new, old in self.renamed.items() if old == sheet), sheet)
+
     # --- sheets ------------------------------------------------------------------------------
     def remove_sheet(self, name: str) -> FormBuilder:
         self.order.remove(name)
@@ -410,9 +424,50 @@ def check(workspace: Workspace, tmp_path: Path) -> Callable[..., Any]:
         path = source if isinstance(source, Path) else source.save(tmp_path / "in" / name)
         results = check_files([path], workspace=ws or workspace, period=period)
         assert len(results) == 1
+        if isinstance(source, FormBuilder):
+            assert_feedback_marks(source, path, results[0], ws or workspace, period,
+                                  tmp_path / "feedback.xlsx")
         return results[0]
 
     return run
+
+
+def assert_feedback_marks(builder: FormBuilder, path: Path, result: Any, ws: Workspace,
+                          period: str, out: Path) -> None:
+    """The school's feedback file lists every issue and marks it at its cell.
+
+    Every rule test goes through here, so every issue code is checked in a real feedback
+    workbook: the «Замечания» row, the cell's fill and its comment. Where the cell is, is
+    taken from the builder (what the school wrote), not from the code under test.
+    """
+    from pipeline.check import read_and_validate
+    from pipeline.feedback import FILLS, SHEET_NAME, TABLE_HEADER_ROW, write_feedback
+
+    validation = read_and_validate([path], workspace=ws, period=period)
+    write_feedback(validation.forms[0], validation.results[0], out)
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames[0] == SHEET_NAME
+    listed = [row for row in book[SHEET_NAME].iter_rows(min_row=TABLE_HEADER_ROW + 1,
+                                                          values_only=True)]
+    for issue in result.issues:
+        assert any(row[7] == issue.code and row[0] == (issue.sheet or "весь файл")
+                   and row[1] == issue.row and row[4] == issue.problem for row in listed), \
+            f"{issue.code} not listed in «{SHEET_NAME}»"
+        sheet = builder.renamed_back(issue.sheet) if issue.sheet else None
+        if result.status == "rejected" or not sheet or issue.row is None \
+                or sheet not in book.sheetnames:
+            continue
+        col = builder.column_of(issue.sheet, issue.column, issue.value)
+        cell = book[sheet].cell(row=issue.row, column=col or 1)
+        worse = {FILLS[s].fgColor.rgb for s in FILLS
+                 if SEVERITY_RANK[s] <= SEVERITY_RANK[issue.severity]}
+        assert cell.fill.fgColor.rgb in worse, \
+            f"{issue.code}: {sheet}!{cell.coordinate} is not coloured"
+        assert cell.comment is not None and issue.problem in cell.comment.text, \
+            f"{issue.code}: no comment at {sheet}!{cell.coordinate}"
+
+
+SEVERITY_RANK = {"fatal": 0, "error": 1, "warning": 2, "info": 3}
 
 
 # --- reading results -------------------------------------------------------------------------

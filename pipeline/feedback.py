@@ -1,0 +1,379 @@
+"""The school's own file back, every problem marked: the thing a school fixes and resends.
+
+The feedback workbook opens on «Замечания» (a receipt and the list of problems), followed by
+the school's sheets as they were sent, with each problem cell filled (errors red, warnings
+yellow) and a comment that says what is wrong and how to fix it. An .xlsx/.xlsm is marked in
+place with openpyxl, so the school's formatting and drop-downs survive; an .xls or .ods
+cannot be, and becomes a faithful .xlsx copy of its values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import warnings
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from pipeline import issues as iss
+from pipeline.read import Form, open_workbook
+from pipeline.template import vocabularies
+from pipeline.validate import FileResult
+from pipeline.workbooks import atomic_path, text_lines
+from schemas.columns import FORM_SHEETS, LISTS_SHEET
+
+SHEET_NAME = "Замечания"
+AUTHOR = "nastavnik"
+FILLS = {
+    "fatal": PatternFill("solid", fgColor="FFC7CE"),
+    "error": PatternFill("solid", fgColor="FFC7CE"),
+    "warning": PatternFill("solid", fgColor="FFEB9C"),
+    "info": PatternFill("solid", fgColor="DDEBF7"),
+}
+TABLE_HEADERS = ("Лист", "Строка", "Столбец", "Значение", "Что не так", "Как исправить",
+                 "Важность", "Код")
+TABLE_WIDTHS = (16, 8, 30, 24, 60, 50, 15, 22)
+WRAPPED = (4, 5)  # «Что не так», «Как исправить»
+_FONT = "Calibri"
+_BOLD = Font(name=_FONT, bold=True)
+_PLAIN = Font(name=_FONT)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_TOP = Alignment(vertical="top", wrap_text=True)
+_SHEETS = {s.name: s for s in FORM_SHEETS}
+
+
+def feedback_name(result: FileResult) -> str:
+    """«ОО-07 МБОУ СОШ № 7 — замечания.xlsx», or after the file for an unknown school."""
+    if result.school is not None:
+        stem = f"{result.school.code} {result.school.short_name}"
+    else:
+        stem = Path(result.file).stem
+    safe = "".join(ch if ch not in '\\/:*?"<>|' and ord(ch) >= 32 else " " for ch in stem)
+    return f"{' '.join(safe.split())[:90]} — замечания.xlsx"
+
+
+def sha256(path: Path) -> str | None:
+    try:
+        digest = hashlib.sha256()
+        with Path(path).open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+    except OSError:
+        return None
+
+
+def write_feedback(form: Form, result: FileResult, out: Path, *,
+                   received: dt.datetime | None = None,
+                   checked: dt.datetime | None = None) -> Path:
+    """Write the school's feedback workbook for one checked file; returns its path."""
+    source = Path(form.path)
+    book, marked = _school_book(form)
+    _remove_our_traces(book)
+    sheet = book.create_sheet(SHEET_NAME, 0)
+    _write_receipt(sheet, source, result, received, checked)
+    columns = _column_positions(form)
+    _write_table(sheet, result.issues, form, columns)
+    if marked:
+        _mark(book, form, result.issues, columns)
+        _restore_drop_downs(book, form)
+    book.active = 0
+    for ws in book.worksheets:
+        ws.sheet_view.tabSelected = ws.title == SHEET_NAME
+    with atomic_path(Path(out)) as tmp:
+        book.save(tmp)
+    return Path(out)
+
+
+# --- the school's workbook ---------------------------------------------------------------
+
+
+def _school_book(form: Form) -> tuple[Any, bool]:
+    """The school's workbook to mark, and whether its form sheets are in it."""
+    if form.rejected or not form.tables:
+        return _empty_book(), False
+    if form.kind in ("xlsx", "xlsm"):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # openpyxl's notes on unsupported extensions
+                return openpyxl.load_workbook(form.path, rich_text=False), True
+        except Exception:
+            pass
+    return _copy_of_values(form), True
+
+
+def _empty_book() -> Any:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    return book
+
+
+def _copy_of_values(form: Form) -> Any:
+    """An .xlsx holding the values of every sheet of the school's file (.xls, .ods)."""
+    source = open_workbook(Path(form.path))
+    book = _empty_book()
+    for name in source.sheet_names:
+        sheet = book.create_sheet(name[:31])
+        grid = source.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        for r, row in enumerate(grid, start=1):
+            for col, value in enumerate(row, start=1):
+                if value == "" or value is None:
+                    continue
+                if isinstance(value, float) and value.is_integer():
+                    value = int(value)
+                cell = sheet.cell(row=r, column=col, value=value)
+                if isinstance(value, str):
+                    cell.data_type = "s"  # text stays text, even «=1+1»
+                elif isinstance(value, dt.date | dt.datetime):
+                    cell.number_format = "DD.MM.YYYY"
+        for col in range(1, (max((len(r) for r in grid), default=0)) + 1):
+            sheet.column_dimensions[get_column_letter(col)].width = 18
+    return book
+
+
+def _remove_our_traces(book: Any) -> None:
+    """A school may resend our own feedback file: drop our old list and comments."""
+    if SHEET_NAME in book.sheetnames:
+        del book[SHEET_NAME]
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.comment is not None and cell.comment.author == AUTHOR:
+                    cell.comment = None
+
+
+# --- «Замечания» -----------------------------------------------------------------------------
+
+
+def _write_receipt(sheet: Any, source: Path, result: FileResult,
+                   received: dt.datetime | None, checked: dt.datetime | None) -> None:
+    school = result.school
+    received = received or _mtime(source)
+    checked = checked or dt.datetime.now().replace(microsecond=0)
+    counts = result.counts
+    rows = [
+        ("Замечания к файлу школы", None),
+        ("Файл", source.name),
+        ("SHA-256", sha256(source) or "—"),
+        ("Получен", received),
+        ("Проверен", checked),
+        ("Школа", f"{school.code} {school.name}" if school else (result.school_code or "—")),
+        ("Отчётный период", result.period or "—"),
+        ("Статус", _status_words(result)),
+        ("Принято строк", f"наставников {counts['mentors']}, наставляемых {counts['mentees']}, "
+                          f"связей в парах {counts['links']}"),
+    ]
+    last = get_column_letter(len(TABLE_HEADERS))
+    for r, (label, value) in enumerate(rows, start=1):
+        sheet.cell(row=r, column=1, value=label).font = _BOLD
+        if value is not None:
+            cell = sheet.cell(row=r, column=2, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+            else:
+                cell.number_format = "DD.MM.YYYY HH:MM"
+            cell.alignment = Alignment(horizontal="left")
+            cell.font = _PLAIN
+            sheet.merge_cells(f"B{r}:{last}{r}")
+    sheet["A1"].font = Font(name=_FONT, bold=True, size=14)
+    note = sheet.cell(row=len(rows) + 1, column=1,
+                      value="Исправьте отмеченные ячейки прямо в листах этого файла (красные — "
+                            "ошибки, такая строка не попадает в свод; жёлтые — предупреждения) "
+                            "и отправьте файл снова.")
+    note.font = Font(name=_FONT, italic=True)
+    sheet.merge_cells(f"A{len(rows) + 1}:{last}{len(rows) + 1}")
+
+
+RECEIPT_ROWS = 10  # the receipt takes rows 1–10; the table's header is row 12
+TABLE_HEADER_ROW = RECEIPT_ROWS + 2
+
+
+def _status_words(result: FileResult) -> str:
+    words = {"принят": "принят", "принят с замечаниями": "принят с замечаниями",
+             "отклонён": "отклонён — файл не принят, исправьте и отправьте снова"}
+    return words[result.status_ru]
+
+
+def _mtime(path: Path) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
+    except OSError:
+        return None
+
+
+def _column_positions(form: Form) -> dict[tuple[str, str], int]:
+    """(sheet name, canonical header) -> 1-based column of that header in the school's file."""
+    positions: dict[tuple[str, str], int] = {}
+    for key, table in form.tables.items():
+        sheet = next(s for s in FORM_SHEETS if s.key == key)
+        for column_key, col in table.columns.items():
+            positions[(sheet.name, sheet.by_key[column_key].header)] = col + 1
+    return positions
+
+
+def _issue_column(issue: iss.Issue, form: Form, columns: dict[tuple[str, str], int]
+                  ) -> int | None:
+    if issue.sheet is None or issue.column is None:
+        return None
+    col = columns.get((issue.sheet, issue.column))
+    if col is None and issue.code == "extra-column":
+        definition = _SHEETS.get(issue.sheet)
+        table = form.tables.get(definition.key) if definition else None
+        col = table.extras[issue.value] + 1 if table and issue.value in table.extras else None
+    return col
+
+
+def _write_table(sheet: Any, issues: list[iss.Issue], form: Form,
+                 columns: dict[tuple[str, str], int]) -> None:
+    header_row = TABLE_HEADER_ROW
+    for col, (text, width) in enumerate(zip(TABLE_HEADERS, TABLE_WIDTHS, strict=True), start=1):
+        cell = sheet.cell(row=header_row, column=col, value=text)
+        cell.font, cell.fill = _BOLD, _HEADER_FILL
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    sheet.column_dimensions["A"].width = max(TABLE_WIDTHS[0], 20)
+    order = {s.name: n for n, s in enumerate(FORM_SHEETS)}
+    issues = sorted(issues, key=lambda i: (iss.SEVERITY_ORDER[i.severity],
+                                           order.get(i.sheet or "", -1), i.row or 0))
+    for r, issue in enumerate(issues, start=header_row + 1):
+        col = _issue_column(issue, form, columns)
+        where = f"{get_column_letter(col)} — {issue.column}" if col and issue.column else \
+            (issue.column or "")
+        values = (issue.sheet or "весь файл", issue.row, where, issue.value, issue.problem,
+                  issue.fix, iss.SEVERITY_RU[issue.severity], issue.code)
+        for c, value in enumerate(values, start=1):
+            cell = sheet.cell(row=r, column=c, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+            cell.alignment, cell.font = _TOP, _PLAIN
+        sheet.cell(row=r, column=7).fill = FILLS[issue.severity]
+        lines = max(text_lines(values[i], TABLE_WIDTHS[i] - 2) for i in WRAPPED)
+        sheet.row_dimensions[r].height = 15 * max(lines, 1)
+    last = header_row + max(len(issues), 1)
+    sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(TABLE_HEADERS))}{last}"
+    sheet.freeze_panes = f"A{header_row + 1}"
+    if not issues:
+        sheet.cell(row=header_row + 1, column=1, value="Замечаний нет.")
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+
+
+# --- marks on the school's sheets -----------------------------------------------------------
+
+
+def _mark(book: Any, form: Form, issues: Iterable[iss.Issue],
+          columns: dict[tuple[str, str], int]) -> None:
+    """Fill every problem cell and leave a comment; a whole row or header when no cell."""
+    notes: dict[tuple[str, int, int], list[iss.Issue]] = defaultdict(list)
+    for issue in issues:
+        definition = _SHEETS.get(issue.sheet or "")
+        if definition is None or definition.key not in form.sheet_names:
+            continue
+        name = form.sheet_names[definition.key]
+        if name not in book.sheetnames:
+            continue
+        ws = book[name]
+        table = form.tables.get(definition.key)
+        col = _issue_column(issue, form, columns)
+        if issue.row and col:
+            notes[(name, issue.row, col)].append(issue)
+            continue
+        row = issue.row or (table.header_row if table and table.header_row else 1)
+        last_col = max(ws.max_column, 1)
+        for c in range(1, last_col + 1):
+            _fill(ws.cell(row=row, column=c), issue.severity)
+        notes[(name, row, 1)].append(issue)
+    for (name, row, col), found in notes.items():
+        cell = book[name].cell(row=row, column=col)
+        worst = min((i.severity for i in found), key=iss.SEVERITY_ORDER.__getitem__)
+        _fill(cell, worst)
+        text = "\n\n".join(f"{iss.SEVERITY_RU[i.severity].capitalize()}: {i.message}"
+                           for i in found)
+        comment = Comment(text[:30000], AUTHOR)
+        comment.width = 320
+        comment.height = min(60 + 18 * text_lines(text, 48), 600)
+        cell.comment = comment
+
+
+def _fill(cell: Any, severity: str) -> None:
+    current = getattr(cell.fill, "fgColor", None)
+    current_rgb = getattr(current, "rgb", None)
+    rank = {FILLS[s].fgColor.rgb: iss.SEVERITY_ORDER[s] for s in FILLS}
+    if current_rgb in rank and rank[current_rgb] <= iss.SEVERITY_ORDER[severity]:
+        return  # a worse problem already coloured it
+    cell.fill = FILLS[severity]
+
+
+# --- drop-downs --------------------------------------------------------------------------------
+
+
+def _restore_drop_downs(book: Any, form: Form) -> None:
+    """Re-create the form's drop-down lists where the round trip lost them.
+
+    openpyxl drops data validations kept in Excel's extension lists (as LibreOffice and
+    newer Excel write cross-sheet lists); a school that receives its file back must still
+    be able to pick values from the lists.
+    """
+    lists = vocabularies()
+    added_lists = False
+    for definition in FORM_SHEETS:
+        table = form.tables.get(definition.key)
+        name = form.sheet_names.get(definition.key)
+        if table is None or name not in book.sheetnames or definition.layout != "table":
+            continue
+        ws = book[name]
+        covered = {_letters(ref) for dv in ws.data_validations.dataValidation
+                   for ref in str(dv.sqref).split()}
+        first = (table.header_row or 1) + 1
+        last = max(ws.max_row, first + 200)
+        for key, col in table.columns.items():
+            column = definition.by_key[key]
+            letter = get_column_letter(col + 1)
+            if not column.vocab or letter in covered:
+                continue
+            vocab = lists[column.vocab]
+            if vocab.name not in book.defined_names:
+                added_lists = added_lists or _add_lists_sheet(book, lists)
+            validation = DataValidation(type="list", formula1=vocab.name, allow_blank=True,
+                                        showErrorMessage=True, errorTitle="Значение не из списка",
+                                        error="Выберите значение из выпадающего списка.")
+            validation.add(f"{letter}{first}:{letter}{last}")
+            ws.add_data_validation(validation)
+
+
+def _letters(ref: str) -> str:
+    head = ref.split(":")[0]
+    return "".join(ch for ch in head if ch.isalpha())
+
+
+def _add_lists_sheet(book: Any, lists: dict[tuple[str, ...], Any]) -> bool:
+    """A hidden «Справочники» with the form's lists and their names (as the template has)."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    title = LISTS_SHEET if LISTS_SHEET not in book.sheetnames else f"{LISTS_SHEET} nastavnik"
+    ws = book.create_sheet(title)
+    ws.sheet_state = "hidden"
+    for vocab in lists.values():
+        col = vocab.col + 1
+        ws.cell(row=1, column=col, value=vocab.header).data_type = "s"
+        for index, value in enumerate(vocab.values, start=2):
+            ws.cell(row=index, column=col, value=value).data_type = "s"
+        letter = get_column_letter(col)
+        ref = f"{quote_sheetname(title)}!${letter}$2:${letter}${len(vocab.values) + 1}"
+        if vocab.name in book.defined_names:
+            del book.defined_names[vocab.name]
+        book.defined_names[vocab.name] = DefinedName(vocab.name, attr_text=ref)
+    return True
+
+
+__all__ = ["SHEET_NAME", "feedback_name", "write_feedback"]
