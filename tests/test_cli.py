@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from conftest import BASE_COUNTS, MENTORS, NAME, PERIOD, PETROVA, FormBuilder
@@ -142,3 +143,15 @@ def test_the_installed_command_runs_as_a_subprocess(workspace, form, tmp_path) -
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)[0]["status"] == "accepted"
     assert done.stderr == ""
+
+
+def test_problems_are_coloured_on_a_terminal_and_plain_when_piped(workspace, form,
+                                                                   tmp_path) -> None:
+    form.set(MENTORS, form.row_of(MENTORS, PETROVA), NAME, "Петрова")
+    path = form.save(tmp_path / "7.xlsx")
+    args = ["check", str(path), "-w", str(workspace.root), "--period", PERIOD]
+    coloured = CliRunner().invoke(cli, args, color=True)
+    piped = CliRunner().invoke(cli, args)
+    assert "\x1b[31m" in coloured.output  # red for the error
+    assert "\x1b[" not in piped.output
+    assert piped.output == click.unstyle(coloured.output)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from pathlib import Path
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 from conftest import (
     AGE,
@@ -221,3 +223,50 @@ def test_the_run_prints_which_feedback_files_to_send(workspace, form):
     result = CliRunner().invoke(cli, ["run", "--period", PERIOD, "-w", str(workspace.root)])
     assert "Замечания для школ (1), отправьте их школам:" in result.output
     assert "ОО-07 МБОУ СОШ № 7 — замечания.xlsx" in result.output
+
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.mark.parametrize("name", ["lo_bad_date.xls", "lo_bad_date.ods"])
+def test_xls_and_ods_come_back_as_an_xlsx_copy_of_their_values_with_marks(workspace, tmp_path,
+                                                                         name):
+    source = DATA / name
+    validation = read_and_validate([source], workspace=workspace, period=PERIOD)
+    [result] = validation.results
+    [bad] = [i for i in result.issues if i.code == "bad-date"]
+    out = tmp_path / "out.xlsx"
+    write_feedback(validation.forms[0], result, out)
+
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames[0] == SHEET_NAME
+    sent = calamine_values(source)
+    for sheet_name, grid in sent.items():
+        copy = book[sheet_name]
+        for r, row in enumerate(grid, start=1):
+            for col, value in enumerate(row, start=1):
+                if value not in ("", None):
+                    got = copy.cell(row=r, column=col).value
+                    assert same_value(value, got), (sheet_name, r, col, value, got)
+    header = [cell.value for cell in book[LINKS][1]]
+    cell = book[LINKS].cell(row=bad.row, column=header.index(START) + 1)
+    assert cell.value == "31.09.2026"
+    assert cell.comment is not None and "не похоже на дату" in cell.comment.text
+    assert cell.fill.fgColor.rgb.endswith("FFC7CE")
+
+
+def same_value(sent: object, got: object) -> bool:
+    """A value as the school's file held it and as the .xlsx copy holds it."""
+    if isinstance(sent, float) and sent.is_integer():
+        sent = int(sent)
+    if isinstance(got, dt.datetime) and not isinstance(sent, dt.datetime):
+        got = got.date()
+    return got == sent
+
+
+def calamine_values(path: Path) -> dict[str, list[list[object]]]:
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    return {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            for name in book.sheet_names}
