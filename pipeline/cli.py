@@ -223,6 +223,7 @@ def run(period: str | None, workspace_dir: Path | None, as_json: bool) -> None:
 def _run(workspace: Any, period: str, *, quiet: bool) -> Any:
     from pipeline.console import run_report
     from pipeline.consolidate import inbox_files, run_period
+    from pipeline.ledger import LedgerError
 
     total = len(inbox_files(workspace, period))
     if not quiet and total == 0:
@@ -234,6 +235,8 @@ def _run(workspace: Any, period: str, *, quiet: bool) -> Any:
             with click.progressbar(length=total, label="Чтение файлов", file=sys.stderr,
                                    show_pos=True) as bar:
                 result = run_period(workspace, period, on_file=lambda _p: bar.update(1))
+    except LedgerError as exc:
+        raise Failure(str(exc)) from exc
     except OSError as exc:
         raise Failure(f"{getattr(exc, 'filename', '') or workspace.outbox}: не удалось "
                       f"записать результат ({exc.strerror or exc}) — закройте файл в Excel "

@@ -77,6 +77,9 @@ def summary_line(results: list[Any]) -> str:
 
 
 def run_report(run: Any) -> str:
+    if run.unchanged:
+        return (f"Период {run.period}: с прошлого запуска ничего не изменилось — файлы не "
+                f"перечитывались и не перезаписывались.\nСвод: {run.outputs['consolidated']}")
     lines = [file_report(run.results[n]) for n in run.counted]
     received = sum(1 for s in run.statuses if s.result is not None)
     lines.append("")
@@ -85,6 +88,10 @@ def run_report(run: Any) -> str:
                  f"получено {received}.")
     if run.missing:
         lines.append(click.style("Не представили: ", fg="red") + ", ".join(run.missing))
+    late = [s.school.code for s in run.statuses if s.on_time is False]
+    if late:
+        lines.append(click.style("С опозданием (срок — ", fg="yellow")
+                     + f"{run.deadline:%d.%m.%Y}): " + ", ".join(late))
     lines.append(summary_line([run.results[n] for n in run.counted]))
     lines.append(f"Свод: {run.outputs['consolidated']}")
     feedback = run.outputs.get("feedback") or []

@@ -1,14 +1,16 @@
-"""One period of one district: inbox files → validated rows → the district workbook.
+"""One period of one district: inbox files → checked results in the ledger → district outputs.
 
-`run_period` reads every file of `inbox/YYYY-MM/`, validates them together, decides which file
-counts for each school, finds people listed by two schools, and writes
-`outbox/YYYY-MM/Свод_YYYY-MM.xlsx`. It returns what it did; it prints nothing.
+`run_period` is incremental and idempotent. Each inbox file is hashed and looked up in the
+ledger: a content already checked under the same rules is not read again. The newest file
+of each school counts; earlier ones stay recorded as superseded. Issues that need the whole
+district (the same person in two schools, a pair that vanished since last month) are added
+here. When nothing differs from the last finished run, nothing is rewritten.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-import hmac
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,40 +19,90 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline import __version__
 from pipeline import issues as iss
 from pipeline.check import read_and_validate
+from pipeline.ledger import Ledger, Seen, Stored, dumps, workspace_lock
+from pipeline.read import Form, read_form
 from pipeline.validate import KEEP_COL, FileResult, Validation
 from pipeline.values import name_key
-from pipeline.workbooks import Formats, atomic_path, new_workbook, write_table
-from pipeline.workspace import School, Workspace
+from pipeline.workbooks import plain
+from pipeline.workspace import School, Workspace, next_month_start
 from schemas import vocab as v
-from schemas.columns import LINKS, MENTEES, MENTORS, Sheet
+from schemas.columns import FORM_SHEETS, FORM_VERSION, LINKS, MENTEES, MENTORS, PROP_VERSION
 from schemas.sheets import FORM_COL, ROW_COL
 
 SKIPPED_NAMES = (".",)  # hidden files (.DS_Store and the like) are not school files
 STATUS_MISSING = "не представлен"
 FEEDBACK_DIR = "Замечания"
+_RULE_SOURCES = ("schemas/columns.py", "schemas/vocab.py", "schemas/sheets.py",
+                 "pipeline/values.py", "pipeline/read.py", "pipeline/preflight.py",
+                 "pipeline/validate.py", "pipeline/issues.py")
+
+
+@dataclass
+class Submission:
+    """One inbox file in this run: what the ledger knows of it and its result."""
+
+    path: Path
+    seen: Seen
+    stored: Stored | None = None
+    form: Form | None = None  # only when read in this run
+    result: FileResult | None = None
+    role: str = "counted"  # counted, superseded, duplicate, unattributed
 
 
 @dataclass
 class SchoolStatus:
     school: School
     result: FileResult | None  # the file that counts, None when nothing was received
-    files: list[FileResult] = field(default_factory=list)
+    received: dt.datetime | None = None
+    deadline: dt.datetime | None = None
+    files: int = 0
 
     @property
     def status_ru(self) -> str:
         return self.result.status_ru if self.result else STATUS_MISSING
+
+    @property
+    def on_time(self) -> bool | None:
+        if self.received is None or self.deadline is None:
+            return None
+        return self.received <= self.deadline
+
+
+@dataclass
+class Change:
+    school_code: str
+    what: str  # «наставник», «наставляемый», «пара»
+    change: str  # «добавлен», «выбыл», «завершена», ...
+    sheet: str
+    record: dict[str, Any]  # the row it is about (this month's or last month's)
+    previous: bool  # the record is last month's
 
 
 @dataclass
 class RunResult:
     period: str
     expected: list[School]
-    results: list[FileResult]  # every file, in the order read
+    submissions: list[Submission]
     statuses: list[SchoolStatus]
-    counted: list[int]  # indexes into `results` of the files that count
-    outputs: dict[str, str] = field(default_factory=dict)
+    deadline: dt.datetime
+    previous_period: str
+    changes: list[Change] = field(default_factory=list)
+    compared: set[str] = field(default_factory=set)  # schools compared with last month
+    outputs: dict[str, Any] = field(default_factory=dict)
+    unchanged: bool = False  # nothing new since the last run: nothing was rewritten
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def results(self) -> list[FileResult]:
+        return [s.result for s in self.submissions]
+
+    @property
+    def counted(self) -> list[int]:
+        return [n for n, s in enumerate(self.submissions)
+                if s.role in ("counted", "unattributed")]
 
     @property
     def missing(self) -> list[str]:
@@ -58,7 +110,8 @@ class RunResult:
 
     @property
     def problems(self) -> bool:
-        return any(r.status == "rejected" or r.worst == "error" for r in self.results)
+        return any(self.results[n].status == "rejected" or self.results[n].worst == "error"
+                   for n in self.counted)
 
     def as_json(self) -> dict[str, Any]:
         counted = [self.results[n] for n in self.counted]
@@ -69,6 +122,8 @@ class RunResult:
             "accepted": sum(1 for r in counted if r.status == "accepted"),
             "rejected": sum(1 for r in counted if r.status == "rejected"),
             "missing": self.missing,
+            "late": [s.school.code for s in self.statuses if s.on_time is False],
+            "unchanged": self.unchanged,
             "files": [r.as_json() for r in self.results],
             "outputs": dict(self.outputs),
         }
@@ -83,73 +138,200 @@ def inbox_files(workspace: Workspace, period: str) -> list[Path]:
                   key=lambda p: p.name)
 
 
+def previous_period(period: str) -> str:
+    first = dt.date.fromisoformat(period + "-01")
+    last = first - dt.timedelta(days=1)
+    return f"{last.year:04d}-{last.month:02d}"
+
+
+def deadline(period: str, day: int) -> dt.datetime:
+    """The end of `day` of the month after the period (the last day if the month is short)."""
+    start = next_month_start(dt.date.fromisoformat(period + "-01"))
+    last = next_month_start(start) - dt.timedelta(days=1)
+    return dt.datetime.combine(start.replace(day=min(max(day, 1), last.day)), dt.time.max)
+
+
+def run_context(workspace: Workspace) -> str:
+    """What a file's result depends on besides its bytes: the rules, settings and registry."""
+    digest = hashlib.sha256(__version__.encode())
+    root = Path(__file__).resolve().parent.parent
+    for name in _RULE_SOURCES:
+        digest.update((root / name).read_bytes())
+    settings = workspace.settings
+    digest.update(dumps([settings.max_mentees_per_mentor, settings.max_file_mb,
+                         settings.max_unpacked_mb,
+                         sorted((s.code, s.name) for s in workspace.schools)]).encode())
+    return digest.hexdigest()[:32]
+
+
+def _facts(path: Path) -> tuple[str, int, dt.datetime]:
+    """SHA-256, size and modification time; unreadable files get a placeholder hash."""
+    try:
+        stat = path.stat()
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest(), stat.st_size, _local(stat.st_mtime)
+    except OSError:
+        return "unreadable:" + path.name, 0, dt.datetime.now().replace(microsecond=0)
+
+
+def _local(timestamp: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(timestamp).replace(microsecond=0)
+
+
 def run_period(workspace: Workspace, period: str, *,
                on_file: Callable[[Path], None] | None = None) -> RunResult:
     """The monthly consolidation of `period` (YYYY-MM) for the workspace's district."""
-    files = inbox_files(workspace, period)
-    validation = read_and_validate(files, workspace=workspace, period=period, on_file=on_file)
-    statuses, counted = _decide(workspace, period, files, validation.results)
-    _cross_school(validation, counted)
-    result = RunResult(period, workspace.expected(period), validation.results, statuses, counted)
-    path = workspace.outbox / period / f"Свод_{period}.xlsx"
-    write_district_workbook(path, workspace, result, validation)
-    result.outputs["consolidated"] = str(path)
-    result.outputs["feedback"] = [str(p) for p in write_school_feedback(
-        workspace.outbox / period / FEEDBACK_DIR, validation, counted)]
-    return result
+    with workspace_lock(workspace.state_dir, f"свод за {period}"), \
+            Ledger.open(workspace.state_dir) as ledger:
+        return _run(workspace, period, ledger, on_file)
 
 
-def write_school_feedback(folder: Path, validation: Validation, counted: list[int]) -> list[Path]:
-    """A feedback workbook for every counted file with any issue; stale ones are removed."""
-    from pipeline.feedback import feedback_name, write_feedback
+def _run(workspace: Workspace, period: str, ledger: Ledger,
+         on_file: Callable[[Path], None] | None) -> RunResult:
+    context = run_context(workspace)
+    run_id = ledger.start_run(period, __version__, context)
+    submissions = []
+    for path in inbox_files(workspace, period):
+        sha, size, mtime = _facts(path)
+        seen = ledger.see(_relative(workspace, path), sha, size, mtime, period)
+        submissions.append(Submission(path, seen, ledger.result(sha, period, context)))
+    unread = [s for s in submissions if s.stored is None]
+    for s in submissions:
+        if s.stored is not None and on_file:
+            on_file(s.path)
+    if unread:
+        validation = read_and_validate([s.path for s in unread], workspace=workspace,
+                                       period=period, on_file=on_file)
+        for k, s in enumerate(unread):
+            s.form, s.stored = validation.forms[k], stored_from(validation, k)
+            ledger.store(s.seen.sha256, period, context, s.stored, __version__,
+                         s.form.properties.get(PROP_VERSION))
+    for s in submissions:
+        s.result = _file_result(s, workspace)
 
-    written = []
-    for n in counted:
-        result = validation.results[n]
-        if not result.issues:
+    statuses = _decide(workspace, period, submissions)
+    frames = _frames(submissions)
+    _cross_school(submissions, frames)
+    previous = ledger.accepted(previous_period(period))
+    run = RunResult(period, workspace.expected(period), submissions, statuses,
+                    deadline(period, workspace.settings.deadline_day), previous_period(period),
+                    frames=frames)
+    run.changes, run.compared = _changes(run, previous)
+
+    fingerprint = _fingerprint(run, context, previous)
+    last = ledger.last_run(period)
+    if last and last["fingerprint"] == fingerprint and _intact(last["outputs"]):
+        run.unchanged = True
+        run.outputs = _outputs_view(workspace, period, last["outputs"])
+        outcome, written = "unchanged", last["outputs"]
+    else:
+        written = _write_outputs(workspace, run, last["outputs"] if last else {})
+        run.outputs = _outputs_view(workspace, period, written)
+        outcome = "done"
+    ledger.finish_run(
+        run_id, outcome=outcome, fingerprint=fingerprint, summary=_summary(run),
+        outputs=written,
+        files=[(s.seen.id, s.role, s.result.status, s.result.school_code) for s in submissions],
+        accepted=[(s.result.school.code, s.seen.sha256) for s in submissions
+                  if s.role == "counted" and s.result.school and s.result.status == "accepted"],
+        period=period, context=context)
+    return run
+
+
+def _relative(workspace: Workspace, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(workspace.root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def stored_from(validation: Validation, k: int) -> Stored:
+    """What the ledger keeps of one validated file: its result and every row with its fate."""
+    result = validation.results[k]
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for sheet in FORM_SHEETS:
+        if sheet.layout != "table":
             continue
-        path = folder / feedback_name(result)
-        written.append(write_feedback(validation.forms[n], result, path))
-    if folder.is_dir():
-        keep = {p.name for p in written}
-        for old in folder.glob("*.xlsx"):
-            if old.name not in keep:
-                old.unlink()  # a school that fixed everything must not find old remarks
-    return written
+        frame = validation.frames[sheet.key]
+        part = frame[frame[FORM_COL] == k]
+        keys = [c.key for c in sheet.data_columns]
+        rows[sheet.key] = [
+            {**{key: plain(value) for key, value in zip(keys, values, strict=True)},
+             "_row": int(row), "_ok": bool(ok)}
+            for *values, row, ok in zip(*(part[key] for key in keys), part[ROW_COL],
+                                        part[KEEP_COL], strict=True)]
+    return Stored(status=result.status, school_code=result.school_code, period=result.period,
+                  counts=dict(result.counts), issues=list(result.issues),
+                  title={k: plain(v) for k, v in result.title.items()}, rows=rows)
 
 
-def _decide(workspace: Workspace, period: str, files: list[Path],
-            results: list[FileResult]) -> tuple[list[SchoolStatus], list[int]]:
-    """The newest file of a school counts; earlier ones are kept on record only."""
-    by_school: dict[str, list[int]] = defaultdict(list)
-    counted = []
-    for n, result in enumerate(results):
-        if result.school is not None:
-            by_school[result.school.code].append(n)
+def _file_result(s: Submission, workspace: Workspace) -> FileResult:
+    stored = s.stored
+    school = workspace.school(stored.school_code) if stored.school_code else None
+    return FileResult(file=str(s.path), school_code=school.code if school else
+                      stored.school_code, period=stored.period, status=stored.status,
+                      counts=dict(stored.counts), issues=list(stored.issues), school=school,
+                      title=dict(stored.title))
+
+
+def _decide(workspace: Workspace, period: str,
+            submissions: list[Submission]) -> list[SchoolStatus]:
+    """The newest file of a school counts; earlier ones stay on record as superseded."""
+    by_school: dict[str, list[Submission]] = defaultdict(list)
+    for s in submissions:
+        if s.result.school is None:
+            s.role = "unattributed"  # no school claims it; its problems are still shown
         else:
-            counted.append(n)  # a file no school can claim still shows its problems
+            by_school[s.result.school.code].append(s)
+    for members in by_school.values():
+        members.sort(key=lambda s: (s.seen.received, s.path.name))
+        shas: dict[str, Submission] = {}
+        for s in members:
+            s.role = "duplicate" if s.seen.sha256 in shas else "superseded"
+            shas.setdefault(s.seen.sha256, s)
+        members[-1].role = "counted"
+    due = deadline(period, workspace.settings.deadline_day)
     statuses = []
     for school in workspace.expected(period):
-        members = by_school.pop(school.code, [])
-        newest = max(members, key=lambda n: (files[n].stat().st_mtime, files[n].name),
-                     default=None)
-        if newest is not None:
-            counted.append(newest)
-        statuses.append(SchoolStatus(school, results[newest] if newest is not None else None,
-                                     [results[n] for n in members]))
-    for members in by_school.values():  # registry schools not expected this period
-        counted.append(max(members, key=lambda n: files[n].stat().st_mtime))
-    return statuses, sorted(counted)
+        members = by_school.get(school.code, [])
+        counted = next((s for s in members if s.role == "counted"), None)
+        statuses.append(SchoolStatus(school, counted.result if counted else None,
+                                     counted.seen.received if counted else None, due,
+                                     len(members)))
+    return statuses
 
 
-def _cross_school(validation: Validation, counted: list[int]) -> None:
+def _frames(submissions: list[Submission]) -> dict[str, pd.DataFrame]:
+    """Every row of the counted, accepted files, per sheet, with its provenance."""
+    frames = {}
+    for sheet in (MENTORS, MENTEES, LINKS, *[s for s in FORM_SHEETS
+                                              if s.key == "documents"]):
+        keys = [c.key for c in sheet.data_columns]
+        data: dict[str, list[Any]] = {k: [] for k in (*keys, FORM_COL, ROW_COL, KEEP_COL)}
+        for n, s in enumerate(submissions):
+            if s.role != "counted" or s.result.status != "accepted":
+                continue
+            for record in s.stored.rows.get(sheet.key, []):
+                for key in keys:
+                    data[key].append(record.get(key))
+                data[FORM_COL].append(n)
+                data[ROW_COL].append(record["_row"])
+                data[KEEP_COL].append(record["_ok"])
+        frame = pd.DataFrame({k: pd.Series(vals, dtype=object) for k, vals in data.items()})
+        frame[KEEP_COL] = frame[KEEP_COL].astype(bool)
+        frames[sheet.key] = frame
+    return frames
+
+
+def _cross_school(submissions: list[Submission], frames: dict[str, pd.DataFrame]) -> None:
     """The same person in two schools' lists is a warning for both (SPEC §3)."""
-    results = validation.results
-    live = [n for n in counted if results[n].status == "accepted"]
-    where: dict[str, dict[int, list[tuple[Sheet, int, str]]]] = defaultdict(dict)
+    where: dict[str, dict[int, list[tuple[Any, int, str]]]] = defaultdict(dict)
     for sheet in (MENTORS, MENTEES):
-        frame = validation.frames[sheet.key]
-        frame = frame[frame[FORM_COL].isin(live) & frame[KEEP_COL]]
+        frame = frames[sheet.key]
+        frame = frame[frame[KEEP_COL]]
         for name, n, row in zip(frame["full_name"], frame[FORM_COL], frame[ROW_COL],
                                 strict=True):
             if isinstance(name, str):
@@ -158,137 +340,134 @@ def _cross_school(validation: Validation, counted: list[int]) -> None:
         if len(places) < 2:
             continue
         for n, spots in places.items():
-            others = ", ".join(sorted(results[m].school_code or "?" for m in places if m != n))
+            others = ", ".join(sorted(submissions[m].result.school_code or "?"
+                                      for m in places if m != n))
             for sheet, row, name in spots:
-                results[n].issues.append(iss.make(
+                submissions[n].result.issues.append(iss.make(
                     "cross-school-duplicate", sheet=sheet.name, row=row,
                     column=sheet.by_key["full_name"].header, value=name, other=others))
 
 
-# ---------------------------------------------------------------------------------------------
-# The district workbook.
+def _pair_key(record: dict[str, Any]) -> tuple[str, str] | None:
+    mentor, mentee = record.get("mentor_name"), record.get("mentee_name")
+    if not isinstance(mentor, str) or not isinstance(mentee, str):
+        return None
+    return name_key(mentor), name_key(mentee)
 
 
-def pseudonym(secret: bytes, school_code: str, name: str) -> str:
-    """A stable code for a person whose name may not be shown (SPEC §5)."""
-    digest = hmac.new(secret, f"{school_code}|{name_key(name)}".encode(), hashlib.sha256)
-    return "Лицо-" + digest.hexdigest()[:8].upper()
-
-
-class _Names:
-    """Shows a name only where the person consented to personal-data processing."""
-
-    def __init__(self, secret: bytes, validation: Validation, live: list[int],
-                 results: list[FileResult]) -> None:
-        self.secret = secret
-        self.results = results
-        self.consented: set[tuple[int, str]] = set()
-        for sheet in (MENTORS, MENTEES):
-            frame = validation.frames[sheet.key]
-            frame = frame[frame[FORM_COL].isin(live)]
-            for name, consent, n in zip(frame["full_name"], frame["pd_consent"],
-                                        frame[FORM_COL], strict=True):
-                if isinstance(name, str) and consent == v.YES:
-                    self.consented.add((int(n), name_key(name)))
-
-    def show(self, n: int, name: Any) -> Any:
-        if not isinstance(name, str) or not name:
-            return name
-        if (n, name_key(name)) in self.consented:
-            return name
-        return pseudonym(self.secret, self.results[n].school_code or "", name)
-
-
-_PERSONAL_HEADERS = {c.header for s in (MENTORS, MENTEES, LINKS) for c in s.columns
-                     if c.personal}
-
-
-def write_district_workbook(path: Path, workspace: Workspace, run: RunResult,
-                            validation: Validation) -> Path:
-    results = run.results
-    live = [n for n in run.counted if results[n].status == "accepted"]
-    names = _Names(workspace.secret(), validation, live, results)
-    with atomic_path(path) as tmp:
-        book = new_workbook(tmp)
-        book.set_properties({"title": f"Свод по наставничеству {run.period}",
-                             "subject": workspace.settings.district, "author": "nastavnik"})
-        formats = Formats(book)
-        _summary_sheet(book, formats, run, validation)
-        for sheet in (MENTORS, MENTEES, LINKS):
-            _rows_sheet(book, formats, sheet, validation.frames[sheet.key], live, results, names)
-        _issues_sheet(book, formats, run, names)
-        book.close()
-    return path
-
-
-def _summary_sheet(book: Any, formats: Formats, run: RunResult, validation: Validation) -> None:
-    links = validation.frames["links"]
-    kept_links = links[links[KEEP_COL]]
-    groups = kept_links.groupby(FORM_COL)["pair_id"].nunique().to_dict()
-    headers = ["Код ОО", "Наименование ОО", "Получен", "Статус", "Файл", "Наставников",
-               "Наставляемых", "Пар и групп", "Связей в парах", "Ошибок",
-               "Предупреждений", "Куратор", "Телефон куратора", "E-mail куратора"]
-    rows = []
-    index = {id(r): n for n, r in enumerate(run.results)}
-    for status in run.statuses:
-        result = status.result
-        if result is None:
-            rows.append([status.school.code, status.school.name, "нет", STATUS_MISSING])
+def _changes(run: RunResult, previous: dict[str, Stored]) -> tuple[list[Change], set[str]]:
+    """People and pairs added, finished and gone since last month; vanished pairs warned."""
+    changes: list[Change] = []
+    compared: set[str] = set()
+    for s in run.submissions:
+        school = s.result.school
+        if s.role != "counted" or s.result.status != "accepted" or school is None:
             continue
-        n = index[id(result)]
-        accepted = result.status == "accepted"
-        severities = [i.severity for i in result.issues]
-        rows.append([
-            status.school.code, status.school.name, "да", result.status_ru,
-            Path(result.file).name,
-            result.counts["mentors"] if accepted else None,
-            result.counts["mentees"] if accepted else None,
-            groups.get(n, 0) if accepted else None,
-            result.counts["links"] if accepted else None,
-            severities.count("error") + severities.count("fatal"),
-            severities.count("warning"),
-            result.title.get("curator"), result.title.get("curator_phone"),
-            result.title.get("curator_email"),
-        ])
-    widths = [10, 48, 10, 22, 44, 13, 14, 12, 15, 9, 16, 34, 20, 30]
-    write_table(book, formats, "Сводка", headers, rows, widths)
+        before = previous.get(school.code)
+        if before is None:
+            continue
+        compared.add(school.code)
+        now_rows = {k: [r for r in s.stored.rows.get(k, []) if r["_ok"]]
+                    for k in ("mentors", "mentees", "links")}
+        old_rows = {k: [r for r in before.rows.get(k, []) if r["_ok"]]
+                    for k in ("mentors", "mentees", "links")}
+        for key, sheet, what in (("mentors", MENTORS, "наставник"),
+                                 ("mentees", MENTEES, "наставляемый")):
+            now = {name_key(r["full_name"]): r for r in now_rows[key]
+                   if isinstance(r["full_name"], str)}
+            old = {name_key(r["full_name"]): r for r in old_rows[key]
+                   if isinstance(r["full_name"], str)}
+            changes += [Change(school.code, what, "добавлен", sheet.name, r, False)
+                        for k, r in now.items() if k not in old]
+            changes += [Change(school.code, what, "выбыл", sheet.name, r, True)
+                        for k, r in old.items() if k not in now]
+        now_links = {k: r for r in now_rows["links"] if (k := _pair_key(r))}
+        old_links = {k: r for r in old_rows["links"] if (k := _pair_key(r))}
+        for key, record in now_links.items():
+            old = old_links.get(key)
+            if old is None:
+                changes.append(Change(school.code, "пара", "новая пара", LINKS.name, record,
+                                      False))
+            elif old["status"] == v.STATUS_ACTIVE and record["status"] != v.STATUS_ACTIVE:
+                changes.append(Change(school.code, "пара", record["status"], LINKS.name,
+                                      record, False))
+        for key, record in old_links.items():
+            if key in now_links:
+                continue
+            active = record["status"] == v.STATUS_ACTIVE
+            changes.append(Change(school.code, "пара", "пропала без отметки" if active
+                                  else "убрана (была завершена)", LINKS.name, record, True))
+            if active:
+                s.result.issues.append(iss.make(
+                    "pair-vanished", sheet=LINKS.name, column=LINKS.column("pair_id").header,
+                    value=record.get("pair_id"), previous=run.previous_period))
+    return changes, compared
 
 
-def _rows_sheet(book: Any, formats: Formats, sheet: Sheet, frame: pd.DataFrame, live: list[int],
-                results: list[FileResult], names: _Names) -> None:
-    frame = frame[frame[FORM_COL].isin(live) & frame[KEEP_COL]]
-    columns = [c for c in sheet.data_columns]
-    headers = ["Код ОО", "Наименование ОО", *[c.header for c in columns]]
-    personal = [c.key for c in columns if c.personal]
-    data = {c.key: frame[c.key].tolist() for c in columns}
-    rows = []
-    for i, n in enumerate(frame[FORM_COL].tolist()):
-        school = results[n].school
-        row = [school.code if school else results[n].school_code,
-               school.name if school else None]
-        for c in columns:
-            value = data[c.key][i]
-            row.append(names.show(n, value) if c.key in personal else value)
-        rows.append(row)
-    order = sorted(range(len(rows)), key=lambda i: (str(rows[i][0]), i))
-    write_table(book, formats, sheet.name, headers, [rows[i] for i in order],
-                [10, 36, *[c.width for c in columns]])
+def _fingerprint(run: RunResult, context: str, previous: dict[str, Stored]) -> str:
+    """Everything the outputs are made of; the same fingerprint means the same outputs."""
+    parts = [context, run.period, run.deadline.isoformat(),
+             sorted((s.school.code, s.school.name, str(s.school.active_from),
+                     str(s.school.active_to)) for s in run.statuses),
+             sorted((code, dumps(stored.counts)) for code, stored in previous.items())]
+    for s in run.submissions:
+        parts.append([s.seen.path, s.seen.sha256, s.seen.received.isoformat(), s.role,
+                      [i.message for i in s.result.issues]])
+    return hashlib.sha256(dumps(parts).encode()).hexdigest()
 
 
-def _issues_sheet(book: Any, formats: Formats, run: RunResult, names: _Names) -> None:
-    headers = ["Код ОО", "Файл", "Важность", "Код", "Лист", "Строка", "Столбец", "Значение",
-               "Что не так и как исправить"]
-    rows = []
-    for n in run.counted + [m for m in range(len(run.results)) if m not in run.counted]:
-        result = run.results[n]
-        superseded = n not in run.counted
-        for issue in result.issues:
-            value = issue.value
-            if issue.column in _PERSONAL_HEADERS:
-                value = names.show(n, value)
-            rows.append([result.school_code, Path(result.file).name
-                         + (" (заменён более новым)" if superseded else ""),
-                         iss.SEVERITY_RU[issue.severity], issue.code, issue.sheet, issue.row,
-                         issue.column, value, issue.message])
-    write_table(book, formats, "Замечания", headers, rows,
-                [10, 34, 16, 24, 16, 8, 26, 26, 90], wrap=(8,))
+def _intact(outputs: dict[str, Any]) -> bool:
+    """Every output the last run wrote is still there, byte for byte."""
+    return all(Path(path).is_file() and _sha(Path(path)) == meta["sha256"]
+               for path, meta in outputs.items())
+
+
+def _sha(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _outputs_view(workspace: Workspace, period: str, written: dict[str, Any]) -> dict[str, Any]:
+    consolidated = str(workspace.outbox / period / f"Свод_{period}.xlsx")
+    return {"consolidated": consolidated,
+            "feedback": sorted(p for p, meta in written.items() if meta["kind"] == "feedback")}
+
+
+def _write_outputs(workspace: Workspace, run: RunResult,
+                   before: dict[str, Any]) -> dict[str, Any]:
+    """The district workbook and the schools' feedback; unchanged feedback is not rewritten."""
+    from pipeline.district import write_district_workbook
+    from pipeline.feedback import feedback_name, write_feedback
+
+    written: dict[str, Any] = {}
+    folder = workspace.outbox / run.period / FEEDBACK_DIR
+    for s in run.submissions:
+        if s.role not in ("counted", "unattributed") or not s.result.issues:
+            continue
+        path = folder / feedback_name(s.result)
+        key = hashlib.sha256(dumps([s.seen.sha256, [i.message for i in s.result.issues],
+                                    s.seen.received.isoformat()]).encode()).hexdigest()
+        old = before.get(str(path))
+        if not (old and old.get("key") == key and _sha(path) == old["sha256"]):
+            form = s.form or read_form(s.path, max_file_mb=workspace.settings.max_file_mb,
+                                       max_unpacked_mb=workspace.settings.max_unpacked_mb)
+            write_feedback(form, s.result, path, received=s.seen.received,
+                           checked=s.stored.processed or dt.datetime.now().replace(
+                               microsecond=0))
+        written[str(path)] = {"kind": "feedback", "key": key, "sha256": _sha(path)}
+    if folder.is_dir():
+        for old in folder.glob("*.xlsx"):
+            if str(old) not in written:
+                old.unlink()  # a school that fixed everything must not find old remarks
+    path = workspace.outbox / run.period / f"Свод_{run.period}.xlsx"
+    write_district_workbook(path, workspace, run)
+    written[str(path)] = {"kind": "consolidated", "sha256": _sha(path)}
+    return written
+
+
+def _summary(run: RunResult) -> dict[str, Any]:
+    data = run.as_json()
+    return {k: data[k] for k in ("expected", "received", "accepted", "rejected", "missing",
+                                 "late")} | {"form_version": FORM_VERSION}

@@ -1,15 +1,19 @@
-"""A fictional district for `nastavnik demo`: a workspace and a month of filled school forms.
+"""A fictional district for `nastavnik demo`: a workspace and two months of school forms.
 
-Every person, school and organisation here is invented. The data is deterministic for a seed.
-All schools but one send a form; all forms are clean except two, which carry the mistakes a
-real school makes (`SCHOOL_WITH_MISTAKES`, `SCHOOL_WITH_WRONG_PERIOD`).
+Every person, school and organisation here is invented; everything, the files' receipt times
+(their modification times) included, is deterministic for a seed and a period. The previous
+month is clean but for two schools; the month itself is the previous one lived on: pairs carried
+over, finished and new, one dropped without a word, a school closed, one silent, one late, one
+resubmitting, and the mistakes of `SCHOOL_WITH_MISTAKES` and `SCHOOL_WITH_WRONG_PERIOD`.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import os
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +42,16 @@ SCHOOLS = (
     School("ОО-13", "МБОУ «Полянская ООШ»", "ООШ", "polyana@berezovka.example.ru"),
     School("ОО-14", "МБОУ «Сосновоборская СОШ»", "СОШ", "sosnovybor@berezovka.example.ru"),
 )
-SCHOOL_MISSING = "ОО-13"  # sends nothing this month
-SCHOOL_WITH_MISTAKES = "ОО-05"  # row-level errors and a warning
-SCHOOL_WITH_WRONG_PERIOD = "ОО-11"  # sent last month's form again: rejected
+# What each school does; «the month» is `period`, «last month» the one before it.
+SCHOOL_MISSING = "ОО-13"  # last month late, this month nothing at all
+SCHOOL_LATE_LAST_MONTH = SCHOOL_MISSING
+SCHOOL_WITH_MISTAKES = "ОО-05"  # row-level errors and a warning (two of them last month too)
+SCHOOL_WITH_WRONG_PERIOD = "ОО-11"  # a pupil without consent; this month resends last month's file
+SCHOOL_CLOSED = "ОО-10"  # closed on the last day of last month (registry «Действует по»)
+SCHOOL_RESUBMITTING = "ОО-03"  # a file with an error, then a corrected one
+SCHOOL_LATE = "ОО-08"  # this month's file comes after the deadline
+SCHOOL_LOSING_PAIR = "ОО-06"  # an active pair disappears from its list, never marked finished
+RESUBMISSION_SUFFIX = " исправлено"
 
 # How schools name the files they send (the office keeps them as received).
 _FILE_NAMES = (
@@ -298,7 +309,7 @@ class _SchoolBuilder:
     # links
 
     def _working_day(self, day: dt.date) -> dt.date:
-        while day.weekday() >= 5:
+        while not _is_working(day):
             day -= dt.timedelta(days=1)
         return day
 
@@ -327,7 +338,7 @@ class _SchoolBuilder:
             row["order_number"] = numbers[row["order_date"]]
 
     def link(self, mentor: dict[str, Any], mentees: list[dict[str, Any]], form: str, *,
-             finished: bool = False) -> None:
+             finished: bool = False, start: dt.date | None = None) -> None:
         rng = self.rng
         self.pair_no += 1
         group = len(mentees) > 1
@@ -335,7 +346,7 @@ class _SchoolBuilder:
             end = self._working_day(self.last_day - dt.timedelta(days=rng.randint(0, 75)))
             start = self._working_day(end - dt.timedelta(days=rng.randint(100, 320)))
         else:
-            start = self._active_start(pupils=form not in v.TEACHER_FORMS)
+            start = start or self._active_start(pupils=form not in v.TEACHER_FORMS)
             end = None
         order_date = self._order_date(start)
         program = v.YES if form in v.TEACHER_FORMS or rng.random() < 0.5 else v.NO
@@ -411,6 +422,140 @@ class _SchoolBuilder:
         self._documents()
         return form
 
+    # a month later
+
+    def next_month(self, period: str) -> _SchoolBuilder:
+        """The same school in `period`, starting from this month's lists, as the pre-filled
+        template brings them back to it."""
+        later = _SchoolBuilder(self.rng, self.names, self.school, period, self.number)
+        later.form = copy.deepcopy(self.form)
+        later.pair_no = self.pair_no
+        return later
+
+    def _active_pairs(self) -> dict[str, list[dict[str, Any]]]:
+        pairs: dict[str, list[dict[str, Any]]] = {}
+        for row in self.form.links:
+            pairs.setdefault(row["pair_id"], []).append(row)
+        return {pair_id: rows for pair_id, rows in pairs.items()
+                if all(row["status"] == v.STATUS_ACTIVE for row in rows)}
+
+    def finish_pairs(self, count: int) -> list[str]:
+        """Programmes that end this month: status, end date and both satisfaction scores.
+
+        Teacher pairs are taken only if they lasted 3.5 to 11 months (SPEC program-duration).
+        Returns the pair numbers finished.
+        """
+        rng = self.rng
+        end = _next_working_day(self.first_day + dt.timedelta(days=rng.randint(3, 20)))
+        candidates = []
+        for pair_id, rows in self._active_pairs().items():
+            days = (end - rows[0]["start"]).days
+            shortest, longest = (107, 335) if rows[0]["form"] in v.TEACHER_FORMS else (60, 400)
+            if shortest <= days <= longest:
+                candidates.append(pair_id)
+        finished = rng.sample(candidates, min(count, len(candidates)))
+        for row in self.form.links:
+            if row["pair_id"] in finished:
+                row.update(status=v.STATUS_FINISHED, end=end,
+                           mentor_satisfaction=rng.randint(6, 10),
+                           mentee_satisfaction=rng.randint(6, 10))
+        return finished
+
+    def _new_start(self) -> dt.date:
+        return _next_working_day(self.first_day + dt.timedelta(days=self.rng.randint(1, 14)))
+
+    def add_newcomer(self) -> None:
+        """A young teacher hired this month gets a mentor among the school's teachers."""
+        rng, form = self.rng, self.form
+        if len(form.mentees) >= _MAX_MENTEES:
+            return
+        active = {}
+        for row in form.links:
+            if row["status"] == v.STATUS_ACTIVE:
+                active[row["mentor_name"]] = active.get(row["mentor_name"], 0) + 1
+        free = [p for p in form.mentors if p["category"] == v.MENTOR_TEACHER
+                and active.get(p["full_name"], 0) <= 1]
+        if not free:
+            return
+        mentor = rng.choice(free)
+        mentee = self.teacher_mentee()
+        mentee.update(category=v.MENTEE_YOUNG, experience=rng.randint(0, 1))
+        form.mentees.append(mentee)
+        self.link(mentor, [mentee], v.FORM_TEACHER_TEACHER, start=self._new_start())
+        form.title["teachers_total"] += 1
+
+    def add_student_pair(self) -> None:
+        """A college student starts mentoring a pupil this month: two new people."""
+        form = self.form
+        if len(form.mentees) >= _MAX_MENTEES or len(form.mentors) >= 20:
+            return
+        mentor, mentee = self.student_mentor(), self.pupil_mentee(min_age=13)
+        form.mentors.append(mentor)
+        form.mentees.append(mentee)
+        self.link(mentor, [mentee], v.FORM_STUDENT_PUPIL, start=self._new_start())
+
+    def lose_pair(self) -> dict[str, Any]:
+        """A teacher mentee leaves mid-year and the school deletes them and their pair from the
+        lists instead of closing the pair (status «прекращена досрочно» would be right).
+
+        A mentor left without any pair goes too, so the file itself stays clean. Returns the
+        removed link.
+        """
+        form = self.form
+        linked: dict[str, int] = {}
+        for row in form.links:
+            linked[row["mentor_name"]] = linked.get(row["mentor_name"], 0) + 1
+        pairs = [rows[0] for rows in self._active_pairs().values() if len(rows) == 1]
+        # rather a pair whose mentor keeps another one, and rather a teacher pair
+        pairs.sort(key=lambda row: (linked[row["mentor_name"]] < 2,
+                                    row["form"] != v.FORM_TEACHER_TEACHER))
+        lost = pairs[0]
+        form.links.remove(lost)
+        mentee = next(p for p in form.mentees if p["full_name"] == lost["mentee_name"])
+        form.mentees.remove(mentee)
+        if linked[lost["mentor_name"]] == 1:
+            form.mentors[:] = [p for p in form.mentors if p["full_name"] != lost["mentor_name"]]
+        if mentee["category"] in v.MENTEE_TEACHER_CATEGORIES:
+            form.title["teachers_total"] -= 1
+        return lost
+
+    def carry_title(self) -> None:
+        """Last month's «Титул» with this month's date, raised wherever the lists outgrew it."""
+        rng, form = self.rng, self.form
+        self._number_new_orders()
+        teachers = {p["full_name"] for p in form.mentors
+                    if p["category"] in (v.MENTOR_TEACHER, v.MENTOR_HEAD)}
+        teachers |= {p["full_name"] for p in form.mentees
+                     if p["category"] in v.MENTEE_TEACHER_CATEGORIES}
+        pupil_mentors = [p for p in form.mentors if p["category"] == v.MENTOR_PUPIL]
+        pupil_mentees = [p for p in form.mentees if p["category"] == v.MENTEE_PUPIL]
+        listed = {
+            "teachers_total": len(teachers),
+            "young_specialists": sum(p["category"] == v.MENTEE_YOUNG for p in form.mentees),
+            "pupils_total": len(pupil_mentors) + len(pupil_mentees),
+            "pupils_10_18": sum(10 <= p["age"] <= 18 for p in pupil_mentees),
+            "pupils_15_19": sum(15 <= p["age"] <= 19 for p in pupil_mentors),
+        }
+        for key, count in listed.items():
+            form.title[key] = max(form.title[key], count)
+        form.title["young_specialists"] = min(form.title["young_specialists"],
+                                              form.title["teachers_total"])
+        form.title["filled_on"] = self._working_day(
+            self.last_day - dt.timedelta(days=rng.randint(0, 4)))
+
+    def _number_new_orders(self) -> None:
+        """Orders of this month's pairs continue the school's register of orders."""
+        new = [row for row in self.form.links if row["order_number"] is None]
+        if not new:
+            return
+        number = max(int(row["order_number"].split("-")[0]) for row in self.form.links
+                     if row["order_number"])
+        for day in sorted({row["order_date"] for row in new}):
+            number += self.rng.randint(1, 9)
+            for row in new:
+                if row["order_date"] == day:
+                    row["order_number"] = f"{number}-о"
+
     def _title(self) -> None:
         rng, form = self.rng, self.form
         teachers = sum(p["category"] in (v.MENTOR_TEACHER, v.MENTOR_HEAD) for p in form.mentors)
@@ -451,26 +596,49 @@ class _SchoolBuilder:
 # --- the mistakes of two schools ------------------------------------------------------------
 
 
-def _add_mistakes(form: _Form, rng: random.Random) -> None:
-    """What a hurried school does: impossible dates, words for dates, a misspelt mentor,
-    a typo in an age, a category of its own, a missing post, a refused consent."""
-    actives = [row for row in form.links if row["status"] == v.STATUS_ACTIVE]
-    actives[0]["start"] = "31.02.2026"
-    actives[1]["start"] = "в сентябре"
+def _add_lasting_mistakes(form: _Form) -> None:
+    """Mistakes a school carries from month to month: a misspelt mentor in a pair and a
+    mentor's post left blank."""
     teacher_links = [row for row in form.links if row["form"] == v.FORM_TEACHER_TEACHER]
     misspelt = teacher_links[-1]
     surname, first, patronymic = misspelt["mentor_name"].split()
     other = next(p for m, f in _PATRONYMICS for p in (m, f)
                  if p != patronymic and p[-2:] == patronymic[-2:])
     misspelt["mentor_name"] = f"{surname} {first} {other}"
+    teacher = next(p for p in form.mentors if p["category"] == v.MENTOR_TEACHER)
+    teacher.pop("position", None)
+
+
+def _add_mistakes(form: _Form, rng: random.Random) -> None:
+    """What a hurried school does: impossible dates, words for dates, a misspelt mentor,
+    a typo in an age, a category of its own, a missing post, a refused consent."""
+    actives = [row for row in form.links if row["status"] == v.STATUS_ACTIVE]
+    actives[0]["start"] = "31.02.2026"
+    actives[1]["start"] = "в сентябре"
+    _add_lasting_mistakes(form)
     pupil_mentor = next(p for p in form.mentors if p["category"] == v.MENTOR_PUPIL)
     pupil_mentor["age"] = int(pupil_mentor["age"]) * 10 + rng.randint(0, 9)  # «160»
     young = next(p for p in form.mentees if p["category"] in v.MENTEE_TEACHER_CATEGORIES)
     young["category"] = "молодой педагог"
-    teacher = next(p for p in form.mentors if p["category"] == v.MENTOR_TEACHER)
-    teacher.pop("position", None)
     pupil = next(p for p in reversed(form.mentees) if p["category"] == v.MENTEE_PUPIL)
     pupil["pd_consent"] = v.NO
+
+
+def _refuse_consent(form: _Form) -> None:
+    """Parents of one pupil did not agree to personal-data processing (a warning)."""
+    next(p for p in form.mentees if p["category"] == v.MENTEE_PUPIL)["pd_consent"] = v.NO
+
+
+def _first_try(form: _Form, finished: list[str]) -> _Form:
+    """The first file of a school that closed a pair: the status set, its end date and scores
+    not filled in (a start date left blank if nothing was closed)."""
+    draft = copy.deepcopy(form)
+    for row in draft.links:
+        if row["pair_id"] in finished:
+            row.update(end=None, mentor_satisfaction=None, mentee_satisfaction=None)
+    if not finished:
+        draft.links[-1]["start"] = None
+    return draft
 
 
 def _file_name(school: School, period: str, rng: random.Random) -> str:
@@ -482,37 +650,171 @@ def _file_name(school: School, period: str, rng: random.Random) -> str:
                           short=school.short_name)
 
 
+# --- when the office received each file -----------------------------------------------------
+
+# Non-working public holidays (ТК РФ ст. 112); the office saves no mail on them.
+_HOLIDAYS = frozenset({(1, day) for day in range(1, 9)}
+                      | {(2, 23), (3, 8), (5, 1), (5, 9), (6, 12), (11, 4)})
+
+
+def _is_working(day: dt.date) -> bool:
+    return day.weekday() < 5 and (day.month, day.day) not in _HOLIDAYS
+
+
+def _next_working_day(day: dt.date) -> dt.date:
+    while not _is_working(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
 def previous_period(period: str) -> str:
+    """The month before `period`: «2026-01» → «2025-12»."""
     first = dt.date.fromisoformat(period + "-01")
     return f"{(first - dt.timedelta(days=1)):%Y-%m}"
 
 
+def _report_deadline(period: str, deadline_day: int) -> dt.date:
+    """The day a report for `period` is due: `deadline_day` of the following month."""
+    following = next_month_start(dt.date.fromisoformat(period + "-01"))
+    last = next_month_start(following) - dt.timedelta(days=1)
+    return following.replace(day=max(1, min(deadline_day, last.day)))
+
+
+class _Receipts:
+    """Plausible receipt times for one month's files: office hours of working days before the
+    deadline, or a few days after it for a late school."""
+
+    def __init__(self, rng: random.Random, period: str, deadline_day: int) -> None:
+        self.rng = rng
+        self.deadline = _report_deadline(period, deadline_day)
+        following = next_month_start(dt.date.fromisoformat(period + "-01"))
+        days = [following + dt.timedelta(days=n) for n in range((self.deadline - following).days)]
+        self.days = [day for day in days if _is_working(day)]
+        if not self.days:  # a deadline on the 1st, or the New Year holidays: sent in the month
+            self.days = [day for day in (following - dt.timedelta(days=n) for n in (3, 2, 1))
+                         if day.weekday() < 5] or [following - dt.timedelta(days=1)]
+
+    def _at(self, day: dt.date, hours: tuple[int, int]) -> dt.datetime:
+        rng = self.rng
+        return dt.datetime.combine(day, dt.time(rng.randint(*hours), rng.randint(0, 59),
+                                                rng.randint(0, 59)))
+
+    def on_time(self) -> dt.datetime:
+        return self._at(self.rng.choice(self.days), (9, 16))
+
+    def late(self) -> dt.datetime:
+        return self._at(_next_working_day(self.deadline + dt.timedelta(days=3)), (9, 16))
+
+    def first_and_corrected(self) -> tuple[dt.datetime, dt.datetime]:
+        """A morning of the first day, then an afternoon of the last day before the deadline."""
+        return self._at(self.days[0], (9, 11)), self._at(self.days[-1], (14, 16))
+
+
+# --- the district ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Sent:
+    """One file as a school sent it."""
+
+    school: School
+    period: str  # the period written in the form (not always the folder's)
+    form: _Form
+    name: str
+    received: dt.datetime
+
+
+def _registry(period: str) -> tuple[School, ...]:
+    closed_on = dt.date.fromisoformat(period + "-01") - dt.timedelta(days=1)
+    return tuple(replace(s, active_to=closed_on) if s.code == SCHOOL_CLOSED else s
+                 for s in SCHOOLS)
+
+
 def build_demo(root: Path, period: str = "2026-11", *,
                seed: int = 7) -> tuple[Workspace, list[Path]]:
-    """Create the demo workspace at `root` and fill inbox/<period>/ with school forms.
+    """Create the demo workspace at `root` and fill inbox/<previous month>/ and
+    inbox/<period>/ with school forms, each file's modification time its receipt time.
 
     Existing settings and registry at `root` are kept (init_workspace never overwrites);
-    the forms are (re)written. Returns the workspace and the written files.
+    the forms are (re)written. Returns the workspace and the written files, the previous
+    month's first.
     """
     root = Path(root)
-    workspace = init_workspace(root, district=DISTRICT, region=REGION, schools=SCHOOLS,
-                               deadline_day=DEADLINE_DAY)
+    last_month = previous_period(period)
+    workspace = init_workspace(root, district=DISTRICT, region=REGION,
+                               schools=_registry(period), deadline_day=DEADLINE_DAY)
+    deadline_day = workspace.settings.deadline_day
     rng = random.Random(seed)
+    # receipt times from their own generator, so they do not shift when the forms change
+    clock = random.Random(f"{seed} received")
     names = _Names(rng)
-    inbox = root / "inbox" / period
-    paths = []
+
+    before = _Receipts(clock, last_month, deadline_day)
+    builders: dict[str, _SchoolBuilder] = {}
+    sent_before: dict[str, _Sent] = {}
     for number, school in enumerate(SCHOOLS, start=1):
-        form = _SchoolBuilder(rng, names, school, period, number).build()
-        if school.code == SCHOOL_MISSING:
-            continue
-        form_period = period
+        builder = _SchoolBuilder(rng, names, school, last_month, number)
+        builder.build()
+        builders[school.code] = builder
+        form = builder.form
         if school.code == SCHOOL_WITH_MISTAKES:
-            _add_mistakes(form, rng)
+            form = copy.deepcopy(form)
+            _add_lasting_mistakes(form)
         elif school.code == SCHOOL_WITH_WRONG_PERIOD:
-            form_period = previous_period(period)  # last month's file sent again
-            next(p for p in form.mentees if p["category"] == v.MENTEE_PUPIL)["pd_consent"] = v.NO
-        name = _file_name(school, form_period, rng)
-        paths.append(write_form(inbox / name, school_code=school.code, school_name=school.name,
-                                period=form_period, municipality=DISTRICT, title=form.title,
-                                rows=form.rows(), deadline_day=DEADLINE_DAY))
+            _refuse_consent(form)
+        received = before.late() if school.code == SCHOOL_LATE_LAST_MONTH else before.on_time()
+        sent_before[school.code] = _Sent(school, last_month, form,
+                                         _file_name(school, last_month, rng), received)
+
+    now = _Receipts(clock, period, deadline_day)
+    evolving = [s.code for s in SCHOOLS if s.code not in (
+        SCHOOL_CLOSED, SCHOOL_MISSING, SCHOOL_WITH_WRONG_PERIOD)]
+    finishing = set(rng.sample(evolving, 5)) | {SCHOOL_RESUBMITTING}
+    hiring = rng.sample([c for c in evolving if c != SCHOOL_WITH_MISTAKES], 3)
+    sent_now: list[_Sent] = []
+    for school in SCHOOLS:
+        code = school.code
+        if code == SCHOOL_WITH_WRONG_PERIOD:
+            resent = sent_before[code]  # last month's file, attached again
+            sent_now.append(replace(resent, received=now.on_time()))
+        if code not in evolving:
+            continue
+        builder = builders[code].next_month(period)
+        finished = builder.finish_pairs(rng.randint(1, 2) if code in finishing else 0)
+        if code in hiring:
+            builder.add_newcomer()
+            if code == hiring[0]:
+                builder.add_student_pair()
+        if code == SCHOOL_LOSING_PAIR:
+            builder.lose_pair()
+        builder.carry_title()
+        form = builder.form
+        if code == SCHOOL_WITH_MISTAKES:
+            _add_mistakes(form, rng)
+        name = _file_name(school, period, rng)
+        if code == SCHOOL_RESUBMITTING:
+            first, corrected = now.first_and_corrected()
+            sent_now.append(_Sent(school, period, _first_try(form, finished), name, first))
+            form.title["filled_on"] = corrected.date()
+            name = name.removesuffix(".xlsx") + RESUBMISSION_SUFFIX + ".xlsx"
+            sent_now.append(_Sent(school, period, form, name, corrected))
+            continue
+        received = now.late() if code == SCHOOL_LATE else now.on_time()
+        sent_now.append(_Sent(school, period, form, name, received))
+
+    paths = []
+    for folder, sent in ((last_month, sent_before.values()), (period, sent_now)):
+        for item in sent:
+            paths.append(_write(root / "inbox" / folder, item, deadline_day))
     return workspace, paths
+
+
+def _write(folder: Path, sent: _Sent, deadline_day: int) -> Path:
+    title = dict(sent.form.title)
+    title["filled_on"] = min(title["filled_on"], sent.received.date())
+    path = write_form(folder / sent.name, school_code=sent.school.code,
+                      school_name=sent.school.name, period=sent.period, municipality=DISTRICT,
+                      title=title, rows=sent.form.rows(), deadline_day=deadline_day)
+    stamp = sent.received.timestamp()  # local time, as the office's computer saved it
+    os.utime(path, (stamp, stamp))
+    return path

@@ -74,29 +74,31 @@ def write_cell(sheet: Any, row: int, col: int, value: Any, formats: Formats) -> 
 
 def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
                 headers: Sequence[str], rows: Sequence[Sequence[Any]],
-                widths: Sequence[int] | None = None, wrap: Sequence[int] = ()) -> Any:
+                widths: Sequence[int] | None = None, wrap: Sequence[int] = (),
+                start_row: int = 0) -> Any:
     """A sheet with a header row, frozen, with filters, holding `rows` as typed cells.
 
     Columns in `wrap` wrap their text; their rows are given the height the text needs, since
-    LibreOffice does not grow a row written without one.
+    LibreOffice does not grow a row written without one. The header goes in `start_row`
+    (0-based), leaving the rows above for a caption.
     """
     sheet = book.add_worksheet(name)
     widths = list(widths) if widths else [max(10, min(45, len(h) + 2)) for h in headers]
     for col, header in enumerate(headers):
-        sheet.write_string(0, col, header, formats.header)
+        sheet.write_string(start_row, col, header, formats.header)
         sheet.set_column(col, col, widths[col], formats.wrap if col in wrap else None)
     header_lines = max(text_lines(h, w) for h, w in zip(headers, widths, strict=True))
     if header_lines > 1:
-        sheet.set_row(0, ROW_HEIGHT * header_lines)
-    for r, row in enumerate(rows, start=1):
+        sheet.set_row(start_row, ROW_HEIGHT * header_lines)
+    for r, row in enumerate(rows, start=start_row + 1):
         for col, value in enumerate(row):
             write_cell(sheet, r, col, plain(value), formats)
         lines = max((text_lines(row[c], widths[c]) for c in wrap if c < len(row)), default=1)
         if lines > 1:
             sheet.set_row(r, ROW_HEIGHT * lines, formats.top)
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(len(rows), 1), max(len(headers) - 1, 0))
-    printable(sheet)
+    sheet.freeze_panes(start_row + 1, 0)
+    sheet.autofilter(start_row, 0, start_row + max(len(rows), 1), max(len(headers) - 1, 0))
+    printable(sheet, start_row)
     return sheet
 
 
@@ -121,12 +123,12 @@ def text_lines(text: Any, width: float) -> int:
     return count
 
 
-def printable(sheet: Any) -> None:
+def printable(sheet: Any, header_row: int = 0) -> None:
     """Landscape A4, all columns on one page width, the header on every page."""
     sheet.set_landscape()
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(0)
+    sheet.repeat_rows(header_row)
     sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
 
 

@@ -25,7 +25,8 @@ from conftest import (
 from pipeline.consolidate import run_period
 from pipeline.workspace import Workspace
 
-DISTRICT_SHEETS = ["Сводка", "Наставники", "Наставляемые", "Пары и группы", "Замечания"]
+DISTRICT_SHEETS = ["Сводка", "Сдача отчётов", "Наставники", "Наставляемые", "Пары и группы",
+                   "Изменения", "Замечания"]
 
 
 def inbox(workspace: Workspace) -> Path:
@@ -85,7 +86,8 @@ def test_district_sheets_have_frozen_headers_and_filters(workspace, form) -> Non
     form.save(inbox(workspace) / "7.xlsx")
     _, _, book = run(workspace)
     for name in DISTRICT_SHEETS:
-        assert book[name].freeze_panes == "A2", name
+        header_row = 7 if name == "Сдача отчётов" else 1  # rates stand above that table
+        assert book[name].freeze_panes == f"A{header_row + 1}", name
         assert book[name].auto_filter.ref, name
 
 

@@ -10,7 +10,7 @@ from conftest import PERIOD
 
 from pipeline.check import check_files
 from pipeline.consolidate import run_period
-from pipeline.demo import build_demo
+from pipeline.demo import build_demo, previous_period
 from pipeline.template import write_templates
 from schemas import columns as c
 from schemas import vocab as v
@@ -80,15 +80,16 @@ def test_demo_district_consolidates_into_a_workbook_that_reads_back(tmp_path) ->
     book = openpyxl.load_workbook(result.outputs["consolidated"])
 
     assert len(workspace.schools) >= 12
-    assert book.sheetnames == ["Сводка", "Наставники", "Наставляемые", "Пары и группы",
-                               "Замечания"]
+    assert book.sheetnames == ["Сводка", "Сдача отчётов", "Наставники", "Наставляемые",
+                               "Пары и группы", "Изменения", "Замечания"]
     summary = list(book["Сводка"].iter_rows(min_row=2, values_only=True))
     assert len(summary) == len(workspace.expected(PERIOD))
     statuses = [row[3] for row in summary]
     assert statuses.count("не представлен") == 1
     assert "отклонён" in statuses and "принят с замечаниями" in statuses
     assert statuses.count("принят") >= 9
-    accepted = [r for r in result.results if r.status == "accepted"]
+    counted = [result.results[n] for n in result.counted]  # a resubmission's first file is not
+    accepted = [r for r in counted if r.status == "accepted"]
     for name, key in (("Наставники", "mentors"), ("Наставляемые", "mentees"),
                       ("Пары и группы", "links")):
         rows = list(book[name].iter_rows(min_row=2, values_only=True))
@@ -97,5 +98,6 @@ def test_demo_district_consolidates_into_a_workbook_that_reads_back(tmp_path) ->
     remarks = list(book["Замечания"].iter_rows(min_row=2, values_only=True))
     codes = {row[3] for row in remarks}
     assert {"period-mismatch", "bad-date", "unknown-mentor"} <= codes
-    assert len(files) == len(workspace.schools) - 1
-    assert all(Path(f).parent == workspace.inbox / PERIOD for f in files)
+    this_month = [f for f in files if Path(f).parent == workspace.inbox / PERIOD]
+    assert len(result.results) == len(this_month)
+    assert {Path(f).parent.name for f in files} == {previous_period(PERIOD), PERIOD}

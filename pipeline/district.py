@@ -1,0 +1,222 @@
+"""The district workbook of a month: `outbox/YYYY-MM/Свод_YYYY-MM.xlsx`.
+
+Sheets: «Сводка» (a row per registry school), «Сдача отчётов» (status, received, on time, with
+the reporting and on-time rates), «Наставники», «Наставляемые», «Пары и группы» (every
+accepted row with its school), «Изменения» (since last month) and «Замечания» (every issue).
+Names of people without consent to personal-data processing are replaced by a stable code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from pathlib import Path
+from typing import Any
+
+from pipeline import issues as iss
+from pipeline.validate import KEEP_COL
+from pipeline.values import name_key
+from pipeline.workbooks import Formats, atomic_path, new_workbook, write_table
+from pipeline.workspace import Workspace
+from schemas import vocab as v
+from schemas.columns import LINKS, MENTEES, MENTORS, Sheet
+from schemas.sheets import FORM_COL
+
+STATUS_MISSING = "не представлен"
+SHEETS = ("Сводка", "Сдача отчётов", "Наставники", "Наставляемые", "Пары и группы",
+          "Изменения", "Замечания")
+
+
+def pseudonym(secret: bytes, school_code: str, name: str) -> str:
+    """A stable code for a person whose name may not be shown (SPEC §5)."""
+    digest = hmac.new(secret, f"{school_code}|{name_key(name)}".encode(), hashlib.sha256)
+    return "Лицо-" + digest.hexdigest()[:8].upper()
+
+
+class Names:
+    """Shows a name only where the person consented to personal-data processing."""
+
+    def __init__(self, secret: bytes) -> None:
+        self.secret = secret
+        self.consented: set[tuple[str, str]] = set()
+
+    def learn(self, school_code: str, records: list[dict[str, Any]]) -> None:
+        for record in records:
+            name = record.get("full_name")
+            if isinstance(name, str) and record.get("pd_consent") == v.YES:
+                self.consented.add((school_code, name_key(name)))
+
+    def show(self, school_code: str | None, name: Any) -> Any:
+        if not isinstance(name, str) or not name:
+            return name
+        if (school_code or "", name_key(name)) in self.consented:
+            return name
+        return pseudonym(self.secret, school_code or "", name)
+
+
+_PERSONAL_HEADERS = {c.header for s in (MENTORS, MENTEES, LINKS) for c in s.columns
+                     if c.personal}
+
+
+def write_district_workbook(path: Path, workspace: Workspace, run: Any) -> Path:
+    names = Names(workspace.secret())
+    for s in run.submissions:
+        if s.role == "counted" and s.result.status == "accepted" and s.result.school:
+            for key in ("mentors", "mentees"):
+                names.learn(s.result.school.code, [r for r in s.stored.rows.get(key, [])])
+    received = [s.seen.received for s in run.submissions]
+    with atomic_path(path) as tmp:
+        book = new_workbook(tmp)
+        book.set_properties({"title": f"Свод по наставничеству {run.period}",
+                             "subject": workspace.settings.district, "author": "nastavnik",
+                             # fixed by the inputs, so a re-run writes the same file
+                             "created": max(received, default=dt.datetime(2000, 1, 1))})
+        formats = Formats(book)
+        _summary_sheet(book, formats, run)
+        _deadlines_sheet(book, formats, run)
+        for sheet in (MENTORS, MENTEES, LINKS):
+            _rows_sheet(book, formats, sheet, run, names)
+        _changes_sheet(book, formats, run, names)
+        _issues_sheet(book, formats, run, names)
+        book.close()
+    return path
+
+
+def _summary_sheet(book: Any, formats: Formats, run: Any) -> None:
+    links = run.frames["links"]
+    kept_links = links[links[KEEP_COL]]
+    groups = kept_links.groupby(FORM_COL)["pair_id"].nunique().to_dict()
+    headers = ["Код ОО", "Наименование ОО", "Получен", "Статус", "Файл", "Наставников",
+               "Наставляемых", "Пар и групп", "Связей в парах", "Ошибок",
+               "Предупреждений", "Куратор", "Телефон куратора", "E-mail куратора"]
+    rows = []
+    index = {id(r): n for n, r in enumerate(run.results)}
+    for status in run.statuses:
+        result = status.result
+        if result is None:
+            rows.append([status.school.code, status.school.name, "нет", STATUS_MISSING])
+            continue
+        n = index[id(result)]
+        accepted = result.status == "accepted"
+        severities = [i.severity for i in result.issues]
+        rows.append([
+            status.school.code, status.school.name, "да", result.status_ru,
+            Path(result.file).name,
+            result.counts["mentors"] if accepted else None,
+            result.counts["mentees"] if accepted else None,
+            groups.get(n, 0) if accepted else None,
+            result.counts["links"] if accepted else None,
+            severities.count("error") + severities.count("fatal"),
+            severities.count("warning"),
+            result.title.get("curator"), result.title.get("curator_phone"),
+            result.title.get("curator_email"),
+        ])
+    widths = [10, 48, 10, 22, 44, 13, 14, 12, 15, 9, 16, 34, 20, 30]
+    write_table(book, formats, "Сводка", headers, rows, widths)
+
+
+def _deadlines_sheet(book: Any, formats: Formats, run: Any) -> None:
+    """Who reported, when, and whether on time; zero pairs reported is not «не представлен»."""
+    expected = len(run.statuses)
+    received = sum(1 for s in run.statuses if s.result is not None)
+    on_time = sum(1 for s in run.statuses if s.on_time)
+    accepted = sum(1 for s in run.statuses if s.result and s.result.status == "accepted")
+    headers = ["Код ОО", "Наименование ОО", "Статус", "Получен", "Срок", "В срок",
+               "Файлов за месяц", "Пар и групп в отчёте"]
+    rows = []
+    for s in run.statuses:
+        pairs: Any = "отчёта нет"
+        if s.result is not None and s.result.status == "accepted":
+            pairs = s.result.counts["links"]
+        elif s.result is not None:
+            pairs = "файл отклонён"
+        rows.append([s.school.code, s.school.name, s.status_ru, s.received, s.deadline.date(),
+                     {True: "да", False: "нет (с опозданием)", None: "—"}[s.on_time], s.files,
+                     pairs])
+    sheet = write_table(book, formats, "Сдача отчётов", headers, rows,
+                        [10, 48, 22, 18, 12, 18, 15, 20], start_row=6)
+    datetime_format = book.add_format({"num_format": "dd.mm.yyyy hh:mm"})
+    sheet.set_column(3, 3, 18, datetime_format)
+    sheet.write_string(0, 0, f"Сдача отчётов за {run.period}", formats.title)
+    sheet.write_string(1, 0, f"Срок сдачи: до {run.deadline:%d.%m.%Y} включительно")
+    for r, (label, count) in enumerate((("Ожидалось отчётов", expected),
+                                        ("Представили", received),
+                                        ("Принято", accepted),
+                                        ("Представили в срок", on_time)), start=2):
+        sheet.write_string(r, 0, label, formats.bold)
+        sheet.write_number(r, 2, count)
+        if r > 2:
+            sheet.write_number(r, 3, count / expected if expected else 0, formats.percent)
+
+
+def _rows_sheet(book: Any, formats: Formats, sheet: Sheet, run: Any, names: Names) -> None:
+    frame = run.frames[sheet.key]
+    frame = frame[frame[KEEP_COL]]
+    columns = list(sheet.data_columns)
+    headers = ["Код ОО", "Наименование ОО", *[c.header for c in columns]]
+    personal = {c.key for c in columns if c.personal}
+    data = {c.key: frame[c.key].tolist() for c in columns}
+    rows = []
+    for i, n in enumerate(frame[FORM_COL].tolist()):
+        school = run.results[n].school
+        row: list[Any] = [school.code, school.name]
+        for c in columns:
+            value = data[c.key][i]
+            row.append(names.show(school.code, value) if c.key in personal else value)
+        rows.append(row)
+    order = sorted(range(len(rows)), key=lambda i: (str(rows[i][0]), i))
+    write_table(book, formats, sheet.name, headers, [rows[i] for i in order],
+                [10, 36, *[c.width for c in columns]])
+
+
+def _changes_sheet(book: Any, formats: Formats, run: Any, names: Names) -> None:
+    headers = ["Код ОО", "Наименование ОО", "Кто / что", "Изменение", "ФИО",
+               "Наставник", "Наставляемый", "№ пары/группы", "Форма наставничества",
+               "Дата начала", "Дата окончания"]
+    by_code = {s.school.code: s.school for s in run.statuses}
+    rows = []
+    for change in run.changes:
+        record = change.record
+        code = change.school_code
+        school = by_code.get(code)
+        if change.what == "пара":
+            rows.append([code, school.name if school else None, change.what, change.change,
+                         None, names.show(code, record.get("mentor_name")),
+                         names.show(code, record.get("mentee_name")), record.get("pair_id"),
+                         record.get("form"), record.get("start"), record.get("end")])
+        else:
+            if change.previous:
+                names.learn(code, [record])
+            rows.append([code, school.name if school else None, change.what, change.change,
+                         names.show(code, record.get("full_name"))])
+    if not rows:
+        compared = len(run.compared)
+        rows.append([None, f"Изменений нет (сравнено школ с {run.previous_period}: "
+                           f"{compared})" if compared else
+                     f"Нет принятых данных за {run.previous_period} для сравнения"])
+    write_table(book, formats, "Изменения", headers, rows,
+                [10, 40, 14, 24, 32, 32, 32, 12, 24, 12, 12])
+
+
+def _issues_sheet(book: Any, formats: Formats, run: Any, names: Names) -> None:
+    headers = ["Код ОО", "Файл", "Важность", "Код", "Лист", "Строка", "Столбец", "Значение",
+               "Что не так и как исправить"]
+    rows = []
+    roles = {"superseded": " (заменён более новым)", "duplicate": " (повтор того же файла)"}
+    order = run.counted + [m for m in range(len(run.results)) if m not in run.counted]
+    for n in order:
+        s = run.submissions[n]
+        result = s.result
+        for issue in result.issues:
+            value = issue.value
+            if issue.column in _PERSONAL_HEADERS:
+                value = names.show(result.school_code, value)
+            rows.append([result.school_code, Path(result.file).name + roles.get(s.role, ""),
+                         iss.SEVERITY_RU[issue.severity], issue.code, issue.sheet, issue.row,
+                         issue.column, value, issue.message])
+    write_table(book, formats, "Замечания", headers, rows,
+                [10, 34, 16, 24, 16, 8, 26, 26, 90], wrap=(8,))
+
+
+__all__ = ["SHEETS", "Names", "pseudonym", "write_district_workbook"]

@@ -1,0 +1,390 @@
+"""The district's memory: an SQLite store in the workspace's `.nastavnik/` folder.
+
+It records every file ever seen (path, size, SHA-256, when received), the result of checking
+each distinct content under each set of rules, every run (when, with which versions, what it
+counted, what it wrote), and per school and month the file whose rows were accepted.
+Nothing is ever deleted: a resubmitted file supersedes the earlier one but both stay.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import socket
+import sqlite3
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.issues import Issue
+
+LEDGER_FILE = "ledger.sqlite"
+LOCK_FILE = "run.lock"
+
+# Each entry brings the schema from the previous version to its own; never edit a released
+# entry, add a new one.
+MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE files (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL,            -- relative to the workspace
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        period TEXT NOT NULL,
+        received TEXT NOT NULL,        -- the file's modification time when first seen
+        first_seen TEXT NOT NULL,      -- when nastavnik first saw it
+        UNIQUE (path, sha256)
+    );
+    CREATE TABLE results (
+        sha256 TEXT NOT NULL,
+        period TEXT NOT NULL,
+        context TEXT NOT NULL,         -- digest of rules, settings and registry
+        processed TEXT NOT NULL,
+        tool_version TEXT NOT NULL,
+        form_version TEXT,
+        status TEXT NOT NULL,
+        school_code TEXT,
+        counts TEXT NOT NULL,          -- JSON
+        issues TEXT NOT NULL,          -- JSON
+        data BLOB NOT NULL,            -- zlib(JSON): «Титул» values and every row with its fate
+        PRIMARY KEY (sha256, period, context)
+    );
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        period TEXT NOT NULL,
+        started TEXT NOT NULL,
+        finished TEXT,
+        outcome TEXT,                  -- NULL while running or after a crash; done; unchanged
+        tool_version TEXT NOT NULL,
+        context TEXT NOT NULL,
+        fingerprint TEXT,
+        summary TEXT,                  -- JSON: expected, received, accepted, rejected, missing
+        outputs TEXT                   -- JSON: path -> SHA-256 of what was written
+    );
+    CREATE TABLE run_files (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        file_id INTEGER NOT NULL REFERENCES files(id),
+        role TEXT NOT NULL,            -- counted, superseded, duplicate, unattributed
+        status TEXT NOT NULL,
+        school_code TEXT,
+        PRIMARY KEY (run_id, file_id)
+    );
+    CREATE TABLE accepted (
+        period TEXT NOT NULL,
+        school_code TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        context TEXT NOT NULL,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        PRIMARY KEY (period, school_code)
+    );
+    CREATE INDEX files_period ON files(period);
+    CREATE INDEX run_files_school ON run_files(school_code);
+    """,
+}
+SCHEMA_VERSION = max(MIGRATIONS)
+
+
+class LedgerError(Exception):
+    """The store cannot be used; the message is Russian and says what to do."""
+
+
+class LockedError(LedgerError):
+    """Another run holds the workspace."""
+
+
+@dataclass(frozen=True)
+class Seen:
+    id: int
+    path: str
+    sha256: str
+    size: int
+    received: dt.datetime
+    new: bool  # first sighting of this path with this content
+
+
+@dataclass
+class Stored:
+    """A checked file's result as the ledger keeps it (enough to consolidate without it)."""
+
+    status: str
+    school_code: str | None
+    period: str | None
+    counts: dict[str, int]
+    issues: list[Issue]
+    title: dict[str, Any]
+    rows: dict[str, list[dict[str, Any]]]  # sheet key -> records with "_row" and "_ok"
+    processed: dt.datetime | None = None
+
+
+# --- JSON with dates ------------------------------------------------------------------------
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$d": value.isoformat()}
+    raise TypeError(type(value).__name__)
+
+
+def _decode(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1:
+        if "$d" in obj:
+            return dt.date.fromisoformat(obj["$d"])
+        if "$dt" in obj:
+            return dt.datetime.fromisoformat(obj["$dt"])
+    return obj
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=_encode, sort_keys=True)
+
+
+def loads(text: str | bytes) -> Any:
+    return json.loads(text, object_hook=_decode)
+
+
+def _issue_json(issue: Issue) -> dict[str, Any]:
+    return {"code": issue.code, "sheet": issue.sheet, "row": issue.row, "column": issue.column,
+            "value": issue.value, "problem": issue.problem, "fix": issue.fix}
+
+
+def _now() -> str:
+    return dt.datetime.now().replace(microsecond=0).isoformat()
+
+
+# --- the store ------------------------------------------------------------------------------
+
+
+class Ledger:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(f"{path}: база nastavnik повреждена или недоступна ({exc}) — "
+                              "восстановите папку .nastavnik из резервной копии") from exc
+        self.path = path
+
+    @classmethod
+    def open(cls, state_dir: Path) -> Ledger:
+        return cls(Path(state_dir) / LEDGER_FILE)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise LedgerError(f"{self.db}: база создана более новой версией nastavnik "
+                              f"(схема {version}, эта версия знает {SCHEMA_VERSION}) — "
+                              "обновите nastavnik")
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            # one script, one transaction: a migration is applied whole or not at all
+            self.db.executescript(f"BEGIN IMMEDIATE;\n{MIGRATIONS[target]}\n"
+                                  f"PRAGMA user_version = {target};\nCOMMIT;")
+
+    @property
+    def version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # files ------------------------------------------------------------------------------------
+
+    def see(self, path: str, sha256: str, size: int, mtime: dt.datetime, period: str) -> Seen:
+        """Record a sighting of a file; the first sighting fixes when it was received."""
+        row = self.db.execute("SELECT id, received FROM files WHERE path = ? AND sha256 = ?",
+                              (path, sha256)).fetchone()
+        if row:
+            return Seen(row[0], path, sha256, size, dt.datetime.fromisoformat(row[1]), False)
+        with self.transaction():
+            cursor = self.db.execute(
+                "INSERT INTO files (path, sha256, size, period, received, first_seen) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (path, sha256, size, period, mtime.isoformat(), _now()))
+        return Seen(cursor.lastrowid, path, sha256, size, mtime, True)
+
+    # results ----------------------------------------------------------------------------------
+
+    def result(self, sha256: str, period: str, context: str) -> Stored | None:
+        row = self.db.execute(
+            "SELECT status, school_code, counts, issues, data, processed FROM results "
+            "WHERE sha256 = ? AND period = ? AND context = ?",
+            (sha256, period, context)).fetchone()
+        if row is None:
+            return None
+        data = loads(zlib.decompress(row[4]))
+        return Stored(status=row[0], school_code=row[1], period=data.get("period"),
+                      counts=loads(row[2]), issues=[Issue(**i) for i in loads(row[3])],
+                      title=data["title"], rows=data["rows"],
+                      processed=dt.datetime.fromisoformat(row[5]))
+
+    def store(self, sha256: str, period: str, context: str, stored: Stored,
+              tool_version: str, form_version: str | None) -> None:
+        data = zlib.compress(dumps({"title": stored.title, "rows": stored.rows,
+                                    "period": stored.period}).encode(), 6)
+        with self.transaction():
+            self.db.execute(
+                "INSERT OR REPLACE INTO results (sha256, period, context, processed, "
+                "tool_version, form_version, status, school_code, counts, issues, data) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (sha256, period, context, _now(), tool_version, form_version, stored.status,
+                 stored.school_code, dumps(stored.counts),
+                 dumps([_issue_json(i) for i in stored.issues]), data))
+
+    # runs -------------------------------------------------------------------------------------
+
+    def start_run(self, period: str, tool_version: str, context: str) -> int:
+        with self.transaction():
+            cursor = self.db.execute(
+                "INSERT INTO runs (period, started, tool_version, context) VALUES (?, ?, ?, ?)",
+                (period, _now(), tool_version, context))
+        return cursor.lastrowid
+
+    def finish_run(self, run_id: int, *, outcome: str, fingerprint: str,
+                   summary: dict[str, Any], outputs: dict[str, str],
+                   files: list[tuple[int, str, str, str | None]],
+                   accepted: list[tuple[str, str]], period: str, context: str) -> None:
+        """Close a run: what it counted, what it wrote, which files are the accepted ones."""
+        with self.transaction():
+            self.db.executemany(
+                "INSERT OR REPLACE INTO run_files (run_id, file_id, role, status, school_code) "
+                "VALUES (?, ?, ?, ?, ?)", [(run_id, *f) for f in files])
+            self.db.execute("DELETE FROM accepted WHERE period = ?", (period,))
+            self.db.executemany(
+                "INSERT INTO accepted (period, school_code, sha256, context, run_id) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(period, code, sha, context, run_id) for code, sha in accepted])
+            self.db.execute(
+                "UPDATE runs SET finished = ?, outcome = ?, fingerprint = ?, summary = ?, "
+                "outputs = ? WHERE id = ?",
+                (_now(), outcome, fingerprint, dumps(summary), dumps(outputs), run_id))
+
+    def last_run(self, period: str) -> dict[str, Any] | None:
+        """The last run of the period that finished."""
+        row = self.db.execute(
+            "SELECT id, started, finished, outcome, fingerprint, summary, outputs, context "
+            "FROM runs WHERE period = ? AND finished IS NOT NULL ORDER BY id DESC LIMIT 1",
+            (period,)).fetchone()
+        if row is None:
+            return None
+        return {"id": row[0], "started": row[1], "finished": row[2], "outcome": row[3],
+                "fingerprint": row[4], "summary": loads(row[5] or "{}"),
+                "outputs": loads(row[6] or "{}"), "context": row[7]}
+
+    def runs(self, period: str | None = None) -> list[dict[str, Any]]:
+        query = ("SELECT id, period, started, finished, outcome, tool_version, summary "
+                 "FROM runs")
+        args: tuple[Any, ...] = ()
+        if period:
+            query, args = query + " WHERE period = ?", (period,)
+        return [{"id": r[0], "period": r[1], "started": r[2], "finished": r[3],
+                 "outcome": r[4], "tool_version": r[5], "summary": loads(r[6] or "{}")}
+                for r in self.db.execute(query + " ORDER BY id", args)]
+
+    # accepted rows ----------------------------------------------------------------------------
+
+    def accepted(self, period: str) -> dict[str, Stored]:
+        """Per school, the accepted file's result for the month (as of the last run)."""
+        found = {}
+        for code, sha, context in self.db.execute(
+                "SELECT school_code, sha256, context FROM accepted WHERE period = ?",
+                (period,)).fetchall():
+            stored = self.result(sha, period, context)
+            if stored is not None:
+                found[code] = stored
+        return found
+
+    def last_accepted(self, school_code: str, before: str) -> tuple[str, Stored] | None:
+        """The school's most recent accepted month before `before` (YYYY-MM), with its rows."""
+        row = self.db.execute(
+            "SELECT period, sha256, context FROM accepted WHERE school_code = ? AND period < ? "
+            "ORDER BY period DESC LIMIT 1", (school_code, before)).fetchone()
+        if row is None:
+            return None
+        stored = self.result(row[1], row[0], row[2])
+        return (row[0], stored) if stored else None
+
+    # history ----------------------------------------------------------------------------------
+
+    def history(self, school_code: str) -> list[dict[str, Any]]:
+        """Every file a school sent, with its fate in the last run that saw it."""
+        rows = self.db.execute(
+            """SELECT f.id, f.path, f.sha256, f.size, f.period, f.received, rf.role, rf.status,
+                      r.started, r.id
+               FROM files f
+               JOIN run_files rf ON rf.file_id = f.id
+               JOIN runs r ON r.id = rf.run_id
+               WHERE rf.school_code = ?
+                 AND r.id = (SELECT MAX(run_id) FROM run_files WHERE file_id = f.id)
+               ORDER BY f.period, f.received, f.path""", (school_code,)).fetchall()
+        return [{"file_id": r[0], "path": r[1], "sha256": r[2], "size": r[3], "period": r[4],
+                 "received": dt.datetime.fromisoformat(r[5]), "role": r[6], "status": r[7],
+                 "run_started": r[8], "run_id": r[9]} for r in rows]
+
+
+# --- the lock -------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def workspace_lock(state_dir: Path, what: str) -> Iterator[None]:
+    """One run at a time per workspace. The OS releases the lock if the process dies."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / LOCK_FILE
+    handle = path.open("a+", encoding="utf-8")
+    try:
+        if not _try_lock(handle):
+            handle.seek(0)
+            holder = handle.read().strip() or "другой процесс"
+            raise LockedError(f"рабочая папка занята: {holder} — дождитесь окончания и "
+                              "запустите снова")
+        handle.seek(0)
+        handle.truncate()
+        user = os.environ.get("USER") or os.environ.get("USERNAME") or "?"
+        handle.write(f"{what} (процесс {os.getpid()}, пользователь {user} на "
+                     f"{socket.gethostname()}, с {dt.datetime.now():%d.%m.%Y %H:%M})")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+def _try_lock(handle: Any) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
