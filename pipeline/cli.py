@@ -247,6 +247,40 @@ def _run(workspace: Any, period: str, *, quiet: bool) -> Any:
 
 
 @cli.command()
+@period_option
+@workspace_option
+def status(period: str | None, workspace_dir: Path | None) -> None:
+    """Показать, кто из школ сдал отчёт за месяц, когда и в срок ли.
+
+    Пример: nastavnik status --period 2026-11
+    """
+    from pipeline.console import status_report
+    from pipeline.status import period_status
+
+    workspace = _workspace(workspace_dir)
+    click.echo(status_report(period_status(workspace, period or _default_period())))
+
+
+@cli.command()
+@click.option("--school", "school_code", required=True, metavar="КОД", help="Код ОО.")
+@workspace_option
+def history(school_code: str, workspace_dir: Path | None) -> None:
+    """Показать все файлы одной школы и что с каждым стало.
+
+    Пример: nastavnik history --school ОО-07
+    """
+    from pipeline.console import history_report
+    from pipeline.status import school_history
+
+    workspace = _workspace(workspace_dir)
+    if workspace.school(school_code) is None:
+        raise Failure(f"школы с кодом «{school_code}» нет в реестре — проверьте код "
+                      "(реестр: schools.xlsx)")
+    click.echo(history_report(workspace.school(school_code).code,
+                              school_history(workspace, school_code)))
+
+
+@cli.command()
 @click.argument("directory", required=False, default="demo", metavar="[ПАПКА]",
                 type=click.Path(file_okay=False, path_type=Path))
 @period_option
@@ -263,15 +297,17 @@ def demo(directory: Path, period: str | None) -> None:
     except OSError as exc:
         raise Failure(f"{directory}: не удалось создать учебный район ({exc}) — "
                       "выберите другую папку") from exc
-    click.echo(f"Учебный район «{workspace.settings.district}»: {len(workspace.schools)} школ "
-               f"в реестре, {len(files)} файлов в {workspace.inbox / period}")
-    result = _run(workspace, period, quiet=False)
-    del result
-    click.echo(f"Попробуйте: nastavnik check -w {directory} {workspace.inbox / period}/*.xlsx")
-
-
-for _command in cli.commands.values():
-    _command.options_metavar = "[ПАРАМЕТРЫ]"
+    months = sorted({f.parent.name for f in files})
+    click.echo(f"Учебный район «{workspace.settings.district}»: "
+               f"{plural(len(workspace.schools), 'школа', 'школы', 'школ')} в реестре.")
+    for month in months:
+        count = sum(1 for f in files if f.parent.name == month)
+        click.echo(f"  {workspace.inbox / month}: {plural(count, 'файл', 'файла', 'файлов')}")
+    for month in months:
+        click.echo(f"\n— Свод за {month} —")
+        _run(workspace, month, quiet=False)
+    click.echo(f"\nДальше: nastavnik status -w {directory} --period {period}; "
+               f"nastavnik history -w {directory} --school ОО-03")
 
 
 def main() -> None:

@@ -99,3 +99,54 @@ def run_report(run: Any) -> str:
         lines.append(f"Замечания для школ ({len(feedback)}), отправьте их школам:")
         lines.extend(f"  {path}" for path in feedback)
     return "\n".join(lines)
+
+
+def table(headers: list[str], rows: list[list[Any]]) -> str:
+    """A plain aligned table for the terminal."""
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    size = [[len(click.unstyle(c)) for c in row] for row in cells]
+    widths = [max([len(h)] + [r[i] for r in size]) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    out = [click.style(line.rstrip(), bold=True)]
+    for row, sizes in zip(cells, size, strict=True):
+        padded = [c + " " * (w - n) for c, n, w in zip(row, sizes, widths, strict=True)]
+        out.append("  ".join(padded).rstrip())
+    return "\n".join(out)
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%d.%m.%Y %H:%M") if value else "—"
+
+
+def status_report(status: Any) -> str:
+    rows = []
+    for row in status.schools:
+        on_time = {True: "в срок", False: "опоздание", None: "—"}[row.on_time]
+        rows.append([row.school.code, click.style(row.status, fg=_STATUS_COLOURS.get(row.status)),
+                     _when(row.received), on_time, row.errors, row.warnings, row.file or ""])
+    lines = [f"Период {status.period}, срок сдачи — до {status.deadline:%d.%m.%Y}"]
+    if status.last_run is None:
+        lines.append(click.style("Свод за этот период ещё не выполнялся: ", fg="yellow")
+                     + f"nastavnik run --period {status.period}")
+    else:
+        lines.append(f"Последний свод: {status.last_run['finished'].replace('T', ' ')}")
+    lines.append(table(["Код ОО", "Статус", "Получен", "Срок", "Ошибок", "Предупр.", "Файл"],
+                       rows))
+    expected = len(status.schools)
+    received = sum(1 for r in status.schools if r.received)
+    on_time = sum(1 for r in status.schools if r.on_time)
+    lines.append(f"Представили {received} из {expected}, в срок — {on_time}.")
+    if status.new_files:
+        lines.append(click.style(f"В inbox есть новые файлы ({len(status.new_files)}), ещё не "
+                                 "вошедшие в свод: ", fg="yellow")
+                     + ", ".join(status.new_files) + f" — nastavnik run --period {status.period}")
+    return "\n".join(lines)
+
+
+def history_report(school_code: str, rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return f"Файлов школы {school_code} в журнале нет (свод с ними ещё не выполнялся)."
+    body = [[r["period"], _when(r["received"]), r["name"], r["status_ru"], r["role_ru"],
+             r["sha256"][:12]] for r in rows]
+    return (f"Файлы школы {school_code}:\n"
+            + table(["Период", "Получен", "Файл", "Статус", "Судьба", "SHA-256"], body))

@@ -27,7 +27,7 @@ from pipeline.read import Form, read_form
 from pipeline.validate import KEEP_COL, FileResult, Validation
 from pipeline.values import name_key
 from pipeline.workbooks import plain
-from pipeline.workspace import School, Workspace, next_month_start
+from pipeline.workspace import School, Workspace, deadline, previous_period
 from schemas import vocab as v
 from schemas.columns import FORM_SHEETS, FORM_VERSION, LINKS, MENTEES, MENTORS, PROP_VERSION
 from schemas.sheets import FORM_COL, ROW_COL
@@ -136,19 +136,6 @@ def inbox_files(workspace: Workspace, period: str) -> list[Path]:
     return sorted((p for p in folder.iterdir()
                    if p.is_file() and not p.name.startswith(SKIPPED_NAMES)),
                   key=lambda p: p.name)
-
-
-def previous_period(period: str) -> str:
-    first = dt.date.fromisoformat(period + "-01")
-    last = first - dt.timedelta(days=1)
-    return f"{last.year:04d}-{last.month:02d}"
-
-
-def deadline(period: str, day: int) -> dt.datetime:
-    """The end of `day` of the month after the period (the last day if the month is short)."""
-    start = next_month_start(dt.date.fromisoformat(period + "-01"))
-    last = next_month_start(start) - dt.timedelta(days=1)
-    return dt.datetime.combine(start.replace(day=min(max(day, 1), last.day)), dt.time.max)
 
 
 def run_context(workspace: Workspace) -> str:
@@ -288,11 +275,12 @@ def _decide(workspace: Workspace, period: str,
             by_school[s.result.school.code].append(s)
     for members in by_school.values():
         members.sort(key=lambda s: (s.seen.received, s.path.name))
-        shas: dict[str, Submission] = {}
-        for s in members:
-            s.role = "duplicate" if s.seen.sha256 in shas else "superseded"
-            shas.setdefault(s.seen.sha256, s)
-        members[-1].role = "counted"
+        newest = members[-1]
+        newest.role = "counted"
+        seen_shas = {newest.seen.sha256}
+        for s in reversed(members[:-1]):  # a copy of newer content is a duplicate
+            s.role = "duplicate" if s.seen.sha256 in seen_shas else "superseded"
+            seen_shas.add(s.seen.sha256)
     due = deadline(period, workspace.settings.deadline_day)
     statuses = []
     for school in workspace.expected(period):
@@ -391,9 +379,10 @@ def _changes(run: RunResult, previous: dict[str, Stored]) -> tuple[list[Change],
             elif old["status"] == v.STATUS_ACTIVE and record["status"] != v.STATUS_ACTIVE:
                 changes.append(Change(school.code, "пара", record["status"], LINKS.name,
                                       record, False))
+        listed = {k for r in s.stored.rows.get("links", []) if (k := _pair_key(r))}
         for key, record in old_links.items():
-            if key in now_links:
-                continue
+            if key in now_links or key in listed:
+                continue  # a row with an error this month is reported, not vanished
             active = record["status"] == v.STATUS_ACTIVE
             changes.append(Change(school.code, "пара", "пропала без отметки" if active
                                   else "убрана (была завершена)", LINKS.name, record, True))

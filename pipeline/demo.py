@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.template import template_filename, write_form
-from pipeline.workspace import School, Workspace, init_workspace, next_month_start
+from pipeline.workspace import (
+    School,
+    Workspace,
+    deadline,
+    init_workspace,
+    next_month_start,
+    previous_period,
+)
 from schemas import vocab as v
 
 DISTRICT = "Берёзовский муниципальный округ"
@@ -667,26 +674,13 @@ def _next_working_day(day: dt.date) -> dt.date:
     return day
 
 
-def previous_period(period: str) -> str:
-    """The month before `period`: «2026-01» → «2025-12»."""
-    first = dt.date.fromisoformat(period + "-01")
-    return f"{(first - dt.timedelta(days=1)):%Y-%m}"
-
-
-def _report_deadline(period: str, deadline_day: int) -> dt.date:
-    """The day a report for `period` is due: `deadline_day` of the following month."""
-    following = next_month_start(dt.date.fromisoformat(period + "-01"))
-    last = next_month_start(following) - dt.timedelta(days=1)
-    return following.replace(day=max(1, min(deadline_day, last.day)))
-
-
 class _Receipts:
     """Plausible receipt times for one month's files: office hours of working days before the
     deadline, or a few days after it for a late school."""
 
     def __init__(self, rng: random.Random, period: str, deadline_day: int) -> None:
         self.rng = rng
-        self.deadline = _report_deadline(period, deadline_day)
+        self.deadline = deadline(period, deadline_day).date()
         following = next_month_start(dt.date.fromisoformat(period + "-01"))
         days = [following + dt.timedelta(days=n) for n in range((self.deadline - following).days)]
         self.days = [day for day in days if _is_working(day)]

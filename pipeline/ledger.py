@@ -388,3 +388,26 @@ def _try_lock(handle: Any) -> bool:
         return True
     except OSError:
         return False
+
+
+def period_files(ledger: Ledger, run_id: int, context: str) -> list[dict[str, Any]]:
+    """The files of one run with their role, status, receipt time and issue counts."""
+    rows = ledger.db.execute(
+        """SELECT f.path, f.sha256, f.received, f.period, rf.role, rf.status, rf.school_code,
+                  res.issues
+           FROM run_files rf JOIN files f ON f.id = rf.file_id
+           LEFT JOIN results res ON res.sha256 = f.sha256 AND res.period = f.period
+                                AND res.context = ?
+           WHERE rf.run_id = ? ORDER BY f.received, f.path""", (context, run_id)).fetchall()
+    found = []
+    for path, sha, received, period, role, status, code, issues in rows:
+        severities = [i.get("code") for i in loads(issues or "[]")]
+        found.append({"path": path, "sha256": sha, "received": dt.datetime.fromisoformat(received),
+                      "period": period, "role": role, "status": status, "school_code": code,
+                      "codes": severities})
+    return found
+
+
+def seen_paths(ledger: Ledger, period: str) -> set[str]:
+    return {r[0] for r in ledger.db.execute("SELECT path FROM files WHERE period = ?",
+                                            (period,))}

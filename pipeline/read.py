@@ -361,9 +361,9 @@ def read_form(path: Path, *, max_file_mb: float = 20, max_unpacked_mb: float = 2
     for sheet in FORM_SHEETS:
         if sheet.key not in form.sheet_names:
             form.issues.append(iss.make("missing-sheet", sheet=sheet.name, sheet_name=sheet.name))
-    if form.rejected:
-        return form
     for sheet in FORM_SHEETS:
+        if form.rejected and (sheet.layout != "keyvalue" or sheet.key not in form.sheet_names):
+            continue  # a rejected form is still read for its «Титул»: whose file it is
         try:
             grid = book.get_sheet_by_name(form.sheet_names[sheet.key]).to_python(
                 skip_empty_area=False)

@@ -1,11 +1,13 @@
 """The school form «Наставничество» (SPEC §2), generated entirely from schemas/columns.py.
 
 `write_form` writes one school's workbook (empty, pre-filled or filled, for the demo);
-`write_templates` writes the month's templates for the schools of a workspace.
+`write_templates` writes the month's templates for the schools of a workspace, with each
+school's last accepted lists carried over (SPEC §4, step 1).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import re
@@ -16,6 +18,8 @@ from typing import Any
 
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
+from pipeline.ledger import LEDGER_FILE, Ledger, Stored
+from pipeline.values import name_key, vocab_key
 from pipeline.workbooks import (
     DATE_FORMAT,
     Formats,
@@ -26,6 +30,7 @@ from pipeline.workbooks import (
 )
 from pipeline.workspace import Workspace, next_month_start
 from schemas import columns as c
+from schemas import vocab as v
 from schemas.columns import Column, Sheet
 
 # Layout, in Excel's 1-based row numbers (what a person and the reader's messages see).
@@ -40,6 +45,10 @@ LIST_HEADER_ROW = 1  # «Справочники»: header in row 1, values from 
 PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # Characters Windows and macOS refuse in file names.
 _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+# «Титул» values a school keeps from month to month; the rest is the registry's or new.
+CARRIED_TITLE = ("municipality", "curator", "curator_phone", "curator_email", "teachers_total",
+                 "young_specialists", "pupils_total", "pupils_10_18", "pupils_15_19")
 
 # Excel's own limits for data-validation texts.
 _TITLE_MAX = 32
@@ -109,6 +118,8 @@ class _FormFormats(Formats):
         self.note = book.add_format({"italic": True, "font_color": "#595959", "text_wrap": True,
                                      "valign": "top"})
         self.para = book.add_format({"text_wrap": True, "valign": "top"})
+        self.notice = book.add_format({"bold": True, "text_wrap": True, "valign": "top",
+                                       "bg_color": "#FFF9E5", "border": 1})
         self.section = book.add_format({"bold": True, "font_size": 12, "valign": "bottom"})
         self.input_text = book.add_format({"locked": False, "num_format": "@", "valign": "top",
                                            "text_wrap": True})
@@ -137,16 +148,20 @@ def write_form(path: Path, *, school_code: str, school_name: str, period: str,
                municipality: str = "",
                title: Mapping[str, Any] | None = None,
                rows: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
-               deadline_day: int | None = None) -> Path:
+               deadline_day: int | None = None,
+               prefilled_from: str | None = None) -> Path:
     """Write the form for one school and month to `path`, atomically; return `path`.
 
     `title` adds «Титул» values by column key (they win over the pre-filled ones); `rows`
     fills the table sheets by sheet key, each row a {column key: value} mapping. Values are
     written by their Python type: a str stays a string (even "=1+1"), a date is a date cell.
-    `deadline_day` (of the following month) is named in the instruction when given.
+    `deadline_day` (of the following month) is named in the instruction when given;
+    `prefilled_from` (YYYY-MM) tells the school whose accepted report the lists come from.
     """
     path = Path(path)
     _check_period(period)
+    if prefilled_from is not None:
+        _check_period(prefilled_from)
     title_values: dict[str, Any] = {"school_code": school_code, "school_name": school_name,
                                     "municipality": municipality, "period": period}
     title_values.update(_checked_keys(c.TITLE, title or {}))
@@ -163,7 +178,8 @@ def write_form(path: Path, *, school_code: str, school_name: str, period: str,
         formats = _FormFormats(book)
         _set_properties(book, school_code=school_code, school_name=school_name, period=period)
         _write_instructions(book, formats, school_code=school_code, school_name=school_name,
-                            period=period, municipality=municipality, deadline_day=deadline_day)
+                            period=period, municipality=municipality, deadline_day=deadline_day,
+                            prefilled_from=prefilled_from)
         for sheet in c.FORM_SHEETS:
             if sheet.layout == "keyvalue":
                 _write_keyvalue(book, formats, sheet, title_values)
@@ -176,10 +192,12 @@ def write_form(path: Path, *, school_code: str, school_name: str, period: str,
 
 def write_templates(workspace: Workspace, period: str,
                     codes: Sequence[str] | None = None) -> list[Path]:
-    """The month's empty forms, pre-filled with each school and the period.
+    """The month's forms, pre-filled with each school, the period and its last accepted data.
 
     Without `codes`, one per school expected to report for `period`; with them, one per
-    named school. Files go to outbox/<period>/templates/.
+    named school. Files go to outbox/<period>/templates/. A school with an accepted report
+    before `period` gets its «Титул» details and its active pairs carried over
+    (`carried_over`); the others, and every school before the first run, get a blank form.
     """
     _check_period(period)
     if codes is None:
@@ -194,12 +212,70 @@ def write_templates(workspace: Workspace, period: str,
             schools.append(school)
     folder = workspace.outbox / period / "templates"
     paths = []
-    for school in schools:
-        path = folder / template_filename(school.code, school.short_name, period)
-        paths.append(write_form(path, school_code=school.code, school_name=school.name,
-                                period=period, municipality=workspace.settings.district,
-                                deadline_day=workspace.settings.deadline_day))
+    with contextlib.ExitStack() as stack:
+        # Before the first run there is nothing to carry over: do not create the store.
+        ledger = stack.enter_context(Ledger.open(workspace.state_dir)) \
+            if (workspace.state_dir / LEDGER_FILE).exists() else None
+        for school in schools:
+            last = ledger.last_accepted(school.code, before=period) if ledger else None
+            title, rows = carried_over(last[1]) if last else ({}, {})
+            path = folder / template_filename(school.code, school.short_name, period)
+            paths.append(write_form(path, school_code=school.code, school_name=school.name,
+                                    period=period, municipality=workspace.settings.district,
+                                    title=title, rows=rows,
+                                    deadline_day=workspace.settings.deadline_day,
+                                    prefilled_from=last[0] if last else None))
     return paths
+
+
+def carried_over(stored: Stored) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """What of an accepted report goes into next month's form: «Титул» values and lists.
+
+    Rows left out for an error are dropped, and so are «Титул» values that had an error.
+    Of the pairs only active ones stay, and of the people only those in a carried-over
+    pair, so the form opens without unpaired warnings; a pair whose mentor or mentee was
+    left out goes with them. «№» is renumbered by the writer; «Документы» keeps the
+    pre-printed order.
+    """
+    wrong = {issue.column for issue in stored.issues
+             if issue.sheet == c.TITLE.name and issue.severity in ("fatal", "error")}
+    title = {key: stored.title[key] for key in CARRIED_TITLE
+             if not _is_blank(stored.title.get(key))
+             and c.TITLE.column(key).header not in wrong}
+
+    def kept(sheet: str) -> list[dict[str, Any]]:
+        return [{key: value for key, value in row.items() if not key.startswith("_")}
+                for row in stored.rows.get(sheet, []) if row.get("_ok")]
+
+    def by_name(sheet: str) -> dict[str, dict[str, Any]]:
+        people: dict[str, dict[str, Any]] = {}
+        for row in kept(sheet):
+            if isinstance(row.get("full_name"), str):
+                people.setdefault(name_key(row["full_name"]), row)
+        return people
+
+    mentors, mentees = by_name("mentors"), by_name("mentees")
+    active = vocab_key(v.STATUS_ACTIVE)
+    links = [row for row in kept("links")
+             if isinstance(row.get("status"), str) and vocab_key(row["status"]) == active
+             and isinstance(row.get("mentor_name"), str)
+             and isinstance(row.get("mentee_name"), str)
+             and name_key(row["mentor_name"]) in mentors
+             and name_key(row["mentee_name"]) in mentees]
+    paired_mentors = {name_key(row["mentor_name"]) for row in links}
+    paired_mentees = {name_key(row["mentee_name"]) for row in links}
+
+    documents = {vocab_key(row["document"]): row for row in kept("documents")
+                 if isinstance(row.get("document"), str)}
+    rows = {
+        "mentors": [row for key, row in mentors.items() if key in paired_mentors],
+        "mentees": [row for key, row in mentees.items() if key in paired_mentees],
+        "links": links,
+        # Aligned with the pre-printed names: a row not carried over stays a bare name.
+        "documents": [documents.get(vocab_key(name), {"document": name})
+                      for name in c.DOCUMENTS.fixed_rows],
+    }
+    return title, rows
 
 
 def template_filename(code: str, short_name: str, period: str) -> str:
@@ -223,7 +299,7 @@ def _set_properties(book: Any, *, school_code: str, school_name: str, period: st
 
 def _write_instructions(book: Any, formats: _FormFormats, *, school_code: str,
                         school_name: str, period: str, municipality: str,
-                        deadline_day: int | None) -> None:
+                        deadline_day: int | None, prefilled_from: str | None) -> None:
     sheet = book.add_worksheet(c.INSTRUCTIONS_SHEET)
     widths = (22, 34, 56, 34)
     for col, width in enumerate(widths):
@@ -235,7 +311,8 @@ def _write_instructions(book: Any, formats: _FormFormats, *, school_code: str,
     def paragraph(text: str, fmt: Any = formats.para) -> None:
         nonlocal row
         sheet.merge_range(row, 0, row, last_col, text, fmt)
-        sheet.set_row(row, 15 * text_lines(text, total_chars * _PLAIN) + 3)
+        per_line = total_chars * _PLAIN / (_BOLD if fmt is formats.notice else 1)
+        sheet.set_row(row, 15 * text_lines(text, per_line) + 3)
         row += 1
 
     def section(text: str) -> None:
@@ -258,6 +335,15 @@ def _write_instructions(book: Any, formats: _FormFormats, *, school_code: str,
     paragraph("Форма заполняется каждый месяц. Если вам прислали форму со списками прошлого "
               "месяца, обновите только то, что изменилось: новые люди, новые пары, "
               "завершённые пары.")
+    if prefilled_from:
+        status, end = c.LINKS.column("status").header, c.LINKS.column("end").header
+        paragraph(f"Списки заполнены по принятому отчёту за {prefilled_from}: проверьте и "
+                  "обновите их. Добавьте новых наставников, наставляемых и пары; у пар, "
+                  f"которые закончились, измените «{status}» и укажите «{end}». "
+                  "Завершённые и прекращённые пары, люди без действующих пар и строки, не "
+                  "принятые из-за ошибок, в форму не перенесены. На листе "
+                  f"«{c.TITLE.name}» проверьте численность и впишите "
+                  f"«{c.TITLE.column('filled_on').header}».", formats.notice)
 
     section("Листы формы")
     for form_sheet in c.FORM_SHEETS:

@@ -108,6 +108,9 @@ def validate_forms(forms: Sequence[Form], *, workspace: Workspace | None = None,
         for issue in form.issues:
             sink.add(n, _sheet_key(issue.sheet), issue)
     live = [n for n, f in enumerate(forms) if not f.rejected]
+    for n, form in enumerate(forms):
+        if form.rejected:
+            _attribute(form, results[n], workspace)
     for n in live:
         _identify(forms[n], n, results[n], sink, workspace, period)
     live = [n for n in live if not any(i.severity == "fatal" for i in sink.issues[n])]
@@ -171,6 +174,19 @@ def _identify(form: Form, n: int, result: FileResult, sink: _Sink,
                                       row=title.cell_rows.get("period"), column="Отчётный период",
                                       value=found, expected=period))
         result.period = found
+
+
+def _attribute(form: Form, result: FileResult, workspace: Workspace | None) -> None:
+    """Whose a rejected file is, from «Титул» or the template's properties, if it says."""
+    title = form.tables.get("title")
+    code = (title.values.get("school_code", [None])[0] if title else None) \
+        or form.properties.get(PROP_SCHOOL)
+    school = workspace.school(code) if workspace is not None and code else None
+    result.school = school
+    result.school_code = school.code if school else (code or None)
+    period = (title.values.get("period", [None])[0] if title else None) \
+        or form.properties.get(PROP_PERIOD)
+    result.period = period if _is_month(period) else None
 
 
 def _is_month(text: Any) -> bool:

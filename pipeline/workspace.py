@@ -123,6 +123,20 @@ def next_month_start(day: dt.date) -> dt.date:
     return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
+def previous_period(period: str) -> str:
+    first = dt.date.fromisoformat(period + "-01")
+    last = first - dt.timedelta(days=1)
+    return f"{last.year:04d}-{last.month:02d}"
+
+
+def deadline(period: str, day: int) -> dt.datetime:
+    """The end of `day` of the month after the period (the last day if the month is short)."""
+    start = next_month_start(dt.date.fromisoformat(period + "-01"))
+    last = next_month_start(start) - dt.timedelta(days=1)
+    return dt.datetime.combine(start.replace(day=min(max(day, 1), last.day)), dt.time.max)
+
+
+
 def is_workspace(path: Path) -> bool:
     return (Path(path) / SETTINGS_FILE).is_file()
 
