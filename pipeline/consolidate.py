@@ -38,6 +38,9 @@ FEEDBACK_DIR = "Замечания"
 _RULE_SOURCES = ("schemas/columns.py", "schemas/vocab.py", "schemas/sheets.py",
                  "pipeline/values.py", "pipeline/read.py", "pipeline/preflight.py",
                  "pipeline/validate.py", "pipeline/issues.py")
+# what the outputs are written by: a change here rewrites them, without re-checking files
+_OUTPUT_SOURCES = ("pipeline/consolidate.py", "pipeline/district.py", "pipeline/feedback.py",
+                   "pipeline/workbooks.py", "pipeline/template.py")
 
 
 @dataclass
@@ -138,12 +141,17 @@ def inbox_files(workspace: Workspace, period: str) -> list[Path]:
                   key=lambda p: p.name)
 
 
-def run_context(workspace: Workspace) -> str:
-    """What a file's result depends on besides its bytes: the rules, settings and registry."""
+def _sources_digest(names: tuple[str, ...]) -> hashlib._Hash:
     digest = hashlib.sha256(__version__.encode())
     root = Path(__file__).resolve().parent.parent
-    for name in _RULE_SOURCES:
+    for name in names:
         digest.update((root / name).read_bytes())
+    return digest
+
+
+def run_context(workspace: Workspace) -> str:
+    """What a file's result depends on besides its bytes: the rules, settings and registry."""
+    digest = _sources_digest(_RULE_SOURCES)
     settings = workspace.settings
     digest.update(dumps([settings.max_mentees_per_mentor, settings.max_file_mb,
                          settings.max_unpacked_mb,
@@ -367,8 +375,10 @@ def _changes(run: RunResult, previous: dict[str, Stored]) -> tuple[list[Change],
                    if isinstance(r["full_name"], str)}
             changes += [Change(school.code, what, "добавлен", sheet.name, r, False)
                         for k, r in now.items() if k not in old]
+            listed = {name_key(r["full_name"]) for r in s.stored.rows.get(key, [])
+                      if isinstance(r["full_name"], str)}  # with an error is not gone
             changes += [Change(school.code, what, "выбыл", sheet.name, r, True)
-                        for k, r in old.items() if k not in now]
+                        for k, r in old.items() if k not in now and k not in listed]
         now_links = {k: r for r in now_rows["links"] if (k := _pair_key(r))}
         old_links = {k: r for r in old_rows["links"] if (k := _pair_key(r))}
         for key, record in now_links.items():
@@ -390,12 +400,14 @@ def _changes(run: RunResult, previous: dict[str, Stored]) -> tuple[list[Change],
                 s.result.issues.append(iss.make(
                     "pair-vanished", sheet=LINKS.name, column=LINKS.column("pair_id").header,
                     value=record.get("pair_id"), previous=run.previous_period))
+    changes.sort(key=lambda c: c.school_code)
     return changes, compared
 
 
 def _fingerprint(run: RunResult, context: str, previous: dict[str, Stored]) -> str:
     """Everything the outputs are made of; the same fingerprint means the same outputs."""
-    parts = [context, run.period, run.deadline.isoformat(),
+    parts = [context, _sources_digest(_OUTPUT_SOURCES).hexdigest(), run.period,
+             run.deadline.isoformat(),
              sorted((s.school.code, s.school.name, str(s.school.active_from),
                      str(s.school.active_to)) for s in run.statuses),
              sorted((code, dumps(stored.counts)) for code, stored in previous.items())]

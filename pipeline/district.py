@@ -135,9 +135,7 @@ def _deadlines_sheet(book: Any, formats: Formats, run: Any) -> None:
                      {True: "да", False: "нет (с опозданием)", None: "—"}[s.on_time], s.files,
                      pairs])
     sheet = write_table(book, formats, "Сдача отчётов", headers, rows,
-                        [10, 48, 22, 18, 12, 18, 15, 20], start_row=6)
-    datetime_format = book.add_format({"num_format": "dd.mm.yyyy hh:mm"})
-    sheet.set_column(3, 3, 18, datetime_format)
+                        [10, 48, 22, 18, 12, 20, 18, 22], start_row=6)
     sheet.write_string(0, 0, f"Сдача отчётов за {run.period}", formats.title)
     sheet.write_string(1, 0, f"Срок сдачи: до {run.deadline:%d.%m.%Y} включительно")
     for r, (label, count) in enumerate((("Ожидалось отчётов", expected),

@@ -50,6 +50,7 @@ class Formats:
         self.header = book.add_format({"bold": True, "text_wrap": True, "valign": "top",
                                        "bg_color": "#DDEBF7", "border": 1})
         self.date = book.add_format({"num_format": DATE_FORMAT})
+        self.datetime = book.add_format({"num_format": DATE_FORMAT + " hh:mm"})
         self.text = book.add_format({"num_format": "@"})
         self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
         self.percent = book.add_format({"num_format": "0.0%"})
@@ -64,6 +65,8 @@ def write_cell(sheet: Any, row: int, col: int, value: Any, formats: Formats) -> 
         return
     if isinstance(value, bool):
         sheet.write_boolean(row, col, value)
+    elif isinstance(value, dt.datetime) and value.time() != dt.time(0):
+        sheet.write_datetime(row, col, value, formats.datetime)
     elif isinstance(value, dt.datetime | dt.date):
         sheet.write_datetime(row, col, value, formats.date)
     elif isinstance(value, int | float):

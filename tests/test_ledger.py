@@ -385,3 +385,16 @@ def test_a_file_rejected_for_a_missing_sheet_still_counts_as_the_schools_rejecte
     summary = {r["Код ОО"]: r["Статус"] for r in sheet(Path(run.outputs["consolidated"]),
                                                       "Сводка")}
     assert summary == {"ОО-07": "отклонён", "ОО-08": "не представлен"}
+
+
+def test_a_person_whose_row_has_an_error_this_month_has_not_left(workspace, form):
+    put(workspace, form, "7 октябрь.xlsx", OCT, at(2, 11))
+    run_period(workspace, OCT)
+    broken = form.copy().set(MENTORS, form.row_of(MENTORS, MOROZOV), AGE, 5)
+    put(workspace, broken, "7 ноябрь.xlsx", NOV, at(2, 12))
+
+    run = run_period(workspace, NOV)
+
+    changes = sheet(Path(run.outputs["consolidated"]), "Изменения")
+    assert not [c for c in changes if c["Изменение"] in ("выбыл", "пропала без отметки")]
+    assert not [i for i in run.results[0].issues if i.code == "pair-vanished"]
