@@ -22,7 +22,7 @@ import pandas as pd
 from pipeline import __version__
 from pipeline import issues as iss
 from pipeline.check import read_and_validate
-from pipeline.ledger import Ledger, Seen, Stored, dumps, workspace_lock
+from pipeline.ledger import Ledger, Seen, Stored, dumps, file_sha256, workspace_lock
 from pipeline.read import Form, read_form
 from pipeline.validate import KEEP_COL, FileResult, Validation
 from pipeline.values import name_key
@@ -161,15 +161,14 @@ def run_context(workspace: Workspace) -> str:
 
 def _facts(path: Path) -> tuple[str, int, dt.datetime]:
     """SHA-256, size and modification time; unreadable files get a placeholder hash."""
+    sha = file_sha256(path)
     try:
         stat = path.stat()
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        return digest.hexdigest(), stat.st_size, _local(stat.st_mtime)
     except OSError:
+        sha = None
+    if sha is None:
         return "unreadable:" + path.name, 0, dt.datetime.now().replace(microsecond=0)
+    return sha, stat.st_size, _local(stat.st_mtime)
 
 
 def _local(timestamp: float) -> dt.datetime:
@@ -419,15 +418,8 @@ def _fingerprint(run: RunResult, context: str, previous: dict[str, Stored]) -> s
 
 def _intact(outputs: dict[str, Any]) -> bool:
     """Every output the last run wrote is still there, byte for byte."""
-    return all(Path(path).is_file() and _sha(Path(path)) == meta["sha256"]
+    return all(Path(path).is_file() and file_sha256(Path(path)) == meta["sha256"]
                for path, meta in outputs.items())
-
-
-def _sha(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
 
 
 def _outputs_view(workspace: Workspace, period: str, written: dict[str, Any]) -> dict[str, Any]:
@@ -451,20 +443,20 @@ def _write_outputs(workspace: Workspace, run: RunResult,
         key = hashlib.sha256(dumps([s.seen.sha256, [i.message for i in s.result.issues],
                                     s.seen.received.isoformat()]).encode()).hexdigest()
         old = before.get(str(path))
-        if not (old and old.get("key") == key and _sha(path) == old["sha256"]):
+        if not (old and old.get("key") == key and file_sha256(path) == old["sha256"]):
             form = s.form or read_form(s.path, max_file_mb=workspace.settings.max_file_mb,
                                        max_unpacked_mb=workspace.settings.max_unpacked_mb)
             write_feedback(form, s.result, path, received=s.seen.received,
                            checked=s.stored.processed or dt.datetime.now().replace(
                                microsecond=0))
-        written[str(path)] = {"kind": "feedback", "key": key, "sha256": _sha(path)}
+        written[str(path)] = {"kind": "feedback", "key": key, "sha256": file_sha256(path)}
     if folder.is_dir():
         for old in folder.glob("*.xlsx"):
             if str(old) not in written:
                 old.unlink()  # a school that fixed everything must not find old remarks
     path = workspace.outbox / run.period / f"Свод_{run.period}.xlsx"
     write_district_workbook(path, workspace, run)
-    written[str(path)] = {"kind": "consolidated", "sha256": _sha(path)}
+    written[str(path)] = {"kind": "consolidated", "sha256": file_sha256(path)}
     return written
 
 

@@ -10,7 +10,6 @@ cannot be, and becomes a faithful .xlsx copy of its values.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import warnings
 from collections import defaultdict
 from collections.abc import Iterable
@@ -24,6 +23,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from pipeline import issues as iss
+from pipeline.ledger import file_sha256
 from pipeline.read import Form, open_workbook
 from pipeline.template import vocabularies
 from pipeline.validate import FileResult
@@ -58,17 +58,6 @@ def feedback_name(result: FileResult) -> str:
         stem = Path(result.file).stem
     safe = "".join(ch if ch not in '\\/:*?"<>|' and ord(ch) >= 32 else " " for ch in stem)
     return f"{' '.join(safe.split())[:90]} — замечания.xlsx"
-
-
-def sha256(path: Path) -> str | None:
-    try:
-        digest = hashlib.sha256()
-        with Path(path).open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        return digest.hexdigest()
-    except OSError:
-        return None
 
 
 def write_feedback(form: Form, result: FileResult, out: Path, *,
@@ -162,7 +151,7 @@ def _write_receipt(sheet: Any, source: Path, result: FileResult,
     rows = [
         ("Замечания к файлу школы", None),
         ("Файл", source.name),
-        ("SHA-256", sha256(source) or "—"),
+        ("SHA-256", file_sha256(source) or "—"),
         ("Получен", received),
         ("Проверен", checked),
         ("Школа", f"{school.code} {school.name}" if school else (result.school_code or "—")),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import socket
@@ -151,6 +152,18 @@ def loads(text: str | bytes) -> Any:
 def _issue_json(issue: Issue) -> dict[str, Any]:
     return {"code": issue.code, "sheet": issue.sheet, "row": issue.row, "column": issue.column,
             "value": issue.value, "problem": issue.problem, "fix": issue.fix}
+
+
+def file_sha256(path: Path) -> str | None:
+    """The SHA-256 of a file's bytes, read in blocks; None when it cannot be read."""
+    try:
+        digest = hashlib.sha256()
+        with Path(path).open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+    except OSError:
+        return None
 
 
 def _now() -> str:
