@@ -249,6 +249,41 @@ def _run(workspace: Any, period: str, *, quiet: bool) -> Any:
 @cli.command()
 @period_option
 @workspace_option
+@click.option("--note", is_flag=True, help="Также написать аналитическую справку (.docx).")
+def report(period: str | None, workspace_dir: Path | None, note: bool) -> None:
+    """Отчёт для министерства (только числа, без ФИО) и, по желанию, аналитическая справка.
+
+    Пример: nastavnik report --period 2026-11 --note
+    """
+    from pipeline.indicators import IndicatorError
+    from pipeline.report import (
+        ReportError,
+        build_report,
+        note_path,
+        report_path,
+        write_report_workbook,
+    )
+
+    workspace = _workspace(workspace_dir)
+    period = period or _default_period()
+    try:
+        data = build_report(workspace, period)
+        path = write_report_workbook(data, report_path(workspace, period))
+        click.echo(f"Отчёт для министерства: {path}")
+        if note:
+            from pipeline.note import write_note
+
+            click.echo(f"Аналитическая справка: {write_note(data, note_path(workspace, period))}")
+    except (ReportError, IndicatorError) as exc:
+        raise Failure(str(exc)) from exc
+    except OSError as exc:
+        raise Failure(f"{getattr(exc, 'filename', '') or workspace.outbox}: не удалось записать "
+                      f"({exc.strerror or exc}) — закройте файл в Excel или Word") from exc
+
+
+@cli.command()
+@period_option
+@workspace_option
 def status(period: str | None, workspace_dir: Path | None) -> None:
     """Показать, кто из школ сдал отчёт за месяц, когда и в срок ли.
 

@@ -12,25 +12,12 @@ from typing import Any
 import click
 
 from pipeline.issues import SEVERITY_RU, Issue
+from pipeline.russian import plural  # also imported from here by cli
 
 _COLOURS = {"fatal": "red", "error": "red", "warning": "yellow", "info": "blue"}
 _STATUS_COLOURS = {"принят": "green", "принят с замечаниями": "yellow", "отклонён": "red",
                    "не представлен": "red"}
 MAX_SHOWN_PER_SHEET = 30
-
-
-def plural(n: int, one: str, few: str, many: str) -> str:
-    """«1 школа», «2 школы», «5 школ»."""
-    n_abs = abs(n) % 100
-    if 11 <= n_abs <= 14:
-        word = many
-    elif n_abs % 10 == 1:
-        word = one
-    elif 2 <= n_abs % 10 <= 4:
-        word = few
-    else:
-        word = many
-    return f"{n} {word}"
 
 
 def _issue_line(issue: Issue) -> str:
@@ -94,6 +81,8 @@ def run_report(run: Any) -> str:
                      + f"{run.deadline:%d.%m.%Y}): " + ", ".join(late))
     lines.append(summary_line([run.results[n] for n in run.counted]))
     lines.append(f"Свод: {run.outputs['consolidated']}")
+    if run.outputs.get("report"):
+        lines.append(f"Отчёт для министерства: {run.outputs['report']}")
     feedback = run.outputs.get("feedback") or []
     if feedback:
         lines.append(f"Замечания для школ ({len(feedback)}), отправьте их школам:")

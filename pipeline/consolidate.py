@@ -40,7 +40,8 @@ _RULE_SOURCES = ("schemas/columns.py", "schemas/vocab.py", "schemas/sheets.py",
                  "pipeline/validate.py", "pipeline/issues.py")
 # what the outputs are written by: a change here rewrites them, without re-checking files
 _OUTPUT_SOURCES = ("pipeline/consolidate.py", "pipeline/district.py", "pipeline/feedback.py",
-                   "pipeline/workbooks.py", "pipeline/template.py")
+                   "pipeline/workbooks.py", "pipeline/template.py", "pipeline/report.py",
+                   "pipeline/indicators.py")
 
 
 @dataclass
@@ -215,7 +216,7 @@ def _run(workspace: Workspace, period: str, ledger: Ledger,
                     frames=frames)
     run.changes, run.compared = _changes(run, previous)
 
-    fingerprint = _fingerprint(run, context, previous)
+    fingerprint = _fingerprint(run, context, previous, workspace)
     last = ledger.last_run(period)
     if last and last["fingerprint"] == fingerprint and _intact(last["outputs"]):
         run.unchanged = True
@@ -403,10 +404,16 @@ def _changes(run: RunResult, previous: dict[str, Stored]) -> tuple[list[Change],
     return changes, compared
 
 
-def _fingerprint(run: RunResult, context: str, previous: dict[str, Stored]) -> str:
+def _fingerprint(run: RunResult, context: str, previous: dict[str, Stored],
+                 workspace: Workspace) -> str:
     """Everything the outputs are made of; the same fingerprint means the same outputs."""
+    from pipeline.indicators import DEFAULT_FILE, WORKSPACE_FILE
+
+    own = workspace.root / WORKSPACE_FILE
+    indicators = (own if own.is_file() else DEFAULT_FILE).read_bytes()
     parts = [context, _sources_digest(_OUTPUT_SOURCES).hexdigest(), run.period,
-             run.deadline.isoformat(),
+             run.deadline.isoformat(), hashlib.sha256(indicators).hexdigest(),
+             workspace.settings.district, workspace.settings.region,
              sorted((s.school.code, s.school.name, str(s.school.active_from),
                      str(s.school.active_to)) for s in run.statuses),
              sorted((code, dumps(stored.counts)) for code, stored in previous.items())]
@@ -425,6 +432,7 @@ def _intact(outputs: dict[str, Any]) -> bool:
 def _outputs_view(workspace: Workspace, period: str, written: dict[str, Any]) -> dict[str, Any]:
     consolidated = str(workspace.outbox / period / f"Свод_{period}.xlsx")
     return {"consolidated": consolidated,
+            "report": next((p for p, meta in written.items() if meta["kind"] == "report"), None),
             "feedback": sorted(p for p, meta in written.items() if meta["kind"] == "feedback")}
 
 
@@ -433,6 +441,7 @@ def _write_outputs(workspace: Workspace, run: RunResult,
     """The district workbook and the schools' feedback; unchanged feedback is not rewritten."""
     from pipeline.district import write_district_workbook
     from pipeline.feedback import feedback_name, write_feedback
+    from pipeline.report import report_from_run, report_path, write_report_workbook
 
     written: dict[str, Any] = {}
     folder = workspace.outbox / run.period / FEEDBACK_DIR
@@ -457,6 +466,9 @@ def _write_outputs(workspace: Workspace, run: RunResult,
     path = workspace.outbox / run.period / f"Свод_{run.period}.xlsx"
     write_district_workbook(path, workspace, run)
     written[str(path)] = {"kind": "consolidated", "sha256": file_sha256(path)}
+    report = report_path(workspace, run.period)
+    write_report_workbook(report_from_run(workspace, run), report)
+    written[str(report)] = {"kind": "report", "sha256": file_sha256(report)}
     return written
 
 

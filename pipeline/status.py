@@ -26,6 +26,7 @@ class SchoolRow:
     warnings: int = 0
     file: str | None = None
     files: int = 0
+    codes: list[str] = field(default_factory=list)  # issue codes of the file that counts
 
 
 @dataclass
@@ -64,6 +65,7 @@ def period_status(workspace: Workspace, period: str) -> PeriodStatus:
         if counted:
             errors, warnings = _severities(counted["codes"])
             row.received, row.errors, row.warnings = counted["received"], errors, warnings
+            row.codes = counted["codes"]
             row.on_time = counted["received"] <= due
             row.file = counted["path"].rsplit("/", 1)[-1]
             row.status = ("отклонён" if counted["status"] == "rejected" else

@@ -1,0 +1,433 @@
+"""The district's report upstream: indicators and counts, aggregates only (SPEC §5, §6).
+
+`build_report` gathers a month from the ledger (what the last run accepted and who reported);
+`write_report_workbook` writes `outbox/YYYY-MM/Отчёт <district> <period>.xlsx`. Nothing that
+names a person or a contact goes into it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.indicators import Indicator, SchoolData, Value, compute, load_indicators, total
+from pipeline.issues import CODES
+from pipeline.ledger import LEDGER_FILE, Ledger, Stored
+from pipeline.workbooks import Formats, atomic_path, new_workbook, printable, write_table
+from pipeline.workspace import School, Workspace, previous_period
+from schemas import vocab as v
+
+REPORT_FORM = "district-report"
+REPORT_VERSION = 1
+DATA_SHEET = "Данные"
+DATA_HEADERS = ("Уровень", "Код", "Наименование", "Показатель", "Название показателя",
+                "Числитель", "Знаменатель", "Значение")
+LEVEL_SCHOOL, LEVEL_DISTRICT = "ОО", "МО"
+# district-level counts in «Данные»: key -> what it is
+COUNT_KEYS = {
+    "schools_expected": "Школ должны были отчитаться",
+    "schools_received": "Школ представили отчёт",
+    "schools_accepted": "Отчётов принято",
+    "schools_on_time": "Представили в срок",
+    "mentors": "Наставников",
+    "mentees": "Наставляемых",
+    "pairs": "Пар и групп",
+    "links": "Связей наставник–наставляемый",
+}
+
+
+class ReportError(Exception):
+    """A report that cannot be made yet; Russian, says what to do."""
+
+
+@dataclass
+class SchoolReport:
+    code: str
+    name: str
+    status: str  # не представлен, отклонён, принят с замечаниями, принят
+    on_time: bool | None = None
+    values: dict[str, Value] = field(default_factory=dict)  # empty unless accepted
+    counts: dict[str, int] = field(default_factory=dict)  # mentors, mentees, pairs, links
+    by_form: Counter[str] = field(default_factory=Counter)  # pairs and groups by form
+    by_kind: Counter[str] = field(default_factory=Counter)
+    by_status: Counter[str] = field(default_factory=Counter)
+    documents: dict[str, bool | None] = field(default_factory=dict)
+    issues: Counter[str] = field(default_factory=Counter)  # issue code -> how many
+
+    @property
+    def reported(self) -> bool:
+        return self.status != "не представлен"
+
+    @property
+    def accepted(self) -> bool:
+        return self.status in ("принят", "принят с замечаниями")
+
+
+@dataclass
+class DistrictReport:
+    district: str
+    region: str
+    period: str
+    deadline: dt.datetime
+    indicators: list[Indicator]
+    schools: list[SchoolReport]
+    total: dict[str, Value]
+    previous: DistrictReport | None = None
+
+    @property
+    def expected(self) -> int:
+        return len(self.schools)
+
+    @property
+    def received(self) -> int:
+        return sum(1 for s in self.schools if s.reported)
+
+    @property
+    def accepted(self) -> int:
+        return sum(1 for s in self.schools if s.accepted)
+
+    @property
+    def on_time(self) -> int:
+        return sum(1 for s in self.schools if s.on_time)
+
+    @property
+    def missing(self) -> list[SchoolReport]:
+        return [s for s in self.schools if not s.reported]
+
+    @property
+    def rejected(self) -> list[SchoolReport]:
+        return [s for s in self.schools if s.status == "отклонён"]
+
+    def count(self, key: str) -> int:
+        return sum(s.counts.get(key, 0) for s in self.schools)
+
+    def by(self, attribute: str) -> Counter[str]:
+        found: Counter[str] = Counter()
+        for s in self.schools:
+            found.update(getattr(s, attribute))
+        return found
+
+    @property
+    def problems(self) -> list[tuple[str, int]]:
+        """Issue codes (errors and warnings) by how often they occurred, most frequent first."""
+        counted = self.by("issues")
+        return [(c, n) for c, n in counted.most_common()
+                if CODES.get(c, ("info",))[0] in ("fatal", "error", "warning")]
+
+
+# --- building from the ledger ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchoolMonth:
+    """What the report needs of one expected school's month, however it was gathered."""
+
+    school: School
+    status: str
+    on_time: bool | None
+    codes: tuple[str, ...]  # issue codes of the file that counts
+    stored: Stored | None  # its accepted data, None unless accepted
+
+
+def assemble(workspace: Workspace, period: str, months: list[SchoolMonth], deadline: dt.datetime,
+             *, with_previous: bool = True) -> DistrictReport:
+    indicators = load_indicators(workspace.root)
+    schools = []
+    for month in months:
+        school = SchoolReport(month.school.code, month.school.name, month.status, month.on_time)
+        school.issues = Counter(month.codes)
+        if month.stored is not None and school.accepted:
+            kept = {k: [r for r in rows if r.get("_ok", True)]
+                    for k, rows in month.stored.rows.items()}
+            school.values = compute(indicators, SchoolData(month.stored.title, kept, period))
+            _fill_counts(school, kept)
+        schools.append(school)
+    report = DistrictReport(workspace.settings.district, workspace.settings.region, period,
+                            deadline, indicators, schools,
+                            total(indicators, [s.values for s in schools if s.values]))
+    if with_previous:
+        try:
+            report.previous = build_report(workspace, previous_period(period),
+                                           with_previous=False)
+        except ReportError:
+            report.previous = None
+    return report
+
+
+def build_report(workspace: Workspace, period: str, *, with_previous: bool = True
+                 ) -> DistrictReport:
+    """The month as the last run left it in the ledger."""
+    from pipeline.status import period_status
+
+    advice = f"свод за {period} ещё не выполнялся — сначала: nastavnik run --period {period}"
+    if not (workspace.state_dir / LEDGER_FILE).is_file():
+        raise ReportError(advice)
+    status = period_status(workspace, period)
+    if status.last_run is None:
+        raise ReportError(advice)
+    with Ledger.open(workspace.state_dir) as ledger:
+        accepted = ledger.accepted(period)
+    months = [SchoolMonth(row.school, row.status, row.on_time, tuple(row.codes),
+                          accepted.get(row.school.code)) for row in status.schools]
+    return assemble(workspace, period, months, status.deadline, with_previous=with_previous)
+
+
+def report_from_run(workspace: Workspace, run: Any) -> DistrictReport:
+    """The month as a run just consolidated it (before the ledger records the run)."""
+    stored = {s.result.school.code: s.stored for s in run.submissions
+              if s.role == "counted" and s.result.school is not None}
+    months = [SchoolMonth(st.school, st.status_ru, st.on_time,
+                          tuple(i.code for i in st.result.issues) if st.result else (),
+                          stored.get(st.school.code)) for st in run.statuses]
+    return assemble(workspace, run.period, months, run.deadline)
+
+
+def _fill_counts(school: SchoolReport, rows: dict[str, list[dict[str, Any]]]) -> None:
+    links = rows.get("links", [])
+    groups: dict[str, dict[str, Any]] = {}
+    for link in links:
+        groups.setdefault(str(link.get("pair_id")), link)
+    school.counts = {"mentors": len(rows.get("mentors", [])),
+                     "mentees": len(rows.get("mentees", [])),
+                     "pairs": len(groups), "links": len(links)}
+    school.by_form = Counter(g.get("form") or "не указана" for g in groups.values())
+    school.by_kind = Counter(g.get("kind") or "не указан" for g in groups.values())
+    school.by_status = Counter(g.get("status") or "не указан" for g in groups.values())
+    present = {r.get("document"): r.get("present") for r in rows.get("documents", [])}
+    school.documents = {d: (present[d] == v.YES) if present.get(d) in v.YES_NO else None
+                        for d in v.DOCUMENTS}
+
+
+# --- the workbook -----------------------------------------------------------------------------
+
+
+def _district_in_name(workspace: Workspace) -> str:
+    return re.sub(r'[\\/:*?"<>|]+', " ", workspace.settings.district).strip()
+
+
+def report_path(workspace: Workspace, period: str) -> Path:
+    return workspace.outbox / period / f"Отчёт {_district_in_name(workspace)} {period}.xlsx"
+
+
+def note_path(workspace: Workspace, period: str) -> Path:
+    return (workspace.outbox / period
+            / f"Аналитическая справка {_district_in_name(workspace)} {period}.docx")
+
+
+def write_report_workbook(report: DistrictReport, path: Path) -> Path:
+    with atomic_path(path) as tmp:
+        book = new_workbook(tmp)
+        book.set_properties({"title": f"Отчёт о наставничестве: {report.district}, "
+                                      f"{report.period}",
+                             "subject": report.district, "author": "nastavnik",
+                             "company": report.district, "comments": "",
+                             "created": report.deadline.replace(microsecond=0)})
+        for name, value in (("nastavnik.form", REPORT_FORM),
+                            ("nastavnik.version", REPORT_VERSION),
+                            ("nastavnik.district", report.district),
+                            ("nastavnik.region", report.region or "—"),
+                            ("nastavnik.period", report.period)):
+            book.set_custom_property(name, value)
+        formats = Formats(book)
+        _indicators_sheet(book, formats, report)
+        _counts_sheet(book, formats, report)
+        _documents_sheet(book, formats, report)
+        _charts_sheet(book, formats, report)
+        _data_sheet(book, formats, report)
+        book.close()
+    return path
+
+
+def _fraction(value: Value) -> float | None:
+    percent = value.percent
+    return None if percent is None else percent / 100
+
+
+def _indicators_sheet(book: Any, formats: Formats, report: DistrictReport) -> None:
+    """A row per school and the district's total; each indicator as %, numerator, denominator
+    under its name (a heading over two rows)."""
+    sheet = book.add_worksheet("Показатели")
+    bold_percent = book.add_format({"bold": True, "num_format": "0.0%", "top": 1})
+    bold = book.add_format({"bold": True, "top": 1})
+    sub = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "align": "center",
+                           "bg_color": "#DDEBF7", "border": 1})
+    for col, (text, width) in enumerate((("Код ОО", 9), ("Наименование ОО", 36),
+                                         ("Статус отчёта", 21))):
+        sheet.merge_range(0, col, 1, col, text, formats.header)
+        sheet.set_column(col, col, width)
+    for n, indicator in enumerate(report.indicators):
+        col = 3 + 3 * n
+        sheet.merge_range(0, col, 0, col + 2, f"{indicator.code}: {indicator.name}",
+                          formats.header)
+        for k, text in enumerate(("%", "числитель", "знаменатель")):
+            sheet.write_string(1, col + k, text, sub)
+        sheet.set_column(col, col, 8, formats.percent)
+        sheet.set_column(col + 1, col + 2, 12)
+    sheet.set_row(0, 15 * 3)
+    rows = [[s.code, s.name, s.status, *[s.values.get(i.code) for i in report.indicators]]
+            for s in report.schools]
+    rows.append(["Итого", report.district, f"принято {report.accepted} из {report.expected}",
+                 *[report.total[i.code] for i in report.indicators]])
+    last = len(rows) + 1
+    for r, row in enumerate(rows, start=2):
+        is_total = r == last
+        for col, text in enumerate(row[:3]):
+            sheet.write_string(r, col, text, bold if is_total else None)
+        for n, value in enumerate(row[3:]):
+            col = 3 + 3 * n
+            if value is None:
+                continue
+            fraction = _fraction(value)
+            if fraction is not None:
+                sheet.write_number(r, col, fraction, bold_percent if is_total else None)
+            for k, number in enumerate((value.numerator, value.denominator), start=1):
+                if number is not None:
+                    sheet.write_number(r, col + k, number, bold if is_total else None)
+    sheet.freeze_panes(2, 3)
+    sheet.autofilter(1, 0, last, 2 + 3 * len(report.indicators))
+    printable(sheet, 1)
+    sheet.repeat_rows(0, 1)
+    sheet.write_string(last + 2, 0, "Пустые ячейки — показатель не рассчитан: отчёт не "
+                                     "представлен или отклонён, или знаменатель равен нулю.")
+
+
+def _counts_sheet(book: Any, formats: Formats, report: DistrictReport) -> None:
+    forms = [f for f in v.FORMS if report.by("by_form")[f]] or list(v.FORMS[:1])
+    kinds = [k for k in (*v.KINDS, "не указан") if report.by("by_kind")[k]]
+    statuses = list(v.STATUSES)
+    headers = ["Код ОО", "Наименование ОО", "Статус отчёта", "Наставников", "Наставляемых",
+               "Пар и групп", "Связей", *[f"Форма: {f}" for f in forms],
+               *[f"Вид: {k}" for k in kinds], *[f"Статус: {s}" for s in statuses]]
+    rows = []
+    for school in [*report.schools, None]:
+        if school is None:
+            label, counts = ["Итого", report.district, ""], {
+                k: report.count(k) for k in ("mentors", "mentees", "pairs", "links")}
+            by_form, by_kind, by_status = (report.by("by_form"), report.by("by_kind"),
+                                           report.by("by_status"))
+        elif not school.accepted:
+            rows.append([school.code, school.name, school.status])
+            continue
+        else:
+            label, counts = [school.code, school.name, school.status], school.counts
+            by_form, by_kind, by_status = school.by_form, school.by_kind, school.by_status
+        rows.append([*label, counts["mentors"], counts["mentees"], counts["pairs"],
+                     counts["links"], *[by_form[f] for f in forms], *[by_kind[k] for k in kinds],
+                     *[by_status[s] for s in statuses]])
+    write_table(book, formats, "Численность", headers, rows,
+                [10, 44, 22, 12, 13, 11, 9, *[16] * (len(headers) - 7)])
+
+
+def _documents_sheet(book: Any, formats: Formats, report: DistrictReport) -> None:
+    headers = ["Код ОО", "Наименование ОО", *v.DOCUMENTS]
+    rows = []
+    for school in report.schools:
+        if not school.accepted:
+            rows.append([school.code, school.name, *[school.status] + [None] * 4])
+            continue
+        rows.append([school.code, school.name,
+                     *[{True: "да", False: "нет", None: "не указано"}[school.documents.get(d)]
+                       for d in v.DOCUMENTS]])
+    have = [sum(1 for s in report.schools if s.documents.get(d)) for d in v.DOCUMENTS]
+    rows.append(["Итого", "школ, где документ есть", *have])
+    write_table(book, formats, "Документы", headers, rows, [10, 44, *[22] * len(v.DOCUMENTS)])
+
+
+def _charts_sheet(book: Any, formats: Formats, report: DistrictReport) -> None:
+    """Native Excel charts over small tables on the same sheet (they stay live in Excel)."""
+    sheet = book.add_worksheet("Диаграммы")
+    sheet.set_column(0, 0, 24)
+    sheet.set_column(1, 3, 12)
+    sheet.set_portrait()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 1)
+    name = "Диаграммы"
+    coverage = [s for s in report.schools if s.values]
+    sheet.write_row(0, 0, ["Школа", "K1, %", "K3, %"], formats.header)
+    for r, school in enumerate(coverage, start=1):
+        sheet.write_string(r, 0, school.code)
+        for c, code in enumerate(("K1", "K3"), start=1):
+            value = school.values.get(code)
+            if value is not None and value.percent is not None:
+                sheet.write_number(r, c, round(value.percent, 1))
+    chart = book.add_chart({"type": "column"})
+    for c, code in enumerate(("K1", "K3"), start=1):
+        indicator = next((i for i in report.indicators if i.code == code), None)
+        if indicator is None:
+            continue
+        chart.add_series({"name": f"{code}: {indicator.name}",
+                          "categories": [name, 1, 0, max(len(coverage), 1), 0],
+                          "values": [name, 1, c, max(len(coverage), 1), c]})
+    chart.set_title({"name": "Охват наставничеством по школам, %"})
+    chart.set_y_axis({"min": 0, "name": "%"})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 900, "height": 380})
+    sheet.insert_chart("F2", chart)
+
+    start = len(coverage) + 3
+    forms = report.by("by_form").most_common()
+    sheet.write_row(start, 0, ["Форма наставничества", "Пар и групп"], formats.header)
+    for r, (form, count) in enumerate(forms, start=start + 1):
+        sheet.write_string(r, 0, form)
+        sheet.write_number(r, 1, count)
+    pie = book.add_chart({"type": "bar"})
+    pie.add_series({"name": "Пар и групп", "categories": [name, start + 1, 0,
+                                                          start + max(len(forms), 1), 0],
+                    "values": [name, start + 1, 1, start + max(len(forms), 1), 1],
+                    "data_labels": {"value": True}})
+    pie.set_title({"name": "Пары и группы по формам наставничества"})
+    pie.set_legend({"none": True})
+    pie.set_size({"width": 900, "height": 360})
+    sheet.insert_chart("F23", pie)
+
+    start2 = start + len(forms) + 3
+    late = report.received - report.on_time
+    parts = [("Сдали в срок", report.on_time), ("Сдали с опозданием", late),
+             ("Не сдали", report.expected - report.received)]
+    sheet.write_row(start2, 0, ["Сдача отчётов", "Школ"], formats.header)
+    for r, (label, count) in enumerate(parts, start=start2 + 1):
+        sheet.write_string(r, 0, label)
+        sheet.write_number(r, 1, count)
+    rate = book.add_chart({"type": "pie"})
+    rate.add_series({"name": "Сдача отчётов",
+                     "categories": [name, start2 + 1, 0, start2 + 3, 0],
+                     "values": [name, start2 + 1, 1, start2 + 3, 1],
+                     "data_labels": {"value": True},
+                     "points": [{"fill": {"color": "#70AD47"}}, {"fill": {"color": "#FFC000"}},
+                                {"fill": {"color": "#C00000"}}]})
+    rate.set_title({"name": f"Сдача отчётов за {report.period}"})
+    rate.set_legend({"position": "right"})
+    rate.set_size({"width": 520, "height": 340})
+    sheet.insert_chart("F42", rate)
+
+
+def data_rows(report: DistrictReport) -> list[list[Any]]:
+    """«Данные»: the machine-readable numbers the regional roll-up reads (long format)."""
+    rows: list[list[Any]] = []
+    for school in report.schools:
+        for indicator in report.indicators:
+            value = school.values.get(indicator.code)
+            if value is None:
+                continue
+            rows.append([LEVEL_SCHOOL, school.code, school.name, indicator.code, indicator.name,
+                         value.numerator, value.denominator, value.percent])
+    for indicator in report.indicators:
+        value = report.total[indicator.code]
+        rows.append([LEVEL_DISTRICT, report.district, report.district, indicator.code,
+                     indicator.name, value.numerator, value.denominator, value.percent])
+    counts = {"schools_expected": report.expected, "schools_received": report.received,
+              "schools_accepted": report.accepted, "schools_on_time": report.on_time,
+              **{k: report.count(k) for k in ("mentors", "mentees", "pairs", "links")}}
+    for key, label in COUNT_KEYS.items():
+        rows.append([LEVEL_DISTRICT, report.district, report.district, key, label, counts[key],
+                     None, counts[key]])
+    return rows
+
+
+def _data_sheet(book: Any, formats: Formats, report: DistrictReport) -> None:
+    write_table(book, formats, DATA_SHEET, list(DATA_HEADERS), data_rows(report),
+                [6, 24, 40, 18, 46, 12, 12, 12])
