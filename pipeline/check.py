@@ -7,8 +7,8 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from pipeline.read import read_form
 from pipeline.validate import FileResult, Validation, validate_forms
+from pipeline.workers import read_forms
 from pipeline.workspace import Workspace
 
 _PERIOD_DIR = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -26,13 +26,9 @@ def read_and_validate(paths: Sequence[Path], *, workspace: Workspace | None,
     settings = workspace.settings if workspace else None
     limits = {"max_file_mb": settings.max_file_mb, "max_unpacked_mb": settings.max_unpacked_mb} \
         if settings else {}
-    forms = []
-    for path in paths:
-        form = read_form(Path(path), **limits)
+    forms = read_forms([Path(p) for p in paths], limits=limits, on_file=on_file)
+    for form, path in zip(forms, paths, strict=True):
         form.path = str(path)
-        forms.append(form)
-        if on_file:
-            on_file(Path(path))
     return validate_forms(forms, workspace=workspace, period=period)
 
 

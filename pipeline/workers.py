@@ -1,0 +1,110 @@
+"""Reading school files in worker processes, so that no file can take the run down.
+
+A native reader (python-calamine) that meets a hostile file may abort its whole process, or
+try to allocate hundreds of gigabytes; Python cannot catch either. Each file is read in a
+worker process with a memory ceiling; when a worker dies, the files it had in hand are read
+again one at a time, and the one that kills its reader alone becomes `unreadable-file`.
+Results come back in the order of the paths, whatever order the workers finish in.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+from pipeline import issues as iss
+from pipeline.read import Form
+
+MEMORY_LIMIT = 2 * 1024**3  # bytes of address space a reader may use (a form needs ~50 MB)
+READ_TIMEOUT = 300  # seconds one file may take when read alone
+MAX_WORKERS = 8
+
+
+def _worker_setup() -> None:
+    """Cap the worker's memory and silence it: what a dying reader prints (a Rust panic, a
+    "Fatal Python error") must not reach the methodologist's screen; its file gets an issue."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+    except OSError:
+        pass
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = MEMORY_LIMIT if hard == resource.RLIM_INFINITY else min(MEMORY_LIMIT, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, ValueError, OSError):
+        pass  # not on this system: the process boundary still protects the run
+
+
+def _read_one(path: str, limits: dict[str, float]) -> Form:
+    from pipeline import read
+
+    return read.read_form(Path(path), **limits)
+
+
+def _context() -> Any:
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods and sys.platform != "darwin"
+                                       else "spawn")
+
+
+def crashed(path: Path, why: str) -> Form:
+    return Form(str(path), issues=[iss.make("unreadable-file", detail=why)])
+
+
+def read_forms(paths: Sequence[Path], *, limits: dict[str, float] | None = None,
+               workers: int | None = None,
+               on_file: Callable[[Path], None] | None = None) -> list[Form]:
+    """Read every file in worker processes; a file that kills its reader is unreadable."""
+    limits = limits or {}
+    if not paths:
+        return []
+    workers = workers or min(len(paths), os.cpu_count() or 1, MAX_WORKERS)
+    forms: list[Form | None] = [None] * len(paths)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=_context(),
+                                 initializer=_worker_setup) as pool:
+            futures = {pool.submit(_read_one, str(p), limits): n for n, p in enumerate(paths)}
+            for future in as_completed(futures):
+                n = futures[future]
+                try:
+                    forms[n] = future.result()
+                except BrokenProcessPool:
+                    continue  # some file killed a worker: read the survivors again, alone
+                except Exception as exc:
+                    forms[n] = crashed(paths[n], f"внутренняя ошибка чтения: {exc}"[:200])
+                if on_file:
+                    on_file(paths[n])
+    except BrokenProcessPool:
+        pass
+    for n, form in enumerate(forms):
+        if form is None:
+            forms[n] = _read_alone(paths[n], limits)
+            if on_file:
+                on_file(paths[n])
+    return [f for f in forms if f is not None]
+
+
+def _read_alone(path: Path, limits: dict[str, float]) -> Form:
+    pool = ProcessPoolExecutor(1, mp_context=_context(), initializer=_worker_setup)
+    try:
+        return pool.submit(_read_one, str(path), limits).result(timeout=READ_TIMEOUT)
+    except BrokenProcessPool:
+        return crashed(path, "программа чтения аварийно завершилась на этом файле — "
+                             "возможно, он повреждён или намеренно испорчен")
+    except TimeoutError:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        return crashed(path, f"чтение длилось больше {READ_TIMEOUT} с")
+    except Exception as exc:
+        return crashed(path, f"внутренняя ошибка чтения: {exc}"[:200])
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
