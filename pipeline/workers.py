@@ -9,6 +9,7 @@ Results come back in the order of the paths, whatever order the workers finish i
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import os
 import sys
@@ -29,6 +30,7 @@ MAX_WORKERS = 8
 def _worker_setup() -> None:
     """Cap the worker's memory and silence it: what a dying reader prints (a Rust panic, a
     "Fatal Python error") must not reach the methodologist's screen; its file gets an issue."""
+    faulthandler.disable()
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
