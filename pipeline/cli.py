@@ -282,6 +282,47 @@ def report(period: str | None, workspace_dir: Path | None, note: bool) -> None:
 
 
 @cli.command()
+@click.argument("directory", metavar="ПАПКА",
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--period", callback=_period, metavar="ГГГГ-ММ", required=True,
+              help="Отчётный месяц, например 2026-11.")
+@click.option("--districts", "districts_file", metavar="ФАЙЛ.xlsx",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Реестр муниципальных образований (лист «Реестр МО»); по умолчанию "
+                   "ПАПКА/districts.xlsx, если он есть.")
+@click.option("-o", "--output", metavar="ФАЙЛ.xlsx", type=click.Path(dir_okay=False,
+              path_type=Path), help="Куда записать свод региона.")
+def rollup(directory: Path, period: str, districts_file: Path | None,
+           output: Path | None) -> None:
+    """Региональный свод: отчёты районов за месяц из папки — в один отчёт региона.
+
+    Пример: nastavnik rollup --period 2026-11 отчёты-районов/
+    """
+    from pipeline.rollup import RollupError, load_expected, rollup_path, write_rollup_workbook
+    from pipeline.rollup import rollup as make_rollup
+
+    try:
+        expected = load_expected(districts_file) if districts_file else None
+        result = make_rollup(directory, period, expected=expected)
+        path = write_rollup_workbook(result, output or rollup_path(directory, result))
+    except RollupError as exc:
+        raise Failure(str(exc)) from exc
+    except OSError as exc:
+        raise Failure(f"{getattr(exc, 'filename', '') or directory}: не удалось записать "
+                      f"({exc.strerror or exc}) — закройте файл или выберите другое место") from exc
+    for found in result.files:
+        mark = click.style(found.status, fg="red" if found.rejected else "green")
+        click.echo(f"{found.path.name}: {mark}" + (f" [{found.district}]" if found.district
+                                                   else ""))
+        for problem in found.problems:
+            click.echo(f"    {problem.text}")
+    if result.missing:
+        click.echo(click.style("Не представили: ", fg="red") + ", ".join(result.missing))
+    click.echo(f"Свод региона: {path}")
+    sys.exit(EXIT_PROBLEMS if result.rejected or result.missing else EXIT_OK)
+
+
+@cli.command()
 @period_option
 @workspace_option
 def status(period: str | None, workspace_dir: Path | None) -> None:

@@ -22,7 +22,8 @@ MAX_DECLARED_COLS = 500
 MAX_PART_RATIO = 200  # uncompressed / compressed, per part
 _DIMENSION_RE = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 _PROP_RE = re.compile(
-    r'<property[^>]*\sname="([^"]+)"[^>]*>\s*<vt:(?:lpwstr|i4|int|r8|bool|filetime)>([^<]*)<',
+    r'<property[^>]*\sname="([^"]+)"[^>]*>\s*<vt:(?:lpwstr|i4|int|r8|bool|filetime)\b[^>]*>'
+    r"([^<]*)<",
     re.S,
 )
 
