@@ -247,52 +247,77 @@ def _fraction(value: Value) -> float | None:
     return None if percent is None else percent / 100
 
 
-def _indicators_sheet(book: Any, formats: Formats, report: DistrictReport) -> None:
-    """A row per school and the district's total; each indicator as %, numerator, denominator
-    under its name (a heading over two rows)."""
-    sheet = book.add_worksheet("Показатели")
+@dataclass
+class IndicatorRow:
+    """One row of an indicator table: leading texts, the values, trailing counts."""
+
+    lead: list[str]
+    values: dict[str, Value]
+    extra: list[Any] = field(default_factory=list)
+
+
+def write_indicator_sheet(book: Any, formats: Formats, indicators: list[Indicator],
+                          lead: list[tuple[str, int]], rows: list[IndicatorRow],
+                          total_row: IndicatorRow, *, extra: list[tuple[str, int]] = (),
+                          name: str = "Показатели") -> Any:
+    """Each indicator as %, numerator and denominator under its name (a two-row heading);
+    the last row, in bold, is the total computed from the summed parts."""
+    sheet = book.add_worksheet(name)
     bold_percent = book.add_format({"bold": True, "num_format": "0.0%", "top": 1})
     bold = book.add_format({"bold": True, "top": 1})
     sub = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "align": "center",
                            "bg_color": "#DDEBF7", "border": 1})
-    for col, (text, width) in enumerate((("Код ОО", 9), ("Наименование ОО", 36),
-                                         ("Статус отчёта", 21))):
+    for col, (text, width) in enumerate(lead):
         sheet.merge_range(0, col, 1, col, text, formats.header)
         sheet.set_column(col, col, width)
-    for n, indicator in enumerate(report.indicators):
-        col = 3 + 3 * n
+    first = len(lead)
+    for n, indicator in enumerate(indicators):
+        col = first + 3 * n
         sheet.merge_range(0, col, 0, col + 2, f"{indicator.code}: {indicator.name}",
                           formats.header)
         for k, text in enumerate(("%", "числитель", "знаменатель")):
             sheet.write_string(1, col + k, text, sub)
         sheet.set_column(col, col, 8, formats.percent)
         sheet.set_column(col + 1, col + 2, 12)
+    after = first + 3 * len(indicators)
+    for k, (text, width) in enumerate(extra):
+        sheet.merge_range(0, after + k, 1, after + k, text, formats.header)
+        sheet.set_column(after + k, after + k, width)
     sheet.set_row(0, 15 * 3)
-    rows = [[s.code, s.name, s.status, *[s.values.get(i.code) for i in report.indicators]]
-            for s in report.schools]
-    rows.append(["Итого", report.district, f"принято {report.accepted} из {report.expected}",
-                 *[report.total[i.code] for i in report.indicators]])
-    last = len(rows) + 1
-    for r, row in enumerate(rows, start=2):
-        is_total = r == last
-        for col, text in enumerate(row[:3]):
-            sheet.write_string(r, col, text, bold if is_total else None)
-        for n, value in enumerate(row[3:]):
-            col = 3 + 3 * n
+    last = len(rows) + 2
+    for r, row in enumerate([*rows, total_row], start=2):
+        style = bold if r == last else None
+        for col, text in enumerate(row.lead):
+            if text is not None:
+                sheet.write_string(r, col, str(text), style)
+        for n, indicator in enumerate(indicators):
+            value, col = row.values.get(indicator.code), first + 3 * n
             if value is None:
                 continue
-            fraction = _fraction(value)
-            if fraction is not None:
-                sheet.write_number(r, col, fraction, bold_percent if is_total else None)
+            if (fraction := _fraction(value)) is not None:
+                sheet.write_number(r, col, fraction, bold_percent if r == last else None)
             for k, number in enumerate((value.numerator, value.denominator), start=1):
                 if number is not None:
-                    sheet.write_number(r, col + k, number, bold if is_total else None)
-    sheet.freeze_panes(2, 3)
-    sheet.autofilter(1, 0, last, 2 + 3 * len(report.indicators))
+                    sheet.write_number(r, col + k, number, style)
+        for k, number in enumerate(row.extra):
+            if isinstance(number, int | float):
+                sheet.write_number(r, after + k, number, style)
+    sheet.freeze_panes(2, len(lead))
+    sheet.autofilter(1, 0, last, after + len(extra) - 1)
     printable(sheet, 1)
     sheet.repeat_rows(0, 1)
     sheet.write_string(last + 2, 0, "Пустые ячейки — показатель не рассчитан: отчёт не "
                                      "представлен или отклонён, или знаменатель равен нулю.")
+    return sheet
+
+
+def _indicators_sheet(book: Any, formats: Formats, report: DistrictReport) -> None:
+    rows = [IndicatorRow([s.code, s.name, s.status], s.values) for s in report.schools]
+    total_row = IndicatorRow(["Итого", report.district,
+                              f"принято {report.accepted} из {report.expected}"], report.total)
+    write_indicator_sheet(book, formats, report.indicators,
+                          [("Код ОО", 9), ("Наименование ОО", 36), ("Статус отчёта", 21)],
+                          rows, total_row)
 
 
 def _counts_sheet(book: Any, formats: Formats, report: DistrictReport) -> None:

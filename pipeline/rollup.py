@@ -39,6 +39,8 @@ from pipeline.report import (
     LEVEL_SCHOOL,
     REPORT_FORM,
     REPORT_VERSION,
+    IndicatorRow,
+    write_indicator_sheet,
 )
 from pipeline.values import clean_text, header_key, is_blank, vocab_key
 from pipeline.workbooks import Formats, atomic_path, new_workbook, write_table
@@ -684,35 +686,18 @@ def _fraction(value: Value | None) -> float | None:
 
 
 def _indicators_sheet(book: Any, formats: Formats, result: Rollup) -> None:
-    headers = ["Муниципальное образование", "Статус отчёта"]
-    widths = [34, 22]
-    for indicator in result.indicators:
-        headers += [f"{indicator.code}: {indicator.name}", f"{indicator.code} числитель",
-                    f"{indicator.code} знаменатель"]
-        widths += [22, 12, 13]
     counts = ("mentors", "mentees", "pairs", "links")
-    headers += [COUNT_KEYS[k] for k in counts]
-    widths += [13] * len(counts)
-    rows: list[list[Any]] = []
+    rows = []
     for district in result.districts:
-        row: list[Any] = [district.name, district.status]
         values = district.file.values if district.counted and district.file else {}
-        for indicator in result.indicators:
-            value = values.get(indicator.code)
-            row += [_fraction(value), value.numerator, value.denominator] if value else \
-                [None, None, None]
-        rows.append(row + [district.count(k) for k in counts])
+        rows.append(IndicatorRow([district.name, district.status], values,
+                                 [district.count(k) for k in counts]))
     expected = len(result.expected) if result.expected is not None else len(result.districts)
-    region: list[Any] = ["Итого по региону", f"учтено {len(result.counted)} из {expected}"]
-    for indicator in result.indicators:
-        value = result.total[indicator.code]
-        region += [_fraction(value), value.numerator, value.denominator]
-    rows.append(region + [result.count(k) for k in counts])
-    sheet = write_table(book, formats, "Показатели", headers, rows, widths)
-    percent = range(2, 2 + 3 * len(result.indicators), 3)
-    for col in percent:
-        sheet.set_column(col, col, widths[col], formats.percent)
-    _total_row(book, sheet, formats, len(rows), rows[-1], percent)
+    total_row = IndicatorRow(["Итого по региону", f"учтено {len(result.counted)} из {expected}"],
+                             result.total, [result.count(k) for k in counts])
+    write_indicator_sheet(book, formats, result.indicators,
+                          [("Муниципальное образование", 34), ("Статус отчёта", 22)], rows,
+                          total_row, extra=[(COUNT_KEYS[k], 13) for k in counts])
 
 
 def _submission_sheet(book: Any, formats: Formats, result: Rollup) -> None:

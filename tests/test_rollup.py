@@ -133,7 +133,15 @@ def describe(result: Rollup) -> str:
 
 def table(path: Path, sheet: str) -> list[dict[str, Any]]:
     rows = list(openpyxl.load_workbook(path)[sheet].iter_rows(values_only=True))
-    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    if sheet != "Показатели":
+        return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    # a two-row heading: «K1: name» over «%», «числитель», «знаменатель»
+    headers, current = [], None
+    for top, sub in zip(rows[0], rows[1], strict=True):
+        current = top or current
+        headers.append(current if sub in (None, "%") else f"{current.split(':')[0]} {sub}")
+    return [dict(zip(headers, row, strict=True)) for row in rows[2:]
+            if row[0] and not str(row[0]).startswith("Пустые")]
 
 
 def test_two_of_three_districts_report_and_the_region_sums_numerators_and_denominators(
@@ -179,7 +187,7 @@ def test_two_of_three_districts_report_and_the_region_sums_numerators_and_denomi
     assert (region["K1 числитель"], region["K1 знаменатель"]) == (4, 350)
     assert indicators[2]["Статус отчёта"] == STATUS_MISSING and indicators[2][k1] is None
     sheet = openpyxl.load_workbook(path)["Показатели"]
-    assert sheet.cell(row=len(indicators) + 1, column=3).number_format == "0.0%"
+    assert sheet.cell(row=len(indicators) + 2, column=3).number_format == "0.0%"
     submission = {r["Муниципальное образование"]: r for r in table(path, "Сдача")}
     assert submission[SOSNOVSKY]["Отчёт получен"] == "нет"
     assert submission[SOSNOVSKY]["Статус отчёта"] == STATUS_MISSING
