@@ -118,6 +118,20 @@ def _zip(path: Path, max_unpacked_mb: float) -> Preflight:
                         and info.file_size > 1024 * 1024:
                     return Preflight(None, issues=[iss.make(
                         "file-too-large", detail="файл подозрительно сильно сжат")])
+            for info in infos:
+                if not info.filename.endswith((".xml", ".rels")):
+                    continue
+                with archive.open(info) as part:
+                    head = part.read(4096)
+                # no Office file declares a DOCTYPE: one is an entity bomb or an external
+                # entity that would read files from this machine
+                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                    return Preflight(None, issues=[iss.make(
+                        "unreadable-file",
+                        detail="внутри файла есть недопустимые XML-конструкции (DOCTYPE)")])
+                if info.filename.startswith("xl/worksheets/") and \
+                        (too_big := _declared_too_big(head)):
+                    return Preflight(None, issues=[iss.make("file-too-large", detail=too_big)])
             if "mimetype" in names:
                 mimetype = archive.read("mimetype")[:100]
                 if b"opendocument.spreadsheet" in mimetype:
@@ -128,12 +142,6 @@ def _zip(path: Path, max_unpacked_mb: float) -> Preflight:
                 what = "документ Word" if "word/document.xml" in names else "архив"
                 return Preflight(None, issues=[iss.make(
                     "unreadable-file", detail=f"это {what}, а не книга Excel")])
-            for info in infos:
-                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                    with archive.open(info) as part:
-                        head = part.read(2048)
-                    if too_big := _declared_too_big(head):
-                        return Preflight(None, issues=[iss.make("file-too-large", detail=too_big)])
             kind = "xlsm" if "xl/vbaProject.bin" in names else "xlsx"
             properties = {}
             if "docProps/custom.xml" in names:
