@@ -200,8 +200,8 @@ def _run(workspace: Workspace, period: str, ledger: Ledger,
     if unread:
         validation = read_and_validate([s.path for s in unread], workspace=workspace,
                                        period=period, on_file=on_file)
-        for k, s in enumerate(unread):
-            s.form, s.stored = validation.forms[k], stored_from(validation, k)
+        for k, (s, stored) in enumerate(zip(unread, stored_all(validation), strict=True)):
+            s.form, s.stored = validation.forms[k], stored
             ledger.store(s.seen.sha256, period, context, s.stored, __version__,
                          s.form.properties.get(PROP_VERSION))
     for s in submissions:
@@ -243,24 +243,33 @@ def _relative(workspace: Workspace, path: Path) -> str:
         return str(path)
 
 
-def stored_from(validation: Validation, k: int) -> Stored:
-    """What the ledger keeps of one validated file: its result and every row with its fate."""
-    result = validation.results[k]
-    rows: dict[str, list[dict[str, Any]]] = {}
+def stored_all(validation: Validation) -> list[Stored]:
+    """What the ledger keeps of each validated file: its result and every row with its fate.
+
+    Each sheet's frame is split by file once (not filtered per file: that is quadratic)."""
+    per_form: list[dict[str, list[dict[str, Any]]]] = [{} for _ in validation.results]
     for sheet in FORM_SHEETS:
         if sheet.layout != "table":
             continue
         frame = validation.frames[sheet.key]
-        part = frame[frame[FORM_COL] == k]
         keys = [c.key for c in sheet.data_columns]
-        rows[sheet.key] = [
-            {**{key: plain(value) for key, value in zip(keys, values, strict=True)},
-             "_row": int(row), "_ok": bool(ok)}
-            for *values, row, ok in zip(*(part[key] for key in keys), part[ROW_COL],
-                                        part[KEEP_COL], strict=True)]
-    return Stored(status=result.status, school_code=result.school_code, period=result.period,
-                  counts=dict(result.counts), issues=list(result.issues),
-                  title={k: plain(v) for k, v in result.title.items()}, rows=rows)
+        for rows in per_form:
+            rows[sheet.key] = []
+        columns = [frame[key].tolist() for key in keys]
+        for i, (n, row, ok) in enumerate(zip(frame[FORM_COL].tolist(), frame[ROW_COL].tolist(),
+                                             frame[KEEP_COL].tolist(), strict=True)):
+            record = {key: plain(column[i]) for key, column in zip(keys, columns, strict=True)}
+            record["_row"], record["_ok"] = int(row), bool(ok)
+            per_form[n][sheet.key].append(record)
+    stored = []
+    for result, rows in zip(validation.results, per_form, strict=True):
+        if result.status == "rejected":
+            rows = {}
+        stored.append(Stored(status=result.status, school_code=result.school_code,
+                             period=result.period, counts=dict(result.counts),
+                             issues=list(result.issues),
+                             title={k: plain(v) for k, v in result.title.items()}, rows=rows))
+    return stored
 
 
 def _file_result(s: Submission, workspace: Workspace) -> FileResult:

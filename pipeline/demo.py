@@ -170,6 +170,9 @@ def _feminine(surname: str) -> str:
 class _Names:
     """Full names unique across the whole district (no cross-school duplicates)."""
 
+    surnames, male_names, female_names, patronymics = (
+        _SURNAMES, _MALE_NAMES, _FEMALE_NAMES, _PATRONYMICS)
+
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.used: set[str] = set()
@@ -178,9 +181,9 @@ class _Names:
         rng = self.rng
         for _ in range(1000):
             is_female = rng.random() < 0.5 if female is None else female
-            surname = rng.choice(_SURNAMES)
-            first = rng.choice(_FEMALE_NAMES if is_female else _MALE_NAMES)
-            patronymic = rng.choice(_PATRONYMICS)[1 if is_female else 0]
+            surname = rng.choice(self.surnames)
+            first = rng.choice(self.female_names if is_female else self.male_names)
+            patronymic = rng.choice(self.patronymics)[1 if is_female else 0]
             name = f"{_feminine(surname) if is_female else surname} {first} {patronymic}"
             if name not in self.used:
                 self.used.add(name)
@@ -424,6 +427,62 @@ class _SchoolBuilder:
             size = min(rng.randint(2, 3), room())
             group = [add_mentee(self.pupil_mentee(min_age=15)) for _ in range(size)]
             self.link(mentor, group, v.FORM_EMPLOYER_PUPIL)
+        self._number_orders()
+        self._title()
+        self._documents()
+        return form
+
+    def build_sized(self, mentor_count: int, mentee_count: int) -> _Form:
+        """A form of `mentor_count` mentors and `mentee_count` mentees (one to three for each
+        mentor), everyone in a pair or a group: mostly teachers with teachers, some pupils'
+        groups, now and then a head, a student or an employer; one or two pairs finished."""
+        rng, form = self.rng, self.form
+        if not mentor_count <= mentee_count <= 3 * mentor_count or mentor_count < 5:
+            raise ValueError(f"{mentor_count} наставников и {mentee_count} наставляемых")
+        others = [make for make, chance in ((self.head_mentor, 0.6), (self.student_mentor, 0.4),
+                                            (self.employer_mentor, 0.3))
+                  if rng.random() < chance
+                  and (make != self.employer_mentor or self.profile.top_class == 11)]
+        pupils = max(1, round(mentor_count * rng.uniform(0.05, 0.2)))
+        teachers = mentor_count - pupils - len(others)
+        loads = [1] * mentor_count
+        for _ in range(mentee_count - mentor_count):
+            loads[rng.choice([k for k, load in enumerate(loads) if load < 3])] += 1
+        finished_left = rng.randint(1, 2)
+        for index in range(teachers):
+            mentor = self.teacher_mentor()
+            form.mentors.append(mentor)
+            for slot in range(loads[index]):
+                finished = slot == 0 and loads[index] > 1 and finished_left > 0
+                finished_left -= finished
+                if (index, slot) == (0, 0) or rng.random() < 0.75:  # a teacher pair, always one
+                    mentee, kind = self.teacher_mentee(), v.FORM_TEACHER_TEACHER
+                else:
+                    mentee, kind = self.pupil_mentee(), v.FORM_TEACHER_PUPIL
+                form.mentees.append(mentee)
+                self.link(mentor, [mentee], kind, finished=finished)
+        for index, make in enumerate(others, start=teachers):
+            mentor = make()
+            form.mentors.append(mentor)
+            if make == self.head_mentor:
+                for _ in range(loads[index]):
+                    form.mentees.append(mentee := self.teacher_mentee())
+                    self.link(mentor, [mentee], v.FORM_HEAD_TEACHER)
+            elif make == self.student_mentor:
+                for _ in range(loads[index]):
+                    form.mentees.append(mentee := self.pupil_mentee(min_age=13))
+                    self.link(mentor, [mentee], v.FORM_STUDENT_PUPIL)
+            else:
+                group = [self.pupil_mentee(min_age=15) for _ in range(loads[index])]
+                form.mentees.extend(group)
+                self.link(mentor, group, v.FORM_EMPLOYER_PUPIL)
+        for index in range(teachers + len(others), mentor_count):
+            mentor = self.pupil_mentor()
+            form.mentors.append(mentor)
+            group = [self.pupil_mentee(max_age=int(mentor["age"]) - 2)
+                     for _ in range(loads[index])]
+            form.mentees.extend(group)
+            self.link(mentor, group, v.FORM_PUPIL_PUPIL)
         self._number_orders()
         self._title()
         self._documents()
@@ -812,3 +871,93 @@ def _write(folder: Path, sent: _Sent, deadline_day: int) -> Path:
     stamp = sent.received.timestamp()  # local time, as the office's computer saved it
     os.utime(path, (stamp, stamp))
     return path
+
+
+# --- forms at regional scale (benchmarks/run.py) --------------------------------------------
+
+_MORE_SURNAMES = (
+    "Агафонов", "Аксёнов", "Анисимов", "Артемьев", "Архипов", "Баженов", "Белоусов", "Бобров",
+    "Большаков", "Брагин", "Бурков", "Бушуев", "Вавилов", "Ведерников", "Веселов", "Вишняков",
+    "Владимиров", "Воронцов", "Гаврилин", "Гладков", "Глушков", "Голованов", "Головин",
+    "Гордеев", "Горелов", "Горшков", "Гуляев", "Гурьев", "Гурьянов", "Дементьев", "Добрынин",
+    "Дорофеев", "Дроздов", "Дьячков", "Евдокимов", "Евсеев", "Ермолаев", "Ершов", "Ефремов",
+    "Жаров", "Жилин", "Жуков", "Забелин", "Завьялов", "Зимин", "Зиновьев", "Золотарёв", "Зотов",
+    "Зубков", "Зыков", "Иванов", "Игнатьев", "Измайлов", "Кабанов", "Калашников", "Капустин",
+    "Карасёв", "Кириллов", "Кожевников", "Кожин", "Колобов", "Кондаков", "Копылов", "Корнилов",
+    "Корчагин", "Кошелев", "Красильников", "Крюков", "Кудряшов", "Кузнецов", "Кулагин",
+    "Лаврентьев", "Лавров", "Лапин", "Лисицын", "Лобанов", "Ломакин", "Лыков", "Макеев",
+    "Мальцев", "Мамонтов", "Маркин", "Меркулов", "Мешков", "Молчанов", "Муравьёв", "Мухин",
+    "Мясников", "Некрасов", "Никонов", "Новосёлов", "Носков", "Обухов", "Овчинников", "Одинцов",
+    "Осокин", "Панфилов", "Пахомов", "Петров", "Петухов", "Пименов", "Платонов", "Полежаев",
+    "Попов", "Порошин", "Прокофьев", "Пушкарёв", "Рогов", "Рудаков", "Рыжов", "Рябов",
+    "Сазонов", "Самойлов", "Самсонов", "Сапожников", "Сахаров", "Северин", "Селиванов",
+    "Сидоров", "Синицын", "Ситников", "Скобелев", "Смирнов", "Смолин", "Соломин", "Стрельцов",
+    "Суханов", "Сурков", "Сысоев", "Тетерин", "Токарев", "Трифонов", "Трошин", "Туманов",
+    "Тюрин", "Уваров", "Ульянов", "Устинов", "Ушаков", "Фадеев", "Федосеев", "Федотов",
+    "Фирсов", "Фокин", "Хабаров", "Хомяков", "Худяков", "Цыганков", "Чеботарёв", "Чижов",
+    "Чистяков", "Шапошников", "Шарапов", "Шевелёв", "Шестаков", "Шилов", "Шмелёв", "Шубин",
+    "Щеглов", "Щербаков", "Юрьев", "Якушев", "Ястребов", "Яшин",
+    "Березовский", "Богословский", "Вишневский", "Добровольский", "Жуковский", "Лебединский",
+    "Малиновский", "Никольский", "Ольховский", "Островский", "Преображенский",
+    "Рождественский", "Смоленский", "Соколовский", "Яблонский", "Белецкий", "Городецкий",
+    "Карпенко", "Кириенко", "Лысенко", "Науменко", "Остапенко", "Павленко", "Савченко",
+    "Тарасенко", "Тимошенко", "Федоренко", "Шевченко", "Ковальчук", "Полищук", "Бойко",
+)
+_MORE_MALE_NAMES = (
+    "Анатолий", "Аркадий", "Валентин", "Валерий", "Василий", "Всеволод", "Вячеслав",
+    "Геннадий", "Георгий", "Григорий", "Давид", "Захар", "Леонид", "Лука", "Мирон", "Пётр",
+    "Платон", "Ростислав", "Руслан", "Савелий", "Семён", "Станислав", "Тимур", "Филипп",
+    "Эдуард",
+)
+_MORE_FEMALE_NAMES = (
+    "Алла", "Алёна", "Ангелина", "Антонина", "Арина", "Василиса", "Ева", "Жанна", "Зинаида",
+    "Злата", "Инна", "Кира", "Кристина", "Лидия", "Майя", "Мирослава", "Олеся", "Раиса",
+    "Римма", "Снежана", "Стефания", "Таисия", "Тамара", "Эвелина", "Яна",
+)
+_MORE_PATRONYMICS = (
+    ("Аркадьевич", "Аркадьевна"), ("Антонович", "Антоновна"), ("Артёмович", "Артёмовна"),
+    ("Борисович", "Борисовна"), ("Валентинович", "Валентиновна"), ("Валерьевич", "Валерьевна"),
+    ("Вячеславович", "Вячеславовна"), ("Георгиевич", "Георгиевна"), ("Глебович", "Глебовна"),
+    ("Григорьевич", "Григорьевна"), ("Денисович", "Денисовна"), ("Егорович", "Егоровна"),
+    ("Кириллович", "Кирилловна"), ("Леонидович", "Леонидовна"), ("Львович", "Львовна"),
+    ("Маркович", "Марковна"), ("Семёнович", "Семёновна"), ("Станиславович", "Станиславовна"),
+    ("Степанович", "Степановна"), ("Ярославович", "Ярославовна"),
+)
+
+
+def _merged(first: tuple, more: tuple) -> tuple:
+    """`first` and the items of `more` it lacks, with ё = е (as names are compared)."""
+    def key(item: object) -> str:
+        return str(item).replace("ё", "е")
+
+    known = {key(item) for item in first}
+    return first + tuple(item for item in more if key(item) not in known)
+
+
+class RegionNames(_Names):
+    """Full names unique across a region-sized workspace: the demo's names and as many again,
+    about two million people, so that the lists of 10,000 schools share nobody by chance."""
+
+    surnames = _merged(_SURNAMES, _MORE_SURNAMES)
+    male_names = _merged(_MALE_NAMES, _MORE_MALE_NAMES)
+    female_names = _merged(_FEMALE_NAMES, _MORE_FEMALE_NAMES)
+    patronymics = _merged(_PATRONYMICS, _MORE_PATRONYMICS)
+
+
+def school_form(rng: random.Random, school: School, period: str, number: int, *,
+                mistakes: bool = False, names: _Names | None = None,
+                ) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """One school's form for `period` as `write_form` takes it: the «Титул» values and the
+    rows of each list by sheet key. 5–40 mentors and 5–60 mentees, everyone in a pair or a
+    group; clean, or with `mistakes` those of a hurried school (row errors and a warning).
+
+    `number` is the school's place in its registry (it makes the curator's e-mail and the
+    site). People are unique within `names` (a `RegionNames` shared by the whole workspace),
+    or within the school only when it is not given.
+    """
+    builder = _SchoolBuilder(rng, names or RegionNames(rng), school, period, number)
+    mentor_count = rng.randint(5, 40)
+    form = builder.build_sized(mentor_count, rng.randint(mentor_count, min(60, 3 * mentor_count)))
+    if mistakes:
+        _add_mistakes(form, rng)
+    return form.title, form.rows()

@@ -67,7 +67,7 @@ def write_district_workbook(path: Path, workspace: Workspace, run: Any) -> Path:
                 names.learn(s.result.school.code, [r for r in s.stored.rows.get(key, [])])
     received = [s.seen.received for s in run.submissions]
     with atomic_path(path) as tmp:
-        book = new_workbook(tmp)
+        book = new_workbook(tmp, large=True)
         book.set_properties({"title": f"Свод по наставничеству {run.period}",
                              "subject": workspace.settings.district, "author": "nastavnik",
                              # fixed by the inputs, so a re-run writes the same file
@@ -134,18 +134,20 @@ def _deadlines_sheet(book: Any, formats: Formats, run: Any) -> None:
         rows.append([s.school.code, s.school.name, s.status_ru, s.received, s.deadline.date(),
                      {True: "да", False: "нет (с опозданием)", None: "—"}[s.on_time], s.files,
                      pairs])
-    sheet = write_table(book, formats, "Сдача отчётов", headers, rows,
-                        [10, 48, 22, 18, 12, 20, 18, 22], start_row=6)
-    sheet.write_string(0, 0, f"Сдача отчётов за {run.period}", formats.title)
-    sheet.write_string(1, 0, f"Срок сдачи: до {run.deadline:%d.%m.%Y} включительно")
-    for r, (label, count) in enumerate((("Ожидалось отчётов", expected),
-                                        ("Представили", received),
-                                        ("Принято", accepted),
-                                        ("Представили в срок", on_time)), start=2):
-        sheet.write_string(r, 0, label, formats.bold)
-        sheet.write_number(r, 2, count)
-        if r > 2:
-            sheet.write_number(r, 3, count / expected if expected else 0, formats.percent)
+    def caption(sheet: Any) -> None:
+        sheet.write_string(0, 0, f"Сдача отчётов за {run.period}", formats.title)
+        sheet.write_string(1, 0, f"Срок сдачи: до {run.deadline:%d.%m.%Y} включительно")
+        for r, (label, count) in enumerate((("Ожидалось отчётов", expected),
+                                            ("Представили", received),
+                                            ("Принято", accepted),
+                                            ("Представили в срок", on_time)), start=2):
+            sheet.write_string(r, 0, label, formats.bold)
+            sheet.write_number(r, 2, count)
+            if r > 2:
+                sheet.write_number(r, 3, count / expected if expected else 0, formats.percent)
+
+    write_table(book, formats, "Сдача отчётов", headers, rows,
+                [10, 48, 22, 18, 12, 20, 18, 22], start_row=6, caption=caption)
 
 
 def _rows_sheet(book: Any, formats: Formats, sheet: Sheet, run: Any, names: Names) -> None:

@@ -263,6 +263,7 @@ def write_indicator_sheet(book: Any, formats: Formats, indicators: list[Indicato
     """Each indicator as %, numerator and denominator under its name (a two-row heading);
     the last row, in bold, is the total computed from the summed parts."""
     sheet = book.add_worksheet(name)
+    sheet.set_row(0, 15 * 3)
     bold_percent = book.add_format({"bold": True, "num_format": "0.0%", "top": 1})
     bold = book.add_format({"bold": True, "top": 1})
     sub = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "align": "center",
@@ -283,7 +284,6 @@ def write_indicator_sheet(book: Any, formats: Formats, indicators: list[Indicato
     for k, (text, width) in enumerate(extra):
         sheet.merge_range(0, after + k, 1, after + k, text, formats.header)
         sheet.set_column(after + k, after + k, width)
-    sheet.set_row(0, 15 * 3)
     last = len(rows) + 2
     for r, row in enumerate([*rows, total_row], start=2):
         style = bold if r == last else None

@@ -7,7 +7,7 @@ import datetime as dt
 import math
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +39,11 @@ def atomic_path(path: Path) -> Iterator[Path]:
             os.unlink(tmp)
 
 
-def new_workbook(path: Path) -> xlsxwriter.Workbook:
-    return xlsxwriter.Workbook(str(path), SAFE_OPTIONS)
+def new_workbook(path: Path, *, large: bool = False) -> xlsxwriter.Workbook:
+    """A workbook that writes text as text. `large`: rows are written in order and flushed as
+    they go (xlsxwriter's constant_memory), so tens of thousands of rows cost little memory."""
+    options = {**SAFE_OPTIONS, "constant_memory": True} if large else SAFE_OPTIONS
+    return xlsxwriter.Workbook(str(path), options)
 
 
 class Formats:
@@ -78,14 +81,17 @@ def write_cell(sheet: Any, row: int, col: int, value: Any, formats: Formats) -> 
 def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
                 headers: Sequence[str], rows: Sequence[Sequence[Any]],
                 widths: Sequence[int] | None = None, wrap: Sequence[int] = (),
-                start_row: int = 0) -> Any:
+                start_row: int = 0, caption: Callable[[Any], None] | None = None) -> Any:
     """A sheet with a header row, frozen, with filters, holding `rows` as typed cells.
 
     Columns in `wrap` wrap their text; their rows are given the height the text needs, since
     LibreOffice does not grow a row written without one. The header goes in `start_row`
-    (0-based), leaving the rows above for a caption.
+    (0-based), leaving the rows above for `caption`, which writes them first (in a large
+    workbook rows must be written in order).
     """
     sheet = book.add_worksheet(name)
+    if caption is not None:
+        caption(sheet)
     widths = list(widths) if widths else [max(10, min(45, len(h) + 2)) for h in headers]
     for col, header in enumerate(headers):
         sheet.write_string(start_row, col, header, formats.header)
@@ -94,11 +100,19 @@ def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
     if header_lines > 1:
         sheet.set_row(start_row, ROW_HEIGHT * header_lines)
     for r, row in enumerate(rows, start=start_row + 1):
-        for col, value in enumerate(row):
-            write_cell(sheet, r, col, plain(value), formats)
+        row = [plain(value) for value in row]
         lines = max((text_lines(row[c], widths[c]) for c in wrap if c < len(row)), default=1)
-        if lines > 1:
+        if lines > 1:  # before the cells: a large workbook flushes a row once it moves on
             sheet.set_row(r, ROW_HEIGHT * lines, formats.top)
+        for col, value in enumerate(row):
+            if isinstance(value, dt.datetime) and value.time() != dt.time(0):
+                sheet.write_datetime(r, col, value, formats.datetime)
+            elif isinstance(value, dt.date):
+                sheet.write_datetime(r, col, value, formats.date)
+            elif isinstance(value, str):
+                sheet.write_string(r, col, value)
+            elif value is not None:
+                write_cell(sheet, r, col, value, formats)
     sheet.freeze_panes(start_row + 1, 0)
     sheet.autofilter(start_row, 0, start_row + max(len(rows), 1), max(len(headers) - 1, 0))
     printable(sheet, start_row)
@@ -135,10 +149,15 @@ def printable(sheet: Any, header_row: int = 0) -> None:
     sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
 
 
+_PLAIN_TYPES = (str, bool, int, dt.date)
+
+
 def plain(value: Any) -> Any:
     """pandas scalars (Timestamp, numpy numbers, NA) as plain Python values."""
-    if value is None:
-        return None
+    if value is None or type(value) in _PLAIN_TYPES or isinstance(value, dt.date):
+        return value  # the common case, checked first: this runs for every cell
+    if type(value) is float:
+        return None if math.isnan(value) else value
     try:
         import pandas as pd
 
