@@ -21,7 +21,6 @@ import pandas as pd
 
 from pipeline import __version__
 from pipeline import issues as iss
-from pipeline.check import read_and_validate
 from pipeline.ledger import Ledger, Seen, Stored, dumps, file_sha256, workspace_lock
 from pipeline.read import Form, read_form
 from pipeline.validate import KEEP_COL, FileResult, Validation
@@ -192,12 +191,22 @@ def _run(workspace: Workspace, period: str, ledger: Ledger,
     for path in inbox_files(workspace, period):
         sha, size, mtime = _facts(path)
         seen = ledger.see(_relative(workspace, path), sha, size, mtime, period)
-        submissions.append(Submission(path, seen, ledger.result(sha, period, context)))
-    unread = [s for s in submissions if s.stored is None]
+        submissions.append(Submission(path, seen))
+    previous_files = ledger.accepted_files(previous_period(period))
+    fingerprint = _fingerprint(workspace, period, context, submissions, previous_files)
+    last = ledger.last_run(period)
+    if last and last["fingerprint"] == fingerprint and _intact(last["outputs"]):
+        return _unchanged(workspace, period, ledger, run_id, last, submissions, fingerprint,
+                          context, on_file)
+
     for s in submissions:
+        s.stored = ledger.result(s.seen.sha256, period, context)
         if s.stored is not None and on_file:
             on_file(s.path)
+    unread = [s for s in submissions if s.stored is None]
     if unread:
+        from pipeline.check import read_and_validate
+
         validation = read_and_validate([s.path for s in unread], workspace=workspace,
                                        period=period, on_file=on_file)
         for k, (s, stored) in enumerate(zip(unread, stored_all(validation), strict=True)):
@@ -215,25 +224,55 @@ def _run(workspace: Workspace, period: str, ledger: Ledger,
                     deadline(period, workspace.settings.deadline_day), previous_period(period),
                     frames=frames)
     run.changes, run.compared = _changes(run, previous)
+    written = _write_outputs(workspace, run, last["outputs"] if last else {})
+    run.outputs = _outputs_view(workspace, period, written)
+    _finish(ledger, run_id, run, "done", fingerprint, written, context)
+    return run
 
-    fingerprint = _fingerprint(run, context, previous, workspace)
-    last = ledger.last_run(period)
-    if last and last["fingerprint"] == fingerprint and _intact(last["outputs"]):
-        run.unchanged = True
-        run.outputs = _outputs_view(workspace, period, last["outputs"])
-        outcome, written = "unchanged", last["outputs"]
-    else:
-        written = _write_outputs(workspace, run, last["outputs"] if last else {})
-        run.outputs = _outputs_view(workspace, period, written)
-        outcome = "done"
+
+def _unchanged(workspace: Workspace, period: str, ledger: Ledger, run_id: int,
+               last: dict[str, Any], submissions: list[Submission], fingerprint: str,
+               context: str, on_file: Callable[[Path], None] | None) -> RunResult:
+    """Nothing differs from the last finished run: answer from it, read and write nothing."""
+    known = ledger.run_results(last["id"])
+    for s in submissions:
+        data = known.get(s.seen.id, {})
+        school = workspace.school(data.get("school_code"))
+        s.result = FileResult(
+            file=str(s.path), school_code=data.get("school_code"), period=data.get("period"),
+            status=data.get("status", "rejected"), counts=data.get("counts", {}),
+            issues=[iss.Issue(**i) for i in data.get("issues", [])], school=school)
+        if on_file:
+            on_file(s.path)
+    run = RunResult(period, workspace.expected(period), submissions,
+                    _decide(workspace, period, submissions),
+                    deadline(period, workspace.settings.deadline_day), previous_period(period),
+                    unchanged=True)
+    run.outputs = _outputs_view(workspace, period, last["outputs"])
+    _finish(ledger, run_id, run, "unchanged", fingerprint, last["outputs"], context)
+    return run
+
+
+def _finish(ledger: Ledger, run_id: int, run: RunResult, outcome: str, fingerprint: str,
+            written: dict[str, Any], context: str) -> None:
+    def result_json(result: FileResult) -> dict[str, Any]:
+        return {"school_code": result.school_code, "period": result.period,
+                "status": result.status, "counts": result.counts,
+                "issues": [ledger_issue(i) for i in result.issues]}
+
     ledger.finish_run(
         run_id, outcome=outcome, fingerprint=fingerprint, summary=_summary(run),
         outputs=written,
-        files=[(s.seen.id, s.role, s.result.status, s.result.school_code) for s in submissions],
-        accepted=[(s.result.school.code, s.seen.sha256) for s in submissions
+        files=[(s.seen.id, s.role, s.result.status, s.result.school_code,
+                result_json(s.result)) for s in run.submissions],
+        accepted=[(s.result.school.code, s.seen.sha256) for s in run.submissions
                   if s.role == "counted" and s.result.school and s.result.status == "accepted"],
-        period=period, context=context)
-    return run
+        period=run.period, context=context)
+
+
+def ledger_issue(issue: iss.Issue) -> dict[str, Any]:
+    return {"code": issue.code, "sheet": issue.sheet, "row": issue.row, "column": issue.column,
+            "value": issue.value, "problem": issue.problem, "fix": issue.fix}
 
 
 def _relative(workspace: Workspace, path: Path) -> str:
@@ -413,22 +452,22 @@ def _changes(run: RunResult, previous: dict[str, Stored]) -> tuple[list[Change],
     return changes, compared
 
 
-def _fingerprint(run: RunResult, context: str, previous: dict[str, Stored],
-                 workspace: Workspace) -> str:
-    """Everything the outputs are made of; the same fingerprint means the same outputs."""
+def _fingerprint(workspace: Workspace, period: str, context: str,
+                 submissions: list[Submission], previous: list[tuple[str, str, str]]) -> str:
+    """Everything the outputs are made of, known before any file is read: the same
+    fingerprint means the same outputs."""
     from pipeline.indicators import DEFAULT_FILE, WORKSPACE_FILE
 
     own = workspace.root / WORKSPACE_FILE
     indicators = (own if own.is_file() else DEFAULT_FILE).read_bytes()
-    parts = [context, _sources_digest(_OUTPUT_SOURCES).hexdigest(), run.period,
-             run.deadline.isoformat(), hashlib.sha256(indicators).hexdigest(),
-             workspace.settings.district, workspace.settings.region,
-             sorted((s.school.code, s.school.name, str(s.school.active_from),
-                     str(s.school.active_to)) for s in run.statuses),
-             sorted((code, dumps(stored.counts)) for code, stored in previous.items())]
-    for s in run.submissions:
-        parts.append([s.seen.path, s.seen.sha256, s.seen.received.isoformat(), s.role,
-                      [i.message for i in s.result.issues]])
+    settings = workspace.settings
+    parts = [context, _sources_digest(_OUTPUT_SOURCES).hexdigest(), period,
+             hashlib.sha256(indicators).hexdigest(), settings.district, settings.region,
+             settings.deadline_day,
+             sorted((s.code, s.name, str(s.active_from), str(s.active_to))
+                    for s in workspace.schools),
+             previous,
+             [(s.seen.path, s.seen.sha256, s.seen.received.isoformat()) for s in submissions]]
     return hashlib.sha256(dumps(parts).encode()).hexdigest()
 
 

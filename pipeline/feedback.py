@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from pipeline import issues as iss
@@ -64,8 +66,23 @@ def write_feedback(form: Form, result: FileResult, out: Path, *,
                    received: dt.datetime | None = None,
                    checked: dt.datetime | None = None) -> Path:
     """Write the school's feedback workbook for one checked file; returns its path."""
+    try:
+        book = _feedback_book(form, result, received, checked, copy=False)
+        with atomic_path(Path(out)) as tmp:
+            book.save(tmp)
+    except (IllegalCharacterError, ValueError, TypeError, KeyError, AttributeError):
+        # the school's workbook holds something openpyxl cannot write back (control
+        # characters, odd parts): the school gets an .xlsx copy of its values instead
+        book = _feedback_book(form, result, received, checked, copy=True)
+        with atomic_path(Path(out)) as tmp:
+            book.save(tmp)
+    return Path(out)
+
+
+def _feedback_book(form: Form, result: FileResult, received: dt.datetime | None,
+                   checked: dt.datetime | None, *, copy: bool) -> Any:
     source = Path(form.path)
-    book, marked = _school_book(form)
+    book, marked = _school_book(form, copy=copy)
     _remove_our_traces(book)
     sheet = book.create_sheet(SHEET_NAME, 0)
     _write_receipt(sheet, source, result, received, checked)
@@ -77,19 +94,25 @@ def write_feedback(form: Form, result: FileResult, out: Path, *,
     book.active = 0
     for ws in book.worksheets:
         ws.sheet_view.tabSelected = ws.title == SHEET_NAME
-    with atomic_path(Path(out)) as tmp:
-        book.save(tmp)
-    return Path(out)
+    return book
+
+
+def cell_text(value: Any) -> Any:
+    """A text openpyxl will write: characters XML cannot hold are escaped as Excel stores
+    them («_x0001_»), so a school's control character is shown, not fatal."""
+    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+        return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
+    return value
 
 
 # --- the school's workbook ---------------------------------------------------------------
 
 
-def _school_book(form: Form) -> tuple[Any, bool]:
+def _school_book(form: Form, *, copy: bool = False) -> tuple[Any, bool]:
     """The school's workbook to mark, and whether its form sheets are in it."""
     if form.rejected or not form.tables:
         return _empty_book(), False
-    if form.kind in ("xlsx", "xlsm"):
+    if form.kind in ("xlsx", "xlsm") and not copy:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # openpyxl's notes on unsupported extensions
@@ -118,7 +141,7 @@ def _copy_of_values(form: Form) -> Any:
                     continue
                 if isinstance(value, float) and value.is_integer():
                     value = int(value)
-                cell = sheet.cell(row=r, column=col, value=value)
+                cell = sheet.cell(row=r, column=col, value=cell_text(value))
                 if isinstance(value, str):
                     cell.data_type = "s"  # text stays text, even «=1+1»
                 elif isinstance(value, dt.date | dt.datetime):
@@ -164,7 +187,7 @@ def _write_receipt(sheet: Any, source: Path, result: FileResult,
     for r, (label, value) in enumerate(rows, start=1):
         sheet.cell(row=r, column=1, value=label).font = _BOLD
         if value is not None:
-            cell = sheet.cell(row=r, column=2, value=value)
+            cell = sheet.cell(row=r, column=2, value=cell_text(value))
             if isinstance(value, str):
                 cell.data_type = "s"
             else:
@@ -238,7 +261,7 @@ def _write_table(sheet: Any, issues: list[iss.Issue], form: Form,
         values = (issue.sheet or "весь файл", issue.row, where, issue.value, issue.problem,
                   issue.fix, iss.SEVERITY_RU[issue.severity], issue.code)
         for c, value in enumerate(values, start=1):
-            cell = sheet.cell(row=r, column=c, value=value)
+            cell = sheet.cell(row=r, column=c, value=cell_text(value))
             if isinstance(value, str):
                 cell.data_type = "s"
             cell.alignment, cell.font = _TOP, _PLAIN
@@ -288,7 +311,7 @@ def _mark(book: Any, form: Form, issues: Iterable[iss.Issue],
         _fill(cell, worst)
         text = "\n\n".join(f"{iss.SEVERITY_RU[i.severity].capitalize()}: {i.message}"
                            for i in found)
-        comment = Comment(text[:30000], AUTHOR)
+        comment = Comment(cell_text(text[:30000]), AUTHOR)
         comment.width = 320
         comment.height = min(60 + 18 * text_lines(text, 48), 600)
         cell.comment = comment

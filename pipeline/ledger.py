@@ -86,6 +86,12 @@ MIGRATIONS: dict[int, str] = {
     CREATE INDEX run_files_school ON run_files(school_code);
     """,
 }
+MIGRATIONS[2] = """
+    -- a run's inputs fingerprint, so an unchanged run is known before any result is loaded
+    ALTER TABLE runs ADD COLUMN inputs TEXT;
+    -- each file's final result in that run (with the district-level issues), as JSON
+    ALTER TABLE run_files ADD COLUMN result TEXT;
+"""
 SCHEMA_VERSION = max(MIGRATIONS)
 
 
@@ -278,27 +284,28 @@ class Ledger:
 
     def finish_run(self, run_id: int, *, outcome: str, fingerprint: str,
                    summary: dict[str, Any], outputs: dict[str, str],
-                   files: list[tuple[int, str, str, str | None]],
+                   files: list[tuple[int, str, str, str | None, dict[str, Any]]],
                    accepted: list[tuple[str, str]], period: str, context: str) -> None:
         """Close a run: what it counted, what it wrote, which files are the accepted ones."""
         with self.transaction():
             self.db.executemany(
-                "INSERT OR REPLACE INTO run_files (run_id, file_id, role, status, school_code) "
-                "VALUES (?, ?, ?, ?, ?)", [(run_id, *f) for f in files])
+                "INSERT OR REPLACE INTO run_files (run_id, file_id, role, status, school_code, "
+                "result) VALUES (?, ?, ?, ?, ?, ?)",
+                [(run_id, *f[:4], dumps(f[4])) for f in files])
             self.db.execute("DELETE FROM accepted WHERE period = ?", (period,))
             self.db.executemany(
                 "INSERT INTO accepted (period, school_code, sha256, context, run_id) "
                 "VALUES (?, ?, ?, ?, ?)",
                 [(period, code, sha, context, run_id) for code, sha in accepted])
             self.db.execute(
-                "UPDATE runs SET finished = ?, outcome = ?, fingerprint = ?, summary = ?, "
+                "UPDATE runs SET finished = ?, outcome = ?, inputs = ?, summary = ?, "
                 "outputs = ? WHERE id = ?",
                 (_now(), outcome, fingerprint, dumps(summary), dumps(outputs), run_id))
 
     def last_run(self, period: str) -> dict[str, Any] | None:
         """The last run of the period that finished."""
         row = self.db.execute(
-            "SELECT id, started, finished, outcome, fingerprint, summary, outputs, context "
+            "SELECT id, started, finished, outcome, inputs, summary, outputs, context "
             "FROM runs WHERE period = ? AND finished IS NOT NULL ORDER BY id DESC LIMIT 1",
             (period,)).fetchone()
         if row is None:
@@ -306,6 +313,17 @@ class Ledger:
         return {"id": row[0], "started": row[1], "finished": row[2], "outcome": row[3],
                 "fingerprint": row[4], "summary": loads(row[5] or "{}"),
                 "outputs": loads(row[6] or "{}"), "context": row[7]}
+
+    def run_results(self, run_id: int) -> dict[int, dict[str, Any]]:
+        """file id -> the file's final result in that run (as finish_run stored it)."""
+        return {file_id: loads(result) for file_id, result in self.db.execute(
+            "SELECT file_id, result FROM run_files WHERE run_id = ? AND result IS NOT NULL",
+            (run_id,))}
+
+    def accepted_files(self, period: str) -> list[tuple[str, str, str]]:
+        """(school, SHA-256, context) of the month's accepted files, without unpacking them."""
+        return sorted(self.db.execute(
+            "SELECT school_code, sha256, context FROM accepted WHERE period = ?", (period,)))
 
     def runs(self, period: str | None = None) -> list[dict[str, Any]]:
         query = ("SELECT id, period, started, finished, outcome, tool_version, summary "

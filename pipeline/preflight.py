@@ -10,6 +10,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pipeline import issues as iss
 
@@ -122,10 +123,10 @@ def _zip(path: Path, max_unpacked_mb: float) -> Preflight:
                 if not info.filename.endswith((".xml", ".rels")):
                     continue
                 with archive.open(info) as part:
-                    head = part.read(4096)
+                    declares, head = _prolog_declares_entities(part)
                 # no Office file declares a DOCTYPE: one is an entity bomb or an external
                 # entity that would read files from this machine
-                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                if declares:
                     return Preflight(None, issues=[iss.make(
                         "unreadable-file",
                         detail="внутри файла есть недопустимые XML-конструкции (DOCTYPE)")])
@@ -200,6 +201,43 @@ def _cell_flags(archive: zipfile.ZipFile, names: set[str]) -> dict[str, dict[tup
         if found:
             flags[sheet] = found
     return flags
+
+
+MAX_PROLOG = 1024 * 1024  # bytes of comments before the root element we are willing to skip
+
+
+def _prolog_declares_entities(part: Any) -> tuple[bool, bytes]:
+    """Whether an XML part has a DOCTYPE or ENTITY before its root element.
+
+    Comments and processing instructions may come first and may be long, so the prolog is
+    walked, not just a fixed-size head searched. Returns the first bytes read as well."""
+    data = part.read(4096)
+    head, pos = data, 0
+    while True:
+        while pos < len(data) and data[pos:pos + 1].isspace():
+            pos += 1
+        if len(data) - pos < 16 and len(data) < MAX_PROLOG:
+            more = part.read(65536)
+            if more:
+                data += more
+                continue
+        rest = data[pos:]
+        if rest.startswith((b"<!DOCTYPE", b"<!ENTITY")):
+            return True, head
+        ends = {b"<?": b"?>", b"<!--": b"-->"}
+        opener = next((o for o in ends if rest.startswith(o)), None)
+        if opener is None:
+            return False, head  # the root element (or not XML at all): nothing declared
+        end = data.find(ends[opener], pos + len(opener))
+        while end < 0 and len(data) < MAX_PROLOG:
+            more = part.read(65536)
+            if not more:
+                return False, head
+            data += more
+            end = data.find(ends[opener], pos + len(opener))
+        if end < 0:
+            return True, head  # a prolog this long is not an Office file's
+        pos = end + len(ends[opener])
 
 
 def _declared_too_big(head: bytes) -> str | None:

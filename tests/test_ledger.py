@@ -37,7 +37,7 @@ from conftest import (
     FormBuilder,
 )
 
-import pipeline.consolidate as consolidate
+import pipeline.check as check
 from pipeline.cli import cli
 from pipeline.consolidate import run_period
 from pipeline.ledger import SCHEMA_VERSION, Ledger, LedgerError, LockedError, workspace_lock
@@ -72,13 +72,13 @@ def cells(path: Path) -> dict[str, list[tuple]]:
 
 def count_reads(monkeypatch) -> list[Path]:
     calls: list[Path] = []
-    real = consolidate.read_and_validate
+    real = check.read_and_validate
 
     def spy(paths, **kwargs):
         calls.extend(paths)
         return real(paths, **kwargs)
 
-    monkeypatch.setattr(consolidate, "read_and_validate", spy)
+    monkeypatch.setattr(check, "read_and_validate", spy)
     return calls
 
 
