@@ -15,21 +15,31 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from pipeline import __version__
 from pipeline import issues as iss
 from pipeline.ledger import Ledger, Seen, Stored, dumps, file_sha256, workspace_lock
 from pipeline.read import Form, read_form
-from pipeline.validate import KEEP_COL, FileResult, Validation
+from pipeline.validate import FileResult, Validation
 from pipeline.values import name_key
 from pipeline.workbooks import plain
 from pipeline.workspace import School, Workspace, deadline, previous_period
 from schemas import vocab as v
-from schemas.columns import FORM_SHEETS, FORM_VERSION, LINKS, MENTEES, MENTORS, PROP_VERSION
-from schemas.sheets import FORM_COL, ROW_COL
+from schemas.columns import (
+    FORM_COL,
+    FORM_SHEETS,
+    FORM_VERSION,
+    KEEP_COL,
+    LINKS,
+    MENTEES,
+    MENTORS,
+    PROP_VERSION,
+    ROW_COL,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SKIPPED_NAMES = (".",)  # hidden files (.DS_Store and the like) are not school files
 STATUS_MISSING = "не представлен"
@@ -350,6 +360,8 @@ def _decide(workspace: Workspace, period: str,
 
 def _frames(submissions: list[Submission]) -> dict[str, pd.DataFrame]:
     """Every row of the counted, accepted files, per sheet, with its provenance."""
+    import pandas as pd
+
     frames = {}
     for sheet in (MENTORS, MENTEES, LINKS, *[s for s in FORM_SHEETS
                                               if s.key == "documents"]):

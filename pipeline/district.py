@@ -15,13 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import issues as iss
-from pipeline.validate import KEEP_COL
 from pipeline.values import name_key
 from pipeline.workbooks import Formats, atomic_path, new_workbook, write_table
 from pipeline.workspace import Workspace
 from schemas import vocab as v
-from schemas.columns import LINKS, MENTEES, MENTORS, Sheet
-from schemas.sheets import FORM_COL
+from schemas.columns import FORM_COL, KEEP_COL, LINKS, MENTEES, MENTORS, Sheet
 
 STATUS_MISSING = "не представлен"
 SHEETS = ("Сводка", "Сдача отчётов", "Наставники", "Наставляемые", "Пары и группы",
@@ -204,7 +202,9 @@ def _issues_sheet(book: Any, formats: Formats, run: Any, names: Names) -> None:
                "Что не так и как исправить"]
     rows = []
     roles = {"superseded": " (заменён более новым)", "duplicate": " (повтор того же файла)"}
-    order = run.counted + [m for m in range(len(run.results)) if m not in run.counted]
+    counted = run.counted
+    kept = set(counted)
+    order = counted + [m for m in range(len(run.results)) if m not in kept]
     for n in order:
         s = run.submissions[n]
         result = s.result

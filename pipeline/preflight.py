@@ -185,7 +185,8 @@ def _cell_flags(archive: zipfile.ZipFile, names: set[str]) -> dict[str, dict[tup
     flags: dict[str, dict[tuple[int, int], str]] = {}
     for sheet, part in _sheet_parts(archive, names).items():
         data = archive.read(part)
-        if b"<f" not in data and b't="e"' not in data:
+        # «<f>» or «<f t=…»: a formula («<formula1>» is a drop-down's list, not a cell)
+        if b"<f>" not in data and b"<f " not in data and b't="e"' not in data:
             continue
         found: dict[tuple[int, int], str] = {}
         for attrs, inner in _CELL_RE.findall(data):

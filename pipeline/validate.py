@@ -11,10 +11,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import pandas as pd
-import pandera.pandas as pa
+from typing import TYPE_CHECKING, Any
 
 from pipeline import issues as iss
 from pipeline.read import Form, Table
@@ -23,24 +20,28 @@ from pipeline.workspace import School, Workspace, next_month_start
 from schemas import vocab as v
 from schemas.columns import (
     DOCUMENTS,
+    FORM_COL,
     FORM_SHEETS,
+    KEEP_COL,
     LINKS,
     MENTEES,
     MENTORS,
     NAME_RE,
     PROP_PERIOD,
     PROP_SCHOOL,
+    ROW_COL,
     SHEETS_BY_KEY,
     TITLE,
     Column,
     Sheet,
 )
-from schemas.sheets import FORM_COL, ROW_COL, schema_for
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TABLE_SHEETS = (MENTORS, MENTEES, LINKS, DOCUMENTS)
 SHEET_ORDER = {s.name: n for n, s in enumerate(FORM_SHEETS)}
-_NAME = re.compile(NAME_RE)
-KEEP_COL = "_ok"  # False when the record has an error and is left out
+_NAME = re.compile(NAME_RE)  # False when the record has an error and is left out
 _HEADERS = {s.key: {c.key: c.header for c in s.columns} for s in FORM_SHEETS}
 
 
@@ -102,6 +103,7 @@ def period_bounds(period: str) -> tuple[dt.date, dt.date]:
 def validate_forms(forms: Sequence[Form], *, workspace: Workspace | None = None,
                    period: str | None = None) -> Validation:
     """Validate read forms together; `period` is the month they are expected to report."""
+    import pandas as pd
     sink = _Sink(len(forms))
     results = [FileResult(file=f.path) for f in forms]
     for n, form in enumerate(forms):
@@ -201,6 +203,7 @@ def _is_month(text: Any) -> bool:
 
 def _frame(parts: list[tuple[int, Table]], sheet: Sheet) -> pd.DataFrame:
     """One sheet of many files as one frame, with the file index and Excel row of each record."""
+    import pandas as pd
     data: dict[str, list[Any]] = {c.key: [] for c in sheet.data_columns}
     forms: list[int] = []
     rows: list[int] = []
@@ -226,6 +229,10 @@ def _dtype(column: Column) -> str:
 
 def _run_schema(sheet: Sheet, frame: pd.DataFrame, forms: Sequence[Form], sink: _Sink) -> None:
     """pandera over the whole sheet at once; each failure becomes an issue at its cell."""
+    import pandas as pd
+    import pandera.pandas as pa
+
+    from schemas.sheets import schema_for
     if frame.empty:
         return
     try:
@@ -260,6 +267,7 @@ def _run_schema(sheet: Sheet, frame: pd.DataFrame, forms: Sequence[Form], sink: 
 
 def _schema_issue(code: str, sheet: Sheet, column: Column, record: pd.Series,
                   row: int | None) -> iss.Issue:
+    import pandas as pd
     value = record[column.key]
     value = None if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)) \
         else value
@@ -428,6 +436,7 @@ def _months(start: dt.date, end: dt.date) -> float:
 
 def _link_dates(rec: dict[str, Any], first_day: dt.date | None, last_day: dt.date | None,
                 add: Any) -> None:
+    import pandas as pd
     row, start, end, order = rec["_row"], rec["start"], rec["end"], rec["order_date"]
     status = rec["status"]
     if start and order and order > start:

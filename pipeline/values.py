@@ -56,8 +56,18 @@ def clean_text(raw: Any) -> str:
     return _SPACES_RE.sub(" ", text).strip()
 
 
+_INVISIBLE_CHARS = "".join(map(chr, _INVISIBLE))
+
+
 def is_blank(raw: Any) -> bool:
-    return raw is None or (isinstance(raw, str) and not clean_text(raw))
+    if raw is None or raw == "":
+        return True
+    if not isinstance(raw, str):
+        return False
+    stripped = raw.strip()
+    if stripped and stripped[0] not in _INVISIBLE_CHARS:
+        return False  # the common case, without a regex: this runs for every cell
+    return not clean_text(raw)
 
 
 @lru_cache(maxsize=4096)
@@ -256,8 +266,13 @@ def read_cell(column: Column, raw: Any) -> Read:
     return read_text(raw)
 
 
-def header_key(text: Any) -> str:
-    """How headers are compared: case, ё/е, dashes, punctuation at the ends, spacing."""
-    key = vocab_key(str(text)).strip(" :*.")
+@lru_cache(maxsize=16384)
+def _header_key(text: str) -> str:
+    key = vocab_key(text).strip(" :*.")
     key = unicodedata.normalize("NFC", key)
     return re.sub(r"\s*([(),/])\s*", r"\1", key)
+
+
+def header_key(text: Any) -> str:
+    """How headers are compared: case, ё/е, dashes, punctuation at the ends, spacing."""
+    return _header_key(str(text))

@@ -6,6 +6,7 @@ import datetime as dt
 import secrets
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from schemas.columns import REGISTRY
@@ -93,11 +94,13 @@ class Workspace:
     def state_dir(self) -> Path:
         return self.root / STATE_DIR
 
+    @cached_property
+    def _by_code(self) -> dict[str, School]:
+        return {code_key(s.code): s for s in reversed(self.schools)}
+
     def school(self, code: str | None) -> School | None:
-        if not code:
-            return None
-        key = code_key(code)
-        return next((s for s in self.schools if code_key(s.code) == key), None)
+        """The registry school with that code, however the code was typed."""
+        return self._by_code.get(code_key(code)) if code else None
 
     def expected(self, period: str) -> list[School]:
         return [s for s in self.schools if s.active_in(period)]

@@ -279,6 +279,12 @@ INSTRUCTIONS_SHEET = "Инструкция"
 LISTS_SHEET = "Справочники"
 IGNORED_SHEETS = (INSTRUCTIONS_SHEET, LISTS_SHEET)
 
+# Provenance columns every frame of many files carries: which file (its index in the run)
+# and which Excel row; and whether the row is kept (False: it has an error and is left out).
+FORM_COL = "_form"
+ROW_COL = "_row"
+KEEP_COL = "_ok"
+
 # The workbook's identity (custom document properties, SPEC §2).
 FORM_ID = "school-monthly"
 FORM_VERSION = 1

@@ -12,11 +12,17 @@ from functools import cache
 import pandas as pd
 import pandera.pandas as pa
 
-from schemas.columns import CLASS_RE, EMAIL_RE, FORM_SHEETS, MONTH_RE, NAME_RE, Column, Sheet
-
-# Provenance columns every frame carries: which file (index in the run) and which Excel row.
-FORM_COL = "_form"
-ROW_COL = "_row"
+from schemas.columns import (  # noqa: F401 - FORM_COL, ROW_COL re-exported
+    CLASS_RE,
+    EMAIL_RE,
+    FORM_COL,
+    FORM_SHEETS,
+    MONTH_RE,
+    NAME_RE,
+    ROW_COL,
+    Column,
+    Sheet,
+)
 
 _PATTERNS = {"name": (NAME_RE, "bad-name"), "class": (CLASS_RE, "bad-value"),
              "email": (EMAIL_RE, "bad-value"), "month": (MONTH_RE, "bad-value")}
