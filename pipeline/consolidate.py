@@ -107,10 +107,14 @@ class RunResult:
     outputs: dict[str, Any] = field(default_factory=dict)
     unchanged: bool = False  # nothing new since the last run: nothing was rewritten
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    _results: list[FileResult | None] = field(default_factory=list, repr=False)
 
     @property
     def results(self) -> list[FileResult]:
-        return [s.result for s in self.submissions]
+        # asked for per row while writing: keep the list once every file has its result
+        if len(self._results) != len(self.submissions) or None in self._results:
+            self._results = [s.result for s in self.submissions]
+        return self._results
 
     @property
     def counted(self) -> list[int]:
