@@ -112,7 +112,7 @@ class RunResult:
     @property
     def results(self) -> list[FileResult]:
         # asked for per row while writing: keep the list once every file has its result
-        if len(self._results) != len(self.submissions) or None in self._results:
+        if len(self._results) != len(self.submissions) or any(r is None for r in self._results):
             self._results = [s.result for s in self.submissions]
         return self._results
 

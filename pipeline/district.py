@@ -156,8 +156,9 @@ def _rows_sheet(book: Any, formats: Formats, sheet: Sheet, run: Any, names: Name
     personal = {c.key for c in columns if c.personal}
     data = {c.key: frame[c.key].tolist() for c in columns}
     rows = []
+    results = run.results
     for i, n in enumerate(frame[FORM_COL].tolist()):
-        school = run.results[n].school
+        school = results[n].school
         row: list[Any] = [school.code, school.name]
         for c in columns:
             value = data[c.key][i]

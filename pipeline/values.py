@@ -70,7 +70,7 @@ def is_blank(raw: Any) -> bool:
     return not clean_text(raw)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=131072)  # every name is compared several times across the sheets
 def vocab_key(text: str) -> str:
     """How enumerations and names are compared: case, ё/е, dash kinds and spaces ignored."""
     text = clean_text(text).casefold().replace("ё", "е")

@@ -1,0 +1,431 @@
+"""Speed at regional scale: nastavnik measured, and measured against the obvious alternative.
+
+    python benchmarks/run.py                                  # 50, 1,000 and 10,000 schools
+    python benchmarks/run.py --sizes 50,1000 --work /tmp/nastavnik-bench
+
+For each size: a synthetic workspace (benchmarks/synthetic.py; kept in --work and reused for
+the same size and seed), then, each as a whole process, `nastavnik run --json` cold (no
+ledger, empty outbox), warm (nothing changed) and after 5 % of the schools resubmitted, and
+the baseline (benchmarks/baseline.py: pandas + pandera, file by file) on the same files;
+once, `nastavnik --help`. The table goes to stdout and, with the machine and the targets,
+to BENCHMARKS.md (or --out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import synthetic  # noqa: E402  (benchmarks/, next to this script)
+
+DEFAULT_SIZES = "50,1000,10000"
+DEFAULT_WORK = Path(tempfile.gettempdir()) / "nastavnik-bench"
+SAMPLE_EVERY = 0.05  # seconds between two looks at the memory of the process tree
+HELP_REPEATS = 5
+
+# Run as the child process instead of `python -m pipeline ...` (or `python baseline.py ...`):
+# the same program, which on exit writes the kernel's high-water marks of its own resident
+# memory and of its largest child (the reader workers) to the file named first.
+_WRAPPER = """\
+import atexit, json, resource, runpy, sys
+out, kind, target, *args = sys.argv[1:]
+def _report():
+    with open(out, "w") as f:
+        json.dump({"self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                   "children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}, f)
+atexit.register(_report)
+sys.argv = [target, *args]
+if kind == "module":
+    runpy.run_module(target, run_name="__main__", alter_sys=True)
+else:
+    runpy.run_path(target, run_name="__main__")
+"""
+
+COLUMNS = ("schools", "files", "inbox MB", "generation s", "cold s", "cold MB", "warm s",
+           "warm MB", "5% resubmitted s", "5% resubmitted MB", "baseline s", "baseline MB",
+           "baseline / cold", "--help s")
+
+
+@dataclass
+class Measured:
+    """One whole process: wall time, exit code, output and memory."""
+
+    seconds: float
+    returncode: int
+    stdout: str
+    stderr: str
+    tree_mb: float  # peak of the PSS summed over the process and its children, sampled
+    self_mb: float  # kernel high-water mark of the main process's resident memory
+    child_mb: float  # the same for its largest child
+
+    @property
+    def peak_mb(self) -> float:
+        """The memory the run needed: the sampled tree, or the main process's own high-water
+        mark if sampling missed a short peak."""
+        return max(self.tree_mb, self.self_mb)
+
+
+@dataclass
+class SizeResult:
+    schools: int
+    files: int
+    inbox_mb: float
+    generation_s: float
+    generation_reused: bool
+    runs: dict[str, Measured] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+# --- measuring a process ---------------------------------------------------------------------
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                found += [int(p) for p in handle.read().split()]
+    except OSError:
+        pass
+    return found
+
+
+def _tree_pss_kb(pid: int) -> int:
+    """Proportional set size of a process and all its descendants: shared pages (a forked
+    worker's copy of its parent's libraries) counted once in total, not once per process."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo += _children(current)
+        try:
+            with open(f"/proc/{current}/smaps_rollup") as handle:
+                total += next(int(line.split()[1]) for line in handle if line.startswith("Pss:"))
+        except (OSError, StopIteration, ValueError):
+            pass
+    return total
+
+
+def measure(kind: str, target: str, args: list[str]) -> Measured:
+    """Run `python -m target args` (kind "module") or `python target args` ("script") as a
+    child process in the repository; time it and watch its memory."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+        usage_file = Path(handle.name)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-c", _WRAPPER, str(usage_file), kind, target,
+                                *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    peak = [0]
+
+    def watch() -> None:
+        while process.poll() is None:
+            peak[0] = max(peak[0], _tree_pss_kb(process.pid))
+            time.sleep(SAMPLE_EVERY)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    stdout, stderr = process.communicate()
+    seconds = time.perf_counter() - started
+    watcher.join()
+    try:
+        usage = json.loads(usage_file.read_text())
+    except (OSError, ValueError):
+        usage = {"self_kb": 0, "children_kb": 0}
+    finally:
+        usage_file.unlink(missing_ok=True)
+    return Measured(seconds, process.returncode, stdout, stderr, peak[0] / 1024,
+                    usage["self_kb"] / 1024, usage["children_kb"] / 1024)
+
+
+def nastavnik_run(workspace: synthetic.Synthetic, what: str) -> tuple[Measured, dict]:
+    """`nastavnik run --json` on the workspace, and what it printed."""
+    result = measure("module", "pipeline", ["run", "--period", synthetic.PERIOD,
+                                            "-w", str(workspace.root), "--json"])
+    try:  # exit code 1: some files have problems, as intended
+        data = json.loads(result.stdout) if result.returncode in (0, 1) else None
+    except ValueError:
+        data = None
+    if data is None:
+        raise SystemExit(f"nastavnik run ({what}) ended with code {result.returncode} and no "
+                         f"JSON result:\n{result.stderr[-3000:]}")
+    return result, data
+
+
+def help_seconds() -> float:
+    """Best of five `nastavnik --help`, as a whole process."""
+    best = float("inf")
+    for _ in range(HELP_REPEATS):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "pipeline", "--help"], cwd=ROOT, check=True,
+                       capture_output=True)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+# --- one size --------------------------------------------------------------------------------
+
+
+def bench_size(work: Path, schools: int, seed: int, *, jobs: int, baseline: bool,
+               log: Any) -> SizeResult:
+    log(f"{schools} schools: workspace…")
+    workspace = synthetic.workspace(work, schools, seed, jobs=jobs)
+    result = SizeResult(schools, workspace.files, workspace.inbox_bytes / 1024**2,
+                        workspace.generation_s, workspace.reused)
+    log(f"  {workspace.files} files in {workspace.inbox}"
+        + (f" (reused, generated in {workspace.generation_s:.1f} s)" if workspace.reused
+           else f" (generated in {workspace.generation_s:.1f} s)"))
+    try:
+        workspace.reset_outputs()
+        for what in ("cold", "warm", "resubmitted"):
+            if what == "resubmitted":
+                workspace.resubmit()
+            log(f"  nastavnik run, {what}…")
+            run, data = nastavnik_run(workspace, what)
+            result.runs[what] = run
+            log(f"    {run.seconds:.2f} s, {run.peak_mb:.0f} MB")
+            _check_run(result, what, data, workspace)
+    finally:
+        workspace.restore()
+    if baseline:
+        log("  baseline (pandas + pandera)…")
+        out = workspace.extra / "baseline.xlsx"
+        run = measure("script", str(ROOT / "benchmarks" / "baseline.py"),
+                      [str(workspace.inbox), str(out)])
+        if run.returncode != 0:
+            raise SystemExit(f"the baseline failed:\n{run.stderr[-3000:]}")
+        result.runs["baseline"] = run
+        counts = json.loads(run.stdout)
+        log(f"    {run.seconds:.2f} s, {run.peak_mb:.0f} MB; rows kept: "
+            + ", ".join(f"{k} {n}" for k, n in counts.items()))
+    return result
+
+
+def _check_run(result: SizeResult, what: str, data: dict[str, Any],
+               workspace: synthetic.Synthetic) -> None:
+    """What each run must have done, so that a fast figure is not a run that did nothing."""
+    files = len(data["files"])
+    with_errors = sum(any(i["severity"] == "error" for i in f["issues"]) for f in data["files"])
+    result.notes.append(f"{what}: {files} files, {data['accepted']} accepted, "
+                        f"{data['rejected']} rejected, {with_errors} with row errors, "
+                        f"{len(data['outputs'].get('feedback') or [])} feedback files, "
+                        f"outputs {'unchanged' if data['unchanged'] else 'written'}")
+    expected_unchanged = what == "warm"
+    if files != workspace.files or data["unchanged"] != expected_unchanged:
+        raise SystemExit(f"nastavnik run ({what}) did not do what the benchmark expects: "
+                         f"{result.notes[-1]}")
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def _cell(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def table_rows(results: list[SizeResult], help_s: float) -> list[list[str]]:
+    rows = []
+    for r in results:
+        run = r.runs
+        base = run.get("baseline")
+        rows.append([
+            str(r.schools), str(r.files), _cell(r.inbox_mb, 1),
+            _cell(r.generation_s, 1) + (" (reused)" if r.generation_reused else ""),
+            _cell(run["cold"].seconds), _cell(run["cold"].peak_mb, 0),
+            _cell(run["warm"].seconds), _cell(run["warm"].peak_mb, 0),
+            _cell(run["resubmitted"].seconds), _cell(run["resubmitted"].peak_mb, 0),
+            _cell(base.seconds if base else None), _cell(base.peak_mb if base else None, 0),
+            _cell(base.seconds / run["cold"].seconds if base else None, 1),
+            _cell(help_s)])
+    return rows
+
+
+def markdown_table(header: tuple[str, ...] | list[str], rows: list[list[str]], *,
+                   left: int = 0) -> str:
+    """A Markdown table, its first `left` columns (text) aligned left, numbers right."""
+    align = [":---" if n < left else "---:" for n in range(len(header))]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _verdict(value: float | None, limit: float, unit: str, *, at_least: bool = False) -> str:
+    if value is None:
+        return "not measured"
+    met = value >= limit if at_least else value <= limit
+    if met:
+        return "met"
+    gap = limit - value if at_least else value - limit
+    return f"missed by {gap:.2f}{unit} ({gap / limit:.0%})"
+
+
+def targets(results: list[SizeResult], help_s: float) -> list[list[str]]:
+    by_size = {r.schools: r for r in results}
+    at_1000, at_10000 = by_size.get(1000), by_size.get(10000)
+
+    def seconds(r: SizeResult | None, what: str) -> float | None:
+        return r.runs[what].seconds if r and what in r.runs else None
+
+    cold = seconds(at_1000, "cold")
+    base = seconds(at_1000, "baseline")
+    ratio = base / cold if base and cold else None
+    peak = max((at_10000.runs[w].peak_mb for w in ("cold", "warm", "resubmitted")),
+               default=None) if at_10000 else None
+    rows = [
+        ("1,000 schools, cold run ≤ 15 s", cold, 15, " s", False),
+        ("1,000 schools, warm run ≤ 1.5 s", seconds(at_1000, "warm"), 1.5, " s", False),
+        ("1,000 schools, 5 % resubmitted ≤ 3 s", seconds(at_1000, "resubmitted"), 3, " s",
+         False),
+        ("`nastavnik --help` ≤ 0.3 s", help_s, 0.3, " s", False),
+        ("10,000 schools, peak memory ≤ 1 GB", peak, 1024, " MB", False),
+        ("1,000 schools, ≥ 5× faster than the baseline", ratio, 5, "×", True),
+    ]
+    return [[name, "—" if value is None else f"{value:.2f}{unit}",
+             _verdict(value, limit, unit, at_least=at_least)]
+            for name, value, limit, unit, at_least in rows]
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+        cpu = next(line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    ram = "?"
+    try:
+        kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal:"))
+        ram = f"{kb / 1024**2:.1f} GB"
+    except (OSError, StopIteration, ValueError):
+        pass
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    versions = []
+    for package in ("pandas", "pandera", "openpyxl", "python-calamine", "xlsxwriter"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            versions.append(f"{package} {metadata.version(package)}")
+    return (f"{cpu}; {os.cpu_count()} logical cores ({usable} usable); RAM {ram}; "
+            f"{platform.system()} {platform.release()}; Python {platform.python_version()}; "
+            + ", ".join(versions) + f"; nastavnik {_revision()}")
+
+
+def _revision() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True,
+                              capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "(not a git checkout)"
+    return f"{head}{' with uncommitted changes' if dirty.strip() else ''}"
+
+
+def report(results: list[SizeResult], help_s: float, command: str, seed: int) -> str:
+    memory = [[str(r.schools), what, _cell(m.tree_mb, 0), _cell(m.self_mb, 0),
+               _cell(m.child_mb, 0), _cell(m.peak_mb, 0)]
+              for r in results for what, m in r.runs.items()]
+    notes = [f"- {r.schools} schools, {note}" for r in results for note in r.notes]
+    return "\n".join([
+        "# Benchmarks",
+        "",
+        f"`{command}` — {dt.datetime.now():%Y-%m-%d %H:%M}, seed {seed}.",
+        "",
+        f"Machine: {machine()}.",
+        "",
+        markdown_table(COLUMNS, table_rows(results, help_s)),
+        "",
+        "## Targets",
+        "",
+        markdown_table(["target", "measured", "verdict"], targets(results, help_s), left=1),
+        "",
+        "## What was measured",
+        "",
+        "- Workspaces: `benchmarks/synthetic.py`, one month "
+        f"({synthetic.PERIOD}), every school of the registry sent one form written by "
+        "nastavnik's own `write_form`: 5–40 mentors and 5–60 mentees, everyone in a pair or a "
+        f"group, names unique in the workspace; {synthetic.MISTAKES_SHARE:.0%} of the schools "
+        "with row errors and a warning (the demo's mistakes). «generation s» is the time to "
+        "make the workspace (2 processes); «(reused)» — made by an earlier invocation.",
+        "- Every figure is one whole process, `python -m pipeline run --period P -w WS --json`, "
+        "imports included. «cold»: `.nastavnik/` and `outbox/` deleted first; «warm»: again, "
+        "nothing changed (outputs left as they are); «5% resubmitted»: "
+        f"{synthetic.RESUBMITTED_SHARE:.0%} of the files overwritten by a corrected version "
+        "(one more young teacher and pair, received a day later), then run.",
+        "- «MB»: the larger of two measures of the run's memory. The main process's kernel "
+        "high-water mark of resident memory (`ru_maxrss`, exact; a `python -c` wrapper around "
+        "the same program writes `getrusage` of itself and of its children at exit), and the "
+        "peak of the proportional set size (PSS) summed over the process and its reader "
+        f"workers, sampled every {SAMPLE_EVERY * 1000:.0f} ms from /proc (PSS counts a page "
+        "shared by a forked worker and its parent once). `getrusage(RUSAGE_CHILDREN)` in this "
+        "script was not used: it is the largest single descendant so far, over all runs. "
+        "Both measures are in «Runs in detail».",
+        "- «baseline»: `benchmarks/baseline.py` on the same files (the first versions), the "
+        "script a methodologist who knows pandas would write — `pd.read_excel(sheet_name=None, "
+        "engine=\"openpyxl\")` per file, a pandera schema per list per file, accepted rows "
+        "concatenated, three lists written with `to_excel(engine=\"openpyxl\")`. It checks far "
+        "less than nastavnik and writes no feedback and no report. «baseline / cold» is its "
+        "time over the cold run's.",
+        f"- `--help`: best of {HELP_REPEATS} runs of `python -m pipeline --help`.",
+        "",
+        "## Runs in detail",
+        "",
+        *notes,
+        "",
+        markdown_table(["schools", "run", "tree PSS peak MB", "main process max RSS MB",
+                        "largest child max RSS MB", "MB in the table"], memory, left=2),
+        "",
+    ])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default=DEFAULT_SIZES,
+                        help=f"numbers of schools, comma-separated (default {DEFAULT_SIZES})")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK,
+                        help=f"where workspaces are generated and kept (default {DEFAULT_WORK})")
+    parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--jobs", type=int, default=2, help="processes writing the forms")
+    parser.add_argument("--baseline-max", type=int, default=1000, metavar="N",
+                        help="run the baseline only up to N schools (default 1000; it takes "
+                             "about 0.25 s a file)")
+    args = parser.parse_args(argv)
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    args.work.mkdir(parents=True, exist_ok=True)
+
+    def log(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    results = [bench_size(args.work, n, args.seed, jobs=args.jobs,
+                          baseline=n <= args.baseline_max, log=log) for n in sizes]
+    log("nastavnik --help…")
+    help_s = help_seconds()
+    print(markdown_table(COLUMNS, table_rows(results, help_s)))
+    print()
+    print(markdown_table(["target", "measured", "verdict"], targets(results, help_s), left=1))
+    command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(report(results, help_s, command.strip(), args.seed), encoding="utf-8")
+    log(f"written: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
