@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from pipeline import __version__
 from pipeline import issues as iss
 from pipeline.ledger import Ledger, Seen, Stored, dumps, file_sha256, workspace_lock
-from pipeline.read import Form, read_form
+from pipeline.read import Form
 from pipeline.validate import FileResult, Validation
 from pipeline.values import name_key
 from pipeline.workbooks import plain
@@ -504,11 +504,13 @@ def _write_outputs(workspace: Workspace, run: RunResult,
                    before: dict[str, Any]) -> dict[str, Any]:
     """The district workbook and the schools' feedback; unchanged feedback is not rewritten."""
     from pipeline.district import write_district_workbook
-    from pipeline.feedback import feedback_name, write_feedback
+    from pipeline.feedback import feedback_name
     from pipeline.report import report_from_run, report_path, write_report_workbook
+    from pipeline.workers import write_feedbacks
 
     written: dict[str, Any] = {}
     folder = workspace.outbox / run.period / FEEDBACK_DIR
+    jobs = []
     for s in run.submissions:
         if s.role not in ("counted", "unattributed") or not s.result.issues:
             continue
@@ -517,12 +519,13 @@ def _write_outputs(workspace: Workspace, run: RunResult,
                                     s.seen.received.isoformat()]).encode()).hexdigest()
         old = before.get(str(path))
         if not (old and old.get("key") == key and file_sha256(path) == old["sha256"]):
-            form = s.form or read_form(s.path, max_file_mb=workspace.settings.max_file_mb,
-                                       max_unpacked_mb=workspace.settings.max_unpacked_mb)
-            write_feedback(form, s.result, path, received=s.seen.received,
-                           checked=s.stored.processed or dt.datetime.now().replace(
-                               microsecond=0))
-        written[str(path)] = {"kind": "feedback", "key": key, "sha256": file_sha256(path)}
+            jobs.append((s.path, s.form, s.result, path, s.seen.received,
+                         s.stored.processed or dt.datetime.now().replace(microsecond=0)))
+        written[str(path)] = {"kind": "feedback", "key": key}
+    write_feedbacks(jobs, limits={"max_file_mb": workspace.settings.max_file_mb,
+                                  "max_unpacked_mb": workspace.settings.max_unpacked_mb})
+    for path, meta in written.items():
+        meta["sha256"] = file_sha256(Path(path))
     if folder.is_dir():
         for old in folder.glob("*.xlsx"):
             if str(old) not in written:

@@ -110,3 +110,45 @@ def _read_alone(path: Path, limits: dict[str, float]) -> Form:
         return crashed(path, f"внутренняя ошибка чтения: {exc}"[:200])
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _feedback_job(source: str, form: Form | None, result: Any, out: str, received: Any,
+                  checked: Any, limits: dict[str, float]) -> str:
+    from pipeline import read
+    from pipeline.feedback import write_feedback
+
+    form = form or read.read_form(Path(source), **limits)
+    write_feedback(form, result, Path(out), received=received, checked=checked)
+    return out
+
+
+def write_feedbacks(jobs: Sequence[tuple[Path, Form | None, Any, Path, Any, Any]], *,
+                    limits: dict[str, float] | None = None, workers: int | None = None) -> None:
+    """Write schools' feedback files in worker processes (each may re-read the school's
+    file, which is as dangerous as the first reading); a job that dies still leaves the
+    school a feedback file: the list of its problems."""
+    from pipeline.feedback import write_feedback
+
+    limits = limits or {}
+    if not jobs:
+        return
+    done: set[int] = set()
+    workers = workers or min(len(jobs), os.cpu_count() or 1, MAX_WORKERS)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=_context(),
+                                 initializer=_worker_setup) as pool:
+            futures = {pool.submit(_feedback_job, str(src), form, result, str(out), received,
+                                   checked, limits): n
+                       for n, (src, form, result, out, received, checked) in enumerate(jobs)}
+            for future in as_completed(futures):
+                try:
+                    future.result()
+                    done.add(futures[future])
+                except Exception:
+                    continue
+    except BrokenProcessPool:
+        pass
+    for n, (src, _form, result, out, received, checked) in enumerate(jobs):
+        if n not in done:
+            write_feedback(crashed(Path(src), "файл не удалось разобрать для отметок"), result,
+                           Path(out), received=received, checked=checked)

@@ -71,3 +71,26 @@ def test_check_reports_files_in_the_order_given_whatever_order_they_finish(form,
     results = check_files(list(reversed(paths)))
     assert [r.file for r in results] == [str(p) for p in reversed(paths)]
     assert [r.school_code for r in results] == [f"ОО-{n:02d}" for n in reversed(range(6))]
+
+
+def test_feedback_rewritten_later_does_not_reread_a_deadly_file_in_the_run(
+        workspace, form, monkeypatch) -> None:
+    from pipeline.feedback import SHEET_NAME
+
+    folder = workspace.inbox / PERIOD
+    form.copy().set("Наставники", 3, "ФИО", "Петрова").save(folder / "убийца позже.xlsx")
+    first = run_period(workspace, PERIOD)
+    [feedback] = map(Path, first.outputs["feedback"])
+    feedback.unlink()  # the office deleted it; the next run must write it again
+    monkeypatch.setattr(read, "read_form", lambda path, **limits: os.abort()
+                        if "убийца" in Path(path).name else real_read_form(path, **limits))
+
+    again = run_period(workspace, PERIOD)
+
+    assert [Path(p) for p in again.outputs["feedback"]] == [feedback]
+    import openpyxl
+
+    book = openpyxl.load_workbook(feedback)
+    assert book.sheetnames == [SHEET_NAME]  # the list of problems, without the marked copy
+    codes = [r[7] for r in book[SHEET_NAME].iter_rows(min_row=13, values_only=True) if r[7]]
+    assert "bad-name" in codes
