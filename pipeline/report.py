@@ -17,7 +17,14 @@ from typing import Any
 from pipeline.indicators import Indicator, SchoolData, Value, compute, load_indicators, total
 from pipeline.issues import CODES
 from pipeline.ledger import LEDGER_FILE, Ledger, Stored
-from pipeline.workbooks import Formats, atomic_path, new_workbook, printable, write_table
+from pipeline.workbooks import (
+    Formats,
+    atomic_path,
+    new_workbook,
+    printable,
+    set_identity,
+    write_table,
+)
 from pipeline.workspace import School, Workspace, previous_period
 from schemas import vocab as v
 
@@ -226,12 +233,8 @@ def write_report_workbook(report: DistrictReport, path: Path) -> Path:
                              "subject": report.district, "author": "nastavnik",
                              "company": report.district, "comments": "",
                              "created": report.deadline.replace(microsecond=0)})
-        for name, value in (("nastavnik.form", REPORT_FORM),
-                            ("nastavnik.version", REPORT_VERSION),
-                            ("nastavnik.district", report.district),
-                            ("nastavnik.region", report.region or "—"),
-                            ("nastavnik.period", report.period)):
-            book.set_custom_property(name, value)
+        set_identity(book, REPORT_FORM, REPORT_VERSION, district=report.district,
+                     region=report.region or "—", period=report.period)
         formats = Formats(book)
         _indicators_sheet(book, formats, report)
         _counts_sheet(book, formats, report)

@@ -43,7 +43,7 @@ from pipeline.report import (
     write_indicator_sheet,
 )
 from pipeline.values import clean_text, header_key, is_blank, vocab_key
-from pipeline.workbooks import Formats, atomic_path, new_workbook, write_table
+from pipeline.workbooks import Formats, atomic_path, new_workbook, set_identity, write_table
 
 ROLLUP_FORM = "region-report"
 ROLLUP_VERSION = 1
@@ -667,11 +667,7 @@ def write_rollup_workbook(result: Rollup, path: Path) -> Path:
                                       f"{result.period}",
                              "subject": region, "author": "nastavnik", "company": region,
                              "comments": ""})
-        for name, value in (("nastavnik.form", ROLLUP_FORM),
-                            ("nastavnik.version", ROLLUP_VERSION),
-                            ("nastavnik.region", region),
-                            ("nastavnik.period", result.period)):
-            book.set_custom_property(name, value)
+        set_identity(book, ROLLUP_FORM, ROLLUP_VERSION, region=region, period=result.period)
         formats = Formats(book)
         _indicators_sheet(book, formats, result)
         _submission_sheet(book, formats, result)

@@ -26,6 +26,7 @@ from pipeline.workbooks import (
     atomic_path,
     new_workbook,
     plain,
+    set_identity,
     text_lines,
 )
 from pipeline.workspace import Workspace, next_month_start
@@ -291,10 +292,8 @@ def _set_properties(book: Any, *, school_code: str, school_name: str, period: st
     book.set_properties({"title": f"Наставничество — {school_name} — {period}",
                          "subject": "Ежемесячная форма «Наставничество»",
                          "category": c.FORM_ID})
-    book.set_custom_property(c.PROP_FORM, c.FORM_ID)
-    book.set_custom_property(c.PROP_VERSION, c.FORM_VERSION)
-    book.set_custom_property(c.PROP_SCHOOL, str(school_code))
-    book.set_custom_property(c.PROP_PERIOD, period)
+    # the names c.PROP_SCHOOL and c.PROP_PERIOD, which the reader looks for
+    set_identity(book, c.FORM_ID, c.FORM_VERSION, school_code=str(school_code), period=period)
 
 
 def _write_instructions(book: Any, formats: _FormFormats, *, school_code: str,

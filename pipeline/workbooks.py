@@ -46,6 +46,15 @@ def new_workbook(path: Path, *, large: bool = False) -> xlsxwriter.Workbook:
     return xlsxwriter.Workbook(str(path), options)
 
 
+def set_identity(book: xlsxwriter.Workbook, form: str, version: int, **fields: str) -> None:
+    """The workbook's identity as custom document properties «nastavnik.*», which the reader
+    of our files (preflight) trusts more than a sheet's contents."""
+    book.set_custom_property("nastavnik.form", form)
+    book.set_custom_property("nastavnik.version", version)
+    for name, value in fields.items():
+        book.set_custom_property(f"nastavnik.{name}", value)
+
+
 class Formats:
     """The few cell formats every workbook of ours uses, created once per workbook."""
 
