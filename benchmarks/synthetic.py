@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.demo import RegionNames, school_form
-from pipeline.template import template_filename, write_form
+from pipeline.demo import RegionNames, file_name, school_form
+from pipeline.template import write_form
 from pipeline.workspace import School, init_workspace
 from schemas import vocab as v
 
@@ -41,8 +41,6 @@ MANIFEST = "manifest.json"
 _TYPES = (("СОШ", 55, "Средняя школа"), ("ООШ", 20, "Основная школа"),
           ("гимназия", 8, "Гимназия"), ("лицей", 7, "Лицей"), ("ЦО", 5, "Центр образования"),
           ("школа-интернат", 5, "Школа-интернат"))
-_FILE_NAMES = ("{template}", "Наставничество {code} {month}.xlsx",
-               "{code}_наставничество_{period}.xlsx", "Отчёт по наставничеству {short}.xlsx")
 
 
 @dataclass
@@ -151,7 +149,7 @@ def _generate(root: Path, extra: Path, count: int, seed: int, jobs: int) -> None
             form_rng = random.Random(f"{seed}:{number}")
             title, rows = school_form(form_rng, school, PERIOD, number,
                                       mistakes=number in mistaken, names=names)
-            name = _file_name(school, form_rng)
+            name = file_name(school, PERIOD, form_rng)
             received = _received(clock)
             tasks = [(inbox / name, school, title, rows, received,
                       extra / "pristine" / name if number in resubmitting else None)]
@@ -184,15 +182,6 @@ def _write(path: Path, school: School, title: dict[str, Any],
     os.utime(path, (received, received))
     if copy_to is not None:
         shutil.copy2(path, copy_to)
-
-
-def _file_name(school: School, rng: random.Random) -> str:
-    pattern = rng.choice(_FILE_NAMES)
-    if pattern == "{template}":
-        return template_filename(school.code, school.short_name, PERIOD)
-    month = v.MONTHS_NOMINATIVE[int(PERIOD[5:]) - 1]
-    return pattern.format(code=school.code, month=month, period=PERIOD,
-                          short=school.short_name)
 
 
 def _received(clock: random.Random) -> float:

@@ -190,13 +190,16 @@ def check(files: tuple[Path, ...], workspace_dir: Path | None, period: str | Non
 
 
 def _check_with_feedback(path: Path, workspace: Any, period: str | None, out: Path) -> Any:
+    import datetime as dt
+
     from pipeline.check import period_from_path, read_and_validate
-    from pipeline.feedback import write_feedback
+    from pipeline.workers import write_feedbacks
 
     validation = read_and_validate([path], workspace=workspace,
                                    period=period or period_from_path(path))
-    try:
-        write_feedback(validation.forms[0], validation.results[0], out)
+    try:  # in a worker, as in `run`: openpyxl opens the school's file to mark it
+        write_feedbacks([(path, validation.forms[0], validation.results[0], out, None,
+                          dt.datetime.now().replace(microsecond=0))])
     except OSError as exc:
         raise Failure(f"{out}: не удалось записать файл замечаний ({exc.strerror or exc}) — "
                       "закройте его в Excel или выберите другое место") from exc

@@ -707,7 +707,8 @@ def _first_try(form: _Form, finished: list[str]) -> _Form:
     return draft
 
 
-def _file_name(school: School, period: str, rng: random.Random) -> str:
+def file_name(school: School, period: str, rng: random.Random) -> str:
+    """A file name the way schools name what they send (the office keeps it as received)."""
     pattern = rng.choice(_FILE_NAMES)
     if pattern == "{template}":
         return template_filename(school.code, school.short_name, period)
@@ -817,7 +818,7 @@ def build_demo(root: Path, period: str = "2026-11", *,
             _refuse_consent(form)
         received = before.late() if school.code == SCHOOL_LATE_LAST_MONTH else before.on_time()
         sent_before[school.code] = _Sent(school, last_month, form,
-                                         _file_name(school, last_month, rng), received)
+                                         file_name(school, last_month, rng), received)
 
     now = _Receipts(clock, period, deadline_day)
     evolving = [s.code for s in SCHOOLS if s.code not in (
@@ -844,7 +845,7 @@ def build_demo(root: Path, period: str = "2026-11", *,
         form = builder.form
         if code == SCHOOL_WITH_MISTAKES:
             _add_mistakes(form, rng)
-        name = _file_name(school, period, rng)
+        name = file_name(school, period, rng)
         if code == SCHOOL_RESUBMITTING:
             first, corrected = now.first_and_corrected()
             sent_now.append(_Sent(school, period, _first_try(form, finished), name, first))
