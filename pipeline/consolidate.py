@@ -48,9 +48,9 @@ _RULE_SOURCES = ("schemas/columns.py", "schemas/vocab.py", "schemas/sheets.py",
                  "pipeline/values.py", "pipeline/read.py", "pipeline/preflight.py",
                  "pipeline/validate.py", "pipeline/issues.py")
 # what the outputs are written by: a change here rewrites them, without re-checking files
-_OUTPUT_SOURCES = ("pipeline/consolidate.py", "pipeline/district.py", "pipeline/feedback.py",
-                   "pipeline/workbooks.py", "pipeline/template.py", "pipeline/report.py",
-                   "pipeline/indicators.py")
+_OUTPUT_SOURCES = ("pipeline/consolidate.py", "pipeline/district.py", "pipeline/sheetxml.py",
+                   "pipeline/feedback.py", "pipeline/workbooks.py", "pipeline/template.py",
+                   "pipeline/report.py", "pipeline/indicators.py")
 
 
 @dataclass
@@ -107,6 +107,7 @@ class RunResult:
     outputs: dict[str, Any] = field(default_factory=dict)
     unchanged: bool = False  # nothing new since the last run: nothing was rewritten
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    render_key: str = ""  # digest of the rules and the writers: what rendered rows depend on
     _results: list[FileResult | None] = field(default_factory=list, repr=False)
 
     @property
@@ -207,7 +208,8 @@ def _run(workspace: Workspace, period: str, ledger: Ledger,
         seen = ledger.see(_relative(workspace, path), sha, size, mtime, period)
         submissions.append(Submission(path, seen))
     previous_files = ledger.accepted_files(previous_period(period))
-    fingerprint = _fingerprint(workspace, period, context, submissions, previous_files)
+    writers = _sources_digest(_OUTPUT_SOURCES).hexdigest()
+    fingerprint = _fingerprint(workspace, period, context, writers, submissions, previous_files)
     last = ledger.last_run(period)
     if last and last["fingerprint"] == fingerprint and _intact(last["outputs"]):
         return _unchanged(workspace, period, ledger, run_id, last, submissions, fingerprint,
@@ -236,9 +238,9 @@ def _run(workspace: Workspace, period: str, ledger: Ledger,
     previous = ledger.accepted(previous_period(period))
     run = RunResult(period, workspace.expected(period), submissions, statuses,
                     deadline(period, workspace.settings.deadline_day), previous_period(period),
-                    frames=frames)
+                    frames=frames, render_key=f"{context}:{writers}")
     run.changes, run.compared = _changes(run, previous)
-    written = _write_outputs(workspace, run, last["outputs"] if last else {})
+    written = _write_outputs(workspace, run, last["outputs"] if last else {}, ledger)
     run.outputs = _outputs_view(workspace, period, written)
     _finish(ledger, run_id, run, "done", fingerprint, written, context)
     return run
@@ -468,7 +470,7 @@ def _changes(run: RunResult, previous: dict[str, Stored]) -> tuple[list[Change],
     return changes, compared
 
 
-def _fingerprint(workspace: Workspace, period: str, context: str,
+def _fingerprint(workspace: Workspace, period: str, context: str, writers: str,
                  submissions: list[Submission], previous: list[tuple[str, str, str]]) -> str:
     """Everything the outputs are made of, known before any file is read: the same
     fingerprint means the same outputs."""
@@ -477,7 +479,7 @@ def _fingerprint(workspace: Workspace, period: str, context: str,
     own = workspace.root / WORKSPACE_FILE
     indicators = (own if own.is_file() else DEFAULT_FILE).read_bytes()
     settings = workspace.settings
-    parts = [context, _sources_digest(_OUTPUT_SOURCES).hexdigest(), period,
+    parts = [context, writers, period,
              hashlib.sha256(indicators).hexdigest(), settings.district, settings.region,
              settings.deadline_day,
              sorted((s.code, s.name, str(s.active_from), str(s.active_to))
@@ -500,8 +502,8 @@ def _outputs_view(workspace: Workspace, period: str, written: dict[str, Any]) ->
             "feedback": sorted(p for p, meta in written.items() if meta["kind"] == "feedback")}
 
 
-def _write_outputs(workspace: Workspace, run: RunResult,
-                   before: dict[str, Any]) -> dict[str, Any]:
+def _write_outputs(workspace: Workspace, run: RunResult, before: dict[str, Any],
+                   ledger: Ledger | None = None) -> dict[str, Any]:
     """The district workbook and the schools' feedback; unchanged feedback is not rewritten."""
     from pipeline.district import write_district_workbook
     from pipeline.feedback import feedback_name
@@ -531,7 +533,7 @@ def _write_outputs(workspace: Workspace, run: RunResult,
             if str(old) not in written:
                 old.unlink()  # a school that fixed everything must not find old remarks
     path = workspace.outbox / run.period / f"Свод_{run.period}.xlsx"
-    write_district_workbook(path, workspace, run)
+    write_district_workbook(path, workspace, run, cache=ledger)
     written[str(path)] = {"kind": "consolidated", "sha256": file_sha256(path)}
     report = report_path(workspace, run.period)
     write_report_workbook(report_from_run(workspace, run), report)

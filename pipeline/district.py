@@ -4,6 +4,9 @@ Sheets: «Сводка» (a row per registry school), «Сдача отчёто�
 the reporting and on-time rates), «Наставники», «Наставляемые», «Пары и группы» (every
 accepted row with its school), «Изменения» (since last month) and «Замечания» (every issue).
 Names of people without consent to personal-data processing are replaced by a stable code.
+
+The three lists are rendered per school (pipeline/sheetxml.py) and a school's rendered rows
+are kept in a cache: the next run of the month re-renders only the schools whose file changed.
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ import datetime as dt
 import hashlib
 import hmac
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pipeline import issues as iss
+from pipeline import sheetxml
 from pipeline.values import name_key
-from pipeline.workbooks import Formats, atomic_path, new_workbook, write_table
+from pipeline.workbooks import Formats, atomic_path, new_workbook, plain, write_table
 from pipeline.workspace import Workspace
 from schemas import vocab as v
 from schemas.columns import FORM_COL, KEEP_COL, LINKS, MENTEES, MENTORS, Sheet
@@ -24,6 +28,16 @@ from schemas.columns import FORM_COL, KEEP_COL, LINKS, MENTEES, MENTORS, Sheet
 STATUS_MISSING = "не представлен"
 SHEETS = ("Сводка", "Сдача отчётов", "Наставники", "Наставляемые", "Пары и группы",
           "Изменения", "Замечания")
+LISTS = (MENTORS, MENTEES, LINKS)
+_LIST_SEPARATOR = "\x1d"  # between a school's three rendered lists
+
+
+class RowCache(Protocol):
+    """Where rendered rows are kept between runs (the ledger)."""
+
+    def rendered(self, keys: list[str]) -> dict[str, str]: ...
+
+    def keep_rendered(self, period: str, fresh: dict[str, str], used: list[str]) -> None: ...
 
 
 def pseudonym(secret: bytes, school_code: str, name: str) -> str:
@@ -57,12 +71,16 @@ _PERSONAL_HEADERS = {c.header for s in (MENTORS, MENTEES, LINKS) for c in s.colu
                      if c.personal}
 
 
-def write_district_workbook(path: Path, workspace: Workspace, run: Any) -> Path:
-    names = Names(workspace.secret())
+def write_district_workbook(path: Path, workspace: Workspace, run: Any,
+                            cache: RowCache | None = None) -> Path:
+    """The workbook at `path`. `cache` keeps each school's rendered lists between runs."""
+    secret = workspace.secret()
+    names = Names(secret)
     for s in run.submissions:
         if s.role == "counted" and s.result.status == "accepted" and s.result.school:
             for key in ("mentors", "mentees"):
                 names.learn(s.result.school.code, [r for r in s.stored.rows.get(key, [])])
+    lists = _rendered_lists(run, names, secret, cache)
     received = [s.seen.received for s in run.submissions]
     with atomic_path(path) as tmp:
         book = new_workbook(tmp, large=True)
@@ -73,11 +91,17 @@ def write_district_workbook(path: Path, workspace: Workspace, run: Any) -> Path:
         formats = Formats(book)
         _summary_sheet(book, formats, run)
         _deadlines_sheet(book, formats, run)
-        for sheet in (MENTORS, MENTEES, LINKS):
-            _rows_sheet(book, formats, sheet, run, names)
+        bodies = {}
+        for k, sheet in enumerate(LISTS):
+            count = sum(n for _, n in lists[k])
+            _list_sheet(book, formats, sheet, count)
+            bodies[len(book.worksheets()) - 1] = ([text for text, _ in lists[k]], count,
+                                                  len(sheet.data_columns) + 2)
         _changes_sheet(book, formats, run, names)
         _issues_sheet(book, formats, run, names)
         book.close()
+        sheetxml.place_rows(tmp, bodies, {sheetxml.DATE: formats.date.xf_index,
+                                          sheetxml.DATETIME: formats.datetime.xf_index})
     return path
 
 
@@ -148,25 +172,63 @@ def _deadlines_sheet(book: Any, formats: Formats, run: Any) -> None:
                 [10, 48, 22, 18, 12, 20, 18, 22], start_row=6, caption=caption)
 
 
-def _rows_sheet(book: Any, formats: Formats, sheet: Sheet, run: Any, names: Names) -> None:
-    frame = run.frames[sheet.key]
-    frame = frame[frame[KEEP_COL]]
-    columns = list(sheet.data_columns)
+def _list_sheet(book: Any, formats: Formats, sheet: Sheet, count: int) -> None:
+    """A list's sheet with its header only; its `count` rows are placed after closing."""
+    columns = sheet.data_columns
     headers = ["Код ОО", "Наименование ОО", *[c.header for c in columns]]
-    personal = {c.key for c in columns if c.personal}
-    data = {c.key: frame[c.key].tolist() for c in columns}
-    rows = []
-    results = run.results
-    for i, n in enumerate(frame[FORM_COL].tolist()):
-        school = results[n].school
-        row: list[Any] = [school.code, school.name]
-        for c in columns:
-            value = data[c.key][i]
-            row.append(names.show(school.code, value) if c.key in personal else value)
-        rows.append(row)
-    order = sorted(range(len(rows)), key=lambda i: (str(rows[i][0]), i))
-    write_table(book, formats, sheet.name, headers, [rows[i] for i in order],
-                [10, 36, *[c.width for c in columns]])
+    dates = [k for k, c in enumerate(columns, start=2) if c.kind == "date"]
+    write_table(book, formats, sheet.name, headers, [], [10, 36, *[c.width for c in columns]],
+                dates=dates, placed_later=count)
+
+
+def _rendered_lists(run: Any, names: Names, secret: bytes,
+                    cache: RowCache | None) -> list[list[tuple[str, int]]]:
+    """Per list, per accepted school in the order of their codes: (its rendered rows, how
+    many). A school's rows are taken from `cache` when its file and everything the rendering
+    depends on are the same as when they were kept."""
+    secret_key = hashlib.sha256(secret).hexdigest()
+    schools = []
+    for n, s in enumerate(run.submissions):
+        school = s.result.school
+        if s.role == "counted" and s.result.status == "accepted" and school:
+            key = hashlib.sha256("|".join((run.render_key, s.seen.sha256, school.code,
+                                           school.name, secret_key)).encode()).hexdigest()
+            schools.append((str(school.code), n, key, s))
+    schools.sort(key=lambda item: item[:2])
+    used = [key for *_, key, _ in schools]
+    kept = cache.rendered(used) if cache else {}
+    fresh = {}
+    lists: list[list[tuple[str, int]]] = [[] for _ in LISTS]
+    for _, _, key, s in schools:
+        text = kept.get(key)
+        if text is None:
+            text = fresh[key] = _render_school(s, names)
+        for k, part in enumerate(text.split(_LIST_SEPARATOR)):
+            lists[k].append((part, part.count(sheetxml.SEPARATOR) + 1 if part else 0))
+    if cache:
+        cache.keep_rendered(run.period, fresh, used)
+    return lists
+
+
+def _render_school(s: Any, names: Names) -> str:
+    """A school's accepted rows of the three lists, rendered, the lists joined."""
+    school = s.result.school
+    parts = []
+    for sheet in LISTS:
+        columns = sheet.data_columns
+        letters = sheetxml.column_letters(len(columns) + 2)
+        personal = {c.key for c in columns if c.personal}
+        rows = []
+        for record in s.stored.rows.get(sheet.key, []):
+            if not record["_ok"]:
+                continue
+            values: list[Any] = [school.code, school.name]
+            for c in columns:
+                value = plain(record.get(c.key))
+                values.append(names.show(school.code, value) if c.key in personal else value)
+            rows.append(sheetxml.render_row(values, letters))
+        parts.append(sheetxml.SEPARATOR.join(rows))
+    return _LIST_SEPARATOR.join(parts)
 
 
 def _changes_sheet(book: Any, formats: Formats, run: Any, names: Names) -> None:

@@ -92,7 +92,18 @@ MIGRATIONS[2] = """
     -- each file's final result in that run (with the district-level issues), as JSON
     ALTER TABLE run_files ADD COLUMN result TEXT;
 """
+MIGRATIONS[3] = """
+    -- a cache, not a record: each school's lists as the district workbook renders them
+    -- (pipeline/district.py), kept for the month's next run; may be emptied at any time
+    CREATE TABLE rendered (
+        key TEXT PRIMARY KEY,          -- digest of the file, the school and the renderer
+        period TEXT NOT NULL,
+        data BLOB NOT NULL             -- zlib(text)
+    );
+    CREATE INDEX rendered_period ON rendered(period);
+"""
 SCHEMA_VERSION = max(MIGRATIONS)
+_BATCH = 500  # parameters per IN (...) query, under SQLite's limit
 
 
 class LedgerError(Exception):
@@ -272,6 +283,28 @@ class Ledger:
                 (sha256, period, context, _now(), tool_version, form_version, stored.status,
                  stored.school_code, dumps(stored.counts),
                  dumps([_issue_json(i) for i in stored.issues]), data))
+
+    # the rendered-rows cache -------------------------------------------------------------------
+
+    def rendered(self, keys: list[str]) -> dict[str, str]:
+        found = {}
+        for start in range(0, len(keys), _BATCH):
+            batch = keys[start:start + _BATCH]
+            found.update((key, zlib.decompress(data).decode()) for key, data in self.db.execute(
+                f"SELECT key, data FROM rendered WHERE key IN ({','.join('?' * len(batch))})",
+                batch))
+        return found
+
+    def keep_rendered(self, period: str, fresh: dict[str, str], used: list[str]) -> None:
+        """Keep `fresh` for `period` and forget what the period no longer uses."""
+        with self.transaction():
+            self.db.executemany(
+                "INSERT OR REPLACE INTO rendered (key, period, data) VALUES (?, ?, ?)",
+                [(key, period, zlib.compress(text.encode(), 1)) for key, text in fresh.items()])
+            stale = {key for (key,) in self.db.execute(
+                "SELECT key FROM rendered WHERE period = ?", (period,))} - set(used)
+            self.db.executemany("DELETE FROM rendered WHERE key = ?",
+                                [(key,) for key in stale])
 
     # runs -------------------------------------------------------------------------------------
 

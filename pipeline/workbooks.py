@@ -90,13 +90,16 @@ def write_cell(sheet: Any, row: int, col: int, value: Any, formats: Formats) -> 
 def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
                 headers: Sequence[str], rows: Sequence[Sequence[Any]],
                 widths: Sequence[int] | None = None, wrap: Sequence[int] = (),
-                start_row: int = 0, caption: Callable[[Any], None] | None = None) -> Any:
+                start_row: int = 0, caption: Callable[[Any], None] | None = None,
+                dates: Sequence[int] = (), placed_later: int = 0) -> Any:
     """A sheet with a header row, frozen, with filters, holding `rows` as typed cells.
 
     Columns in `wrap` wrap their text; their rows are given the height the text needs, since
     LibreOffice does not grow a row written without one. The header goes in `start_row`
     (0-based), leaving the rows above for `caption`, which writes them first (in a large
-    workbook rows must be written in order).
+    workbook rows must be written in order). Columns in `dates` are formatted as dates.
+    `placed_later`: rows put below the header after the workbook is closed
+    (pipeline/sheetxml.py), which the filter must cover.
     """
     sheet = book.add_worksheet(name)
     if caption is not None:
@@ -104,7 +107,8 @@ def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
     widths = list(widths) if widths else [max(10, min(45, len(h) + 2)) for h in headers]
     for col, header in enumerate(headers):
         sheet.write_string(start_row, col, header, formats.header)
-        sheet.set_column(col, col, widths[col], formats.wrap if col in wrap else None)
+        sheet.set_column(col, col, widths[col], formats.wrap if col in wrap else
+                         formats.date if col in dates else None)
     header_lines = max(text_lines(h, w) for h, w in zip(headers, widths, strict=True))
     if header_lines > 1:
         sheet.set_row(start_row, ROW_HEIGHT * header_lines)
@@ -123,7 +127,8 @@ def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
             elif value is not None:
                 write_cell(sheet, r, col, value, formats)
     sheet.freeze_panes(start_row + 1, 0)
-    sheet.autofilter(start_row, 0, start_row + max(len(rows), 1), max(len(headers) - 1, 0))
+    sheet.autofilter(start_row, 0, start_row + max(len(rows) + placed_later, 1),
+                     max(len(headers) - 1, 0))
     printable(sheet, start_row)
     return sheet
 

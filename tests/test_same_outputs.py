@@ -1,0 +1,125 @@
+"""The outputs hold the same cells, in the same order, whether the files were read one at a
+time or in parallel, all at once or as they trickled in, in whatever order they arrived.
+
+The demo district (two months, mistakes, a resubmission, refused consent, pairs that ended or
+vanished) is consolidated twice: once cold with a single reader, once with the files put
+into the inbox in reverse order, a few at a time, with a run after each batch and parallel
+readers — the last run then also takes most schools' rows from the rendered-rows cache.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from pipeline import workers
+from pipeline.consolidate import run_period
+from pipeline.demo import build_demo
+from pipeline.feedback import SHEET_NAME
+from pipeline.workspace import open_workspace, previous_period
+
+PERIOD = "2026-11"
+BEFORE = previous_period(PERIOD)
+
+
+def _cells(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return {sheet.title: [tuple(row) for row in sheet.iter_rows(values_only=True)]
+                for sheet in book.worksheets}
+    finally:
+        book.close()
+
+
+def _remarks(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """A feedback file's cells but the time it was checked, which is when a run read it."""
+    cells = _cells(path)
+    checked = [row for row in cells[SHEET_NAME] if row[0] == "Проверен"]
+    assert len(checked) == 1
+    cells[SHEET_NAME].remove(checked[0])
+    return cells
+
+
+def _outputs(root: Path) -> dict[str, Any]:
+    folder = root / "outbox" / PERIOD
+    found = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*.xlsx")}
+    return {name: _remarks(path) if "Замечания/" in name else _cells(path)
+            for name, path in sorted(found.items())}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("demo")
+    workspace, _ = build_demo(root, PERIOD)
+    workspace.secret()  # made once and copied: pseudonyms are the district's own
+    return root
+
+
+def test_serial_cold_and_parallel_trickling_runs_write_the_same_cells(demo, tmp_path,
+                                                                       monkeypatch) -> None:
+    serial = tmp_path / "serial"
+    shutil.copytree(demo, serial)
+    with monkeypatch.context() as patch:
+        patch.setattr(workers, "MAX_WORKERS", 1)
+        workspace = open_workspace(serial)
+        run_period(workspace, BEFORE)
+        cold = run_period(workspace, PERIOD)
+
+    trickled = tmp_path / "trickled"
+    shutil.copytree(demo, trickled)
+    workspace = open_workspace(trickled)
+    run_period(workspace, BEFORE)
+    inbox = trickled / "inbox" / PERIOD
+    held = tmp_path / "held"
+    shutil.move(inbox, held)
+    inbox.mkdir()
+    arriving = sorted(held.iterdir(), reverse=True)
+    assert len(arriving) >= 6
+    for start in range(0, len(arriving), 3):
+        for path in arriving[start:start + 3]:
+            shutil.move(path, inbox / path.name)  # keeps its time of receipt (mtime)
+        last = run_period(workspace, PERIOD)
+
+    assert [r.status for r in last.results] == [r.status for r in cold.results]
+    expected, got = _outputs(serial), _outputs(trickled)
+    assert list(got) == list(expected)
+    assert any("Замечания/" in name for name in expected)
+    for name in expected:
+        assert got[name] == expected[name], name
+
+
+
+def test_a_school_that_resends_its_file_gets_its_new_rows_in_the_next_run(demo, tmp_path):
+    again = tmp_path / "again"
+    shutil.copytree(demo, again)
+    workspace = open_workspace(again)
+    run_period(workspace, BEFORE)
+    first = run_period(workspace, PERIOD)
+    counted = next(s for s in first.submissions
+                   if s.role == "counted" and s.result.status == "accepted")
+    book = openpyxl.load_workbook(counted.path)
+    sheet = book["Наставники"]
+    header = [cell.value for cell in sheet[1]]
+    cell = sheet.cell(2, header.index("Должность") + 1)
+    assert cell.value != "учитель астрономии"
+    cell.value = "учитель астрономии"
+    received = counted.path.stat().st_mtime
+    book.save(counted.path)  # the school sends the corrected file under the same name,
+    os.utime(counted.path, (received + 3600, received + 3600))  # an hour later
+
+    run_period(workspace, PERIOD)
+    cold = tmp_path / "cold"
+    shutil.copytree(demo, cold, ignore=shutil.ignore_patterns("inbox"))
+    shutil.copytree(again / "inbox", cold / "inbox")
+    run_period(open_workspace(cold), BEFORE)
+    run_period(open_workspace(cold), PERIOD)
+
+    expected, got = _outputs(cold), _outputs(again)
+    mentors = got["Свод_2026-11.xlsx"]["Наставники"]
+    assert any("учитель астрономии" in row for row in mentors)
+    assert got == expected
