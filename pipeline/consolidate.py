@@ -9,6 +9,7 @@ here. When nothing differs from the last finished run, nothing is rewritten.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from collections import defaultdict
@@ -202,11 +203,9 @@ def _run(workspace: Workspace, period: str, ledger: Ledger,
          on_file: Callable[[Path], None] | None) -> RunResult:
     context = run_context(workspace)
     run_id = ledger.start_run(period, __version__, context)
-    submissions = []
-    for path in inbox_files(workspace, period):
-        sha, size, mtime = _facts(path)
-        seen = ledger.see(_relative(workspace, path), sha, size, mtime, period)
-        submissions.append(Submission(path, seen))
+    paths = inbox_files(workspace, period)
+    seen = ledger.see([(_relative(workspace, path), *_facts(path)) for path in paths], period)
+    submissions = [Submission(path, s) for path, s in zip(paths, seen, strict=True)]
     previous_files = ledger.accepted_files(previous_period(period))
     writers = _sources_digest(_OUTPUT_SOURCES).hexdigest()
     fingerprint = _fingerprint(workspace, period, context, writers, submissions, previous_files)
@@ -227,8 +226,8 @@ def _run(workspace: Workspace, period: str, ledger: Ledger,
                                        period=period, on_file=on_file)
         for k, (s, stored) in enumerate(zip(unread, stored_all(validation), strict=True)):
             s.form, s.stored = validation.forms[k], stored
-            ledger.store(s.seen.sha256, period, context, s.stored, __version__,
-                         s.form.properties.get(PROP_VERSION))
+        ledger.store([(s.seen.sha256, s.stored, s.form.properties.get(PROP_VERSION))
+                      for s in unread], period, context, __version__)
     for s in submissions:
         s.result = _file_result(s, workspace)
 
@@ -508,6 +507,7 @@ def _write_outputs(workspace: Workspace, run: RunResult, before: dict[str, Any],
     from pipeline.district import write_district_workbook
     from pipeline.feedback import feedback_name
     from pipeline.report import report_from_run, report_path, write_report_workbook
+    from pipeline.workbooks import atomic_path
     from pipeline.workers import write_feedbacks
 
     written: dict[str, Any] = {}
@@ -524,21 +524,30 @@ def _write_outputs(workspace: Workspace, run: RunResult, before: dict[str, Any],
             jobs.append((s.path, s.form, s.result, path, s.seen.received,
                          s.stored.processed or dt.datetime.now().replace(microsecond=0)))
         written[str(path)] = {"kind": "feedback", "key": key}
-    write_feedbacks(jobs, limits={"max_file_mb": workspace.settings.max_file_mb,
-                                  "max_unpacked_mb": workspace.settings.max_unpacked_mb})
+
+    def district_outputs(stack: contextlib.ExitStack) -> dict[str, Any]:
+        """Written while the workers mark the schools' files, and put in place only once
+        every feedback file is written (`stack`): a run that fails keeps the last outputs."""
+        path = workspace.outbox / run.period / f"Свод_{run.period}.xlsx"
+        report = report_path(workspace, run.period)
+        staged = stack.enter_context(atomic_path(path)), stack.enter_context(atomic_path(report))
+        write_district_workbook(staged[0], workspace, run, cache=ledger)
+        write_report_workbook(report_from_run(workspace, run), staged[1])
+        return {str(path): {"kind": "consolidated", "sha256": file_sha256(staged[0])},
+                str(report): {"kind": "report", "sha256": file_sha256(staged[1])}}
+
+    settings = workspace.settings
+    with contextlib.ExitStack() as stack:
+        district = write_feedbacks(jobs, limits={"max_file_mb": settings.max_file_mb,
+                                                 "max_unpacked_mb": settings.max_unpacked_mb},
+                                   meanwhile=lambda: district_outputs(stack))
     for path, meta in written.items():
         meta["sha256"] = file_sha256(Path(path))
     if folder.is_dir():
         for old in folder.glob("*.xlsx"):
             if str(old) not in written:
                 old.unlink()  # a school that fixed everything must not find old remarks
-    path = workspace.outbox / run.period / f"Свод_{run.period}.xlsx"
-    write_district_workbook(path, workspace, run, cache=ledger)
-    written[str(path)] = {"kind": "consolidated", "sha256": file_sha256(path)}
-    report = report_path(workspace, run.period)
-    write_report_workbook(report_from_run(workspace, run), report)
-    written[str(report)] = {"kind": "report", "sha256": file_sha256(report)}
-    return written
+    return written | district
 
 
 def _summary(run: RunResult) -> dict[str, Any]:

@@ -89,23 +89,22 @@ def write_district_workbook(path: Path, workspace: Workspace, run: Any,
                              # fixed by the inputs, so a re-run writes the same file
                              "created": max(received, default=dt.datetime(2000, 1, 1))})
         formats = Formats(book)
-        _summary_sheet(book, formats, run)
-        _deadlines_sheet(book, formats, run)
-        bodies = {}
+        later = sheetxml.Later()
+        _summary_sheet(book, formats, run, later)
+        _deadlines_sheet(book, formats, run, later)
         for k, sheet in enumerate(LISTS):
             count = sum(n for _, n in lists[k])
             _list_sheet(book, formats, sheet, count)
-            bodies[len(book.worksheets()) - 1] = ([text for text, _ in lists[k]], count,
-                                                  len(sheet.data_columns) + 2)
+            later.add(len(book.worksheets()) - 1, [text for text, _ in lists[k]], count,
+                      len(sheet.data_columns) + 2)
         _changes_sheet(book, formats, run, names)
         _issues_sheet(book, formats, run, names)
         book.close()
-        sheetxml.place_rows(tmp, bodies, {sheetxml.DATE: formats.date.xf_index,
-                                          sheetxml.DATETIME: formats.datetime.xf_index})
+        later.place(tmp, formats.placed_styles())
     return path
 
 
-def _summary_sheet(book: Any, formats: Formats, run: Any) -> None:
+def _summary_sheet(book: Any, formats: Formats, run: Any, later: sheetxml.Later) -> None:
     links = run.frames["links"]
     kept_links = links[links[KEEP_COL]]
     groups = kept_links.groupby(FORM_COL)["pair_id"].nunique().to_dict()
@@ -135,10 +134,10 @@ def _summary_sheet(book: Any, formats: Formats, run: Any) -> None:
             result.title.get("curator_email"),
         ])
     widths = [10, 48, 10, 22, 44, 13, 14, 12, 15, 9, 16, 34, 20, 30]
-    write_table(book, formats, "Сводка", headers, rows, widths)
+    write_table(book, formats, "Сводка", headers, rows, widths, later=later)
 
 
-def _deadlines_sheet(book: Any, formats: Formats, run: Any) -> None:
+def _deadlines_sheet(book: Any, formats: Formats, run: Any, later: sheetxml.Later) -> None:
     """Who reported, when, and whether on time; zero pairs reported is not «не представлен»."""
     expected = len(run.statuses)
     received = sum(1 for s in run.statuses if s.result is not None)
@@ -169,7 +168,7 @@ def _deadlines_sheet(book: Any, formats: Formats, run: Any) -> None:
                 sheet.write_number(r, 3, count / expected if expected else 0, formats.percent)
 
     write_table(book, formats, "Сдача отчётов", headers, rows,
-                [10, 48, 22, 18, 12, 20, 18, 22], start_row=6, caption=caption)
+                [10, 48, 22, 18, 12, 20, 18, 22], start_row=6, caption=caption, later=later)
 
 
 def _list_sheet(book: Any, formats: Formats, sheet: Sheet, count: int) -> None:

@@ -243,18 +243,24 @@ class Ledger:
 
     # files ------------------------------------------------------------------------------------
 
-    def see(self, path: str, sha256: str, size: int, mtime: dt.datetime, period: str) -> Seen:
-        """Record a sighting of a file; the first sighting fixes when it was received."""
-        row = self.db.execute("SELECT id, received FROM files WHERE path = ? AND sha256 = ?",
-                              (path, sha256)).fetchone()
-        if row:
-            return Seen(row[0], path, sha256, size, dt.datetime.fromisoformat(row[1]), False)
+    def see(self, files: list[tuple[str, str, int, dt.datetime]], period: str) -> list[Seen]:
+        """Record sightings of files (path, SHA-256, size, modification time), in one
+        transaction; the first sighting of a content at a path fixes when it was received."""
+        seen = []
         with self.transaction():
-            cursor = self.db.execute(
-                "INSERT INTO files (path, sha256, size, period, received, first_seen) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (path, sha256, size, period, mtime.isoformat(), _now()))
-        return Seen(cursor.lastrowid, path, sha256, size, mtime, True)
+            for path, sha256, size, mtime in files:
+                row = self.db.execute("SELECT id, received FROM files "
+                                      "WHERE path = ? AND sha256 = ?", (path, sha256)).fetchone()
+                if row:
+                    seen.append(Seen(row[0], path, sha256, size,
+                                     dt.datetime.fromisoformat(row[1]), False))
+                    continue
+                cursor = self.db.execute(
+                    "INSERT INTO files (path, sha256, size, period, received, first_seen) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (path, sha256, size, period, mtime.isoformat(), _now()))
+                seen.append(Seen(cursor.lastrowid, path, sha256, size, mtime, True))
+        return seen
 
     # results ----------------------------------------------------------------------------------
 
@@ -271,18 +277,22 @@ class Ledger:
                       title=data["title"], rows=data["rows"],
                       processed=dt.datetime.fromisoformat(row[5]))
 
-    def store(self, sha256: str, period: str, context: str, stored: Stored,
-              tool_version: str, form_version: str | None) -> None:
-        data = zlib.compress(dumps({"title": stored.title, "rows": stored.rows,
-                                    "period": stored.period}).encode(), 6)
+    def store(self, results: list[tuple[str, Stored, str | None]], period: str,
+              context: str, tool_version: str) -> None:
+        """Keep checked results, (SHA-256, result, form version) each, in one transaction."""
+        now = _now()
+        rows = []
+        for sha256, stored, form_version in results:
+            data = zlib.compress(dumps({"title": stored.title, "rows": stored.rows,
+                                        "period": stored.period}).encode(), 1)
+            rows.append((sha256, period, context, now, tool_version, form_version,
+                         stored.status, stored.school_code, dumps(stored.counts),
+                         dumps([_issue_json(i) for i in stored.issues]), data))
         with self.transaction():
-            self.db.execute(
+            self.db.executemany(
                 "INSERT OR REPLACE INTO results (sha256, period, context, processed, "
                 "tool_version, form_version, status, school_code, counts, issues, data) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (sha256, period, context, _now(), tool_version, form_version, stored.status,
-                 stored.school_code, dumps(stored.counts),
-                 dumps([_issue_json(i) for i in stored.issues]), data))
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     # the rendered-rows cache -------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline import sheetxml
 from pipeline.indicators import Indicator, SchoolData, Value, compute, load_indicators, total
 from pipeline.issues import CODES
 from pipeline.ledger import LEDGER_FILE, Ledger, Stored
@@ -236,12 +237,14 @@ def write_report_workbook(report: DistrictReport, path: Path) -> Path:
         set_identity(book, REPORT_FORM, REPORT_VERSION, district=report.district,
                      region=report.region or "—", period=report.period)
         formats = Formats(book)
+        later = sheetxml.Later()  # the long tables, rendered as XML (pipeline/sheetxml.py)
         _indicators_sheet(book, formats, report)
-        _counts_sheet(book, formats, report)
-        _documents_sheet(book, formats, report)
+        _counts_sheet(book, formats, report, later)
+        _documents_sheet(book, formats, report, later)
         _charts_sheet(book, formats, report)
-        _data_sheet(book, formats, report)
+        _data_sheet(book, formats, report, later)
         book.close()
+        later.place(tmp, formats.placed_styles())
     return path
 
 
@@ -323,7 +326,8 @@ def _indicators_sheet(book: Any, formats: Formats, report: DistrictReport) -> No
                           rows, total_row)
 
 
-def _counts_sheet(book: Any, formats: Formats, report: DistrictReport) -> None:
+def _counts_sheet(book: Any, formats: Formats, report: DistrictReport,
+                  later: sheetxml.Later) -> None:
     forms = [f for f in v.FORMS if report.by("by_form")[f]] or list(v.FORMS[:1])
     kinds = [k for k in (*v.KINDS, "не указан") if report.by("by_kind")[k]]
     statuses = list(v.STATUSES)
@@ -347,10 +351,11 @@ def _counts_sheet(book: Any, formats: Formats, report: DistrictReport) -> None:
                      counts["links"], *[by_form[f] for f in forms], *[by_kind[k] for k in kinds],
                      *[by_status[s] for s in statuses]])
     write_table(book, formats, "Численность", headers, rows,
-                [10, 44, 22, 12, 13, 11, 9, *[16] * (len(headers) - 7)])
+                [10, 44, 22, 12, 13, 11, 9, *[16] * (len(headers) - 7)], later=later)
 
 
-def _documents_sheet(book: Any, formats: Formats, report: DistrictReport) -> None:
+def _documents_sheet(book: Any, formats: Formats, report: DistrictReport,
+                     later: sheetxml.Later) -> None:
     headers = ["Код ОО", "Наименование ОО", *v.DOCUMENTS]
     rows = []
     for school in report.schools:
@@ -362,7 +367,8 @@ def _documents_sheet(book: Any, formats: Formats, report: DistrictReport) -> Non
                        for d in v.DOCUMENTS]])
     have = [sum(1 for s in report.schools if s.documents.get(d)) for d in v.DOCUMENTS]
     rows.append(["Итого", "школ, где документ есть", *have])
-    write_table(book, formats, "Документы", headers, rows, [10, 44, *[22] * len(v.DOCUMENTS)])
+    write_table(book, formats, "Документы", headers, rows, [10, 44, *[22] * len(v.DOCUMENTS)],
+                later=later)
 
 
 def _charts_sheet(book: Any, formats: Formats, report: DistrictReport) -> None:
@@ -456,6 +462,7 @@ def data_rows(report: DistrictReport) -> list[list[Any]]:
     return rows
 
 
-def _data_sheet(book: Any, formats: Formats, report: DistrictReport) -> None:
+def _data_sheet(book: Any, formats: Formats, report: DistrictReport,
+                later: sheetxml.Later) -> None:
     write_table(book, formats, DATA_SHEET, list(DATA_HEADERS), data_rows(report),
-                [6, 24, 40, 18, 46, 12, 12, 12])
+                [6, 24, 40, 18, 46, 12, 12, 12], later=later)

@@ -59,10 +59,13 @@ def _text(value: str) -> str:
     return "<t>" + text + "</t>"
 
 
-def render_row(values: Sequence[Any], letters: Sequence[str]) -> str:
-    """The cells of one row; empty values are left out. Strings are always text."""
+def render_row(values: Sequence[Any], letters: Sequence[str],
+               marks: Sequence[str | None] | None = None) -> str:
+    """The cells of one row; empty values are left out. Strings are always text. A date is
+    styled DATE, or DATETIME when it has a time of day, unless `marks` gives the style of
+    each column's dates."""
     cells = []
-    for letter, value in zip(letters, values, strict=False):
+    for k, (letter, value) in enumerate(zip(letters, values, strict=False)):
         if value is None:
             continue
         kind = type(value)
@@ -78,11 +81,13 @@ def render_row(values: Sequence[Any], letters: Sequence[str]) -> str:
                 cells.append(f'<c r="{letter}{ROW}"><v>{value:.16G}</v></c>')
         elif isinstance(value, dt.datetime):
             serial = (value.replace(tzinfo=None) - _EPOCH).total_seconds() / 86400
-            style = DATETIME if value.time() != dt.time(0) else DATE
+            timed = value.time() != dt.time(0)
+            style = (marks[k] if marks else None) or (DATETIME if timed else DATE)
             cells.append(f'<c r="{letter}{ROW}" s="{style}"><v>{serial:.16G}</v></c>')
         elif isinstance(value, dt.date):
             serial = (value - _EPOCH.date()).days
-            cells.append(f'<c r="{letter}{ROW}" s="{DATE}"><v>{serial}</v></c>')
+            style = (marks[k] if marks else None) or DATE
+            cells.append(f'<c r="{letter}{ROW}" s="{style}"><v>{serial}</v></c>')
         elif isinstance(value, int | float):  # numpy scalars and the like
             if math.isfinite(value):
                 cells.append(f'<c r="{letter}{ROW}"><v>{float(value):.16G}</v></c>')
@@ -150,6 +155,23 @@ def place_rows(path: Path, bodies: dict[int, tuple[Iterable[str], int, int]],
     shutil.move(staged, path)
 
 
+class Later:
+    """Rows of a workbook's sheets, rendered while it is written and put in once xlsxwriter
+    has closed it (`place`)."""
+
+    def __init__(self) -> None:
+        self.bodies: dict[int, tuple[Iterable[str], int, int]] = {}
+
+    def add(self, sheet: int, chunks: Iterable[str], count: int, width: int) -> None:
+        """The rows of the sheet at position `sheet` (0-based), `count` of them in `chunks`,
+        `width` columns wide."""
+        self.bodies[sheet] = (chunks, count, width)
+
+    def place(self, path: Path, styles: dict[str, int | None]) -> None:
+        if self.bodies:
+            place_rows(path, self.bodies, styles)
+
+
 def _split_sheet(data: bytes) -> tuple[bytes, bytes]:
     """A sheet part cut where its rows end: (everything up to there, the rest)."""
     data = data.replace(b"<sheetData/>", b"<sheetData></sheetData>", 1)
@@ -159,5 +181,5 @@ def _split_sheet(data: bytes) -> tuple[bytes, bytes]:
     return data[:end], data[end:]
 
 
-__all__ = ["DATE", "DATETIME", "ROW", "SEPARATOR", "column_letters", "place_rows", "placed",
-           "render_row"]
+__all__ = ["DATE", "DATETIME", "ROW", "SEPARATOR", "Later", "column_letters", "place_rows",
+           "placed", "render_row"]

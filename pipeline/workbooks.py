@@ -13,6 +13,8 @@ from typing import Any
 
 import xlsxwriter
 
+from pipeline import sheetxml
+
 # Never let a school's text become a live formula or link in a file another office opens.
 SAFE_OPTIONS = {
     "strings_to_formulas": False,
@@ -70,6 +72,10 @@ class Formats:
         self.bold = book.add_format({"bold": True})
         self.top = book.add_format({"valign": "top"})
 
+    def placed_styles(self) -> dict[str, int | None]:
+        """The style indices of rows placed after closing (valid once the book is closed)."""
+        return {sheetxml.DATE: self.date.xf_index, sheetxml.DATETIME: self.datetime.xf_index}
+
 
 def write_cell(sheet: Any, row: int, col: int, value: Any, formats: Formats) -> None:
     """Write one value by its Python type; strings always as strings, never formulas."""
@@ -91,7 +97,8 @@ def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
                 headers: Sequence[str], rows: Sequence[Sequence[Any]],
                 widths: Sequence[int] | None = None, wrap: Sequence[int] = (),
                 start_row: int = 0, caption: Callable[[Any], None] | None = None,
-                dates: Sequence[int] = (), placed_later: int = 0) -> Any:
+                dates: Sequence[int] = (), placed_later: int = 0,
+                later: sheetxml.Later | None = None) -> Any:
     """A sheet with a header row, frozen, with filters, holding `rows` as typed cells.
 
     Columns in `wrap` wrap their text; their rows are given the height the text needs, since
@@ -100,7 +107,18 @@ def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
     workbook rows must be written in order). Columns in `dates` are formatted as dates.
     `placed_later`: rows put below the header after the workbook is closed
     (pipeline/sheetxml.py), which the filter must cover.
+
+    With `later` (and no wrapped column), `rows` are rendered as XML and left with it to be
+    placed once the workbook is closed: several times faster than xlsxwriter's cells for
+    tables of thousands of rows. Columns holding dates are then formatted as dates (or with
+    the time of day, if some value has one) without being named in `dates`.
     """
+    marks = None
+    if later is not None and not wrap:
+        rows = [[plain(value) for value in row] for row in rows]
+        marks = _date_marks(rows, len(headers))
+        dates = [*dates, *[c for c, mark in enumerate(marks) if mark == sheetxml.DATE]]
+        placed_later += len(rows)
     sheet = book.add_worksheet(name)
     if caption is not None:
         caption(sheet)
@@ -108,10 +126,17 @@ def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
     for col, header in enumerate(headers):
         sheet.write_string(start_row, col, header, formats.header)
         sheet.set_column(col, col, widths[col], formats.wrap if col in wrap else
-                         formats.date if col in dates else None)
+                         formats.date if col in dates else
+                         formats.datetime if marks and marks[col] == sheetxml.DATETIME else None)
     header_lines = max(text_lines(h, w) for h, w in zip(headers, widths, strict=True))
     if header_lines > 1:
         sheet.set_row(start_row, ROW_HEIGHT * header_lines)
+    if later is not None and marks is not None:
+        letters = sheetxml.column_letters(len(headers))
+        later.add(len(book.worksheets()) - 1,
+                  [sheetxml.SEPARATOR.join(sheetxml.render_row(row, letters, marks)
+                                           for row in rows)], len(rows), len(headers))
+        rows = []
     for r, row in enumerate(rows, start=start_row + 1):
         row = [plain(value) for value in row]
         lines = max((text_lines(row[c], widths[c]) for c in wrap if c < len(row)), default=1)
@@ -134,6 +159,18 @@ def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
 
 
 ROW_HEIGHT = 15
+
+
+def _date_marks(rows: Sequence[Sequence[Any]], width: int) -> list[str | None]:
+    """Per column, how its dates are styled: None without dates, with the time of day if
+    some date has one."""
+    marks: list[str | None] = [None] * width
+    for row in rows:
+        for col, value in enumerate(row):
+            if isinstance(value, dt.date) and marks[col] != sheetxml.DATETIME:
+                timed = isinstance(value, dt.datetime) and value.time() != dt.time(0)
+                marks[col] = sheetxml.DATETIME if timed else sheetxml.DATE
+    return marks
 
 
 def text_lines(text: Any, width: float) -> int:

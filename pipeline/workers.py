@@ -123,23 +123,28 @@ def _feedback_job(source: str, form: Form | None, result: Any, out: str, receive
 
 
 def write_feedbacks(jobs: Sequence[tuple[Path, Form | None, Any, Path, Any, Any]], *,
-                    limits: dict[str, float] | None = None, workers: int | None = None) -> None:
+                    limits: dict[str, float] | None = None, workers: int | None = None,
+                    meanwhile: Callable[[], Any] | None = None) -> Any:
     """Write schools' feedback files in worker processes (each may re-read the school's
     file, which is as dangerous as the first reading); a job that dies still leaves the
-    school a feedback file: the list of its problems."""
+    school a feedback file: the list of its problems. `meanwhile` is called in this process
+    while the workers write (the district's own outputs), and its result returned."""
     from pipeline.feedback import write_feedback
 
     limits = limits or {}
     if not jobs:
-        return
+        return meanwhile() if meanwhile else None
     done: set[int] = set()
     workers = workers or min(len(jobs), os.cpu_count() or 1, MAX_WORKERS)
+    outcome = None
     try:
         with ProcessPoolExecutor(workers, mp_context=_context(),
                                  initializer=_worker_setup) as pool:
             futures = {pool.submit(_feedback_job, str(src), form, result, str(out), received,
                                    checked, limits): n
                        for n, (src, form, result, out, received, checked) in enumerate(jobs)}
+            if meanwhile:
+                outcome = meanwhile()
             for future in as_completed(futures):
                 try:
                     future.result()
@@ -152,3 +157,4 @@ def write_feedbacks(jobs: Sequence[tuple[Path, Form | None, Any, Path, Any, Any]
         if n not in done:
             write_feedback(crashed(Path(src), "файл не удалось разобрать для отметок"), result,
                            Path(out), received=received, checked=checked)
+    return outcome
