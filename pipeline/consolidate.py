@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pipeline import __version__
 from pipeline import issues as iss
@@ -38,9 +38,6 @@ from schemas.columns import (
     PROP_VERSION,
     ROW_COL,
 )
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 SKIPPED_NAMES = (".",)  # hidden files (.DS_Store and the like) are not school files
 STATUS_MISSING = "не представлен"
@@ -107,7 +104,6 @@ class RunResult:
     compared: set[str] = field(default_factory=set)  # schools compared with last month
     outputs: dict[str, Any] = field(default_factory=dict)
     unchanged: bool = False  # nothing new since the last run: nothing was rewritten
-    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     render_key: str = ""  # digest of the rules and the writers: what rendered rows depend on
     _results: list[FileResult | None] = field(default_factory=list, repr=False)
 
@@ -232,12 +228,11 @@ def _run(workspace: Workspace, period: str, ledger: Ledger,
         s.result = _file_result(s, workspace)
 
     statuses = _decide(workspace, period, submissions)
-    frames = _frames(submissions)
-    _cross_school(submissions, frames)
+    _cross_school(submissions)
     previous = ledger.accepted(previous_period(period))
     run = RunResult(period, workspace.expected(period), submissions, statuses,
                     deadline(period, workspace.settings.deadline_day), previous_period(period),
-                    frames=frames, render_key=f"{context}:{writers}")
+                    render_key=f"{context}:{writers}")
     run.changes, run.compared = _changes(run, previous)
     written = _write_outputs(workspace, run, last["outputs"] if last else {}, ledger)
     run.outputs = _outputs_view(workspace, period, written)
@@ -363,40 +358,17 @@ def _decide(workspace: Workspace, period: str,
     return statuses
 
 
-def _frames(submissions: list[Submission]) -> dict[str, pd.DataFrame]:
-    """Every row of the counted, accepted files, per sheet, with its provenance."""
-    import pandas as pd
-
-    frames = {}
-    for sheet in (MENTORS, MENTEES, LINKS, *[s for s in FORM_SHEETS
-                                              if s.key == "documents"]):
-        keys = [c.key for c in sheet.data_columns]
-        data: dict[str, list[Any]] = {k: [] for k in (*keys, FORM_COL, ROW_COL, KEEP_COL)}
-        for n, s in enumerate(submissions):
-            if s.role != "counted" or s.result.status != "accepted":
-                continue
-            for record in s.stored.rows.get(sheet.key, []):
-                for key in keys:
-                    data[key].append(record.get(key))
-                data[FORM_COL].append(n)
-                data[ROW_COL].append(record["_row"])
-                data[KEEP_COL].append(record["_ok"])
-        frame = pd.DataFrame({k: pd.Series(vals, dtype=object) for k, vals in data.items()})
-        frame[KEEP_COL] = frame[KEEP_COL].astype(bool)
-        frames[sheet.key] = frame
-    return frames
-
-
-def _cross_school(submissions: list[Submission], frames: dict[str, pd.DataFrame]) -> None:
+def _cross_school(submissions: list[Submission]) -> None:
     """The same person in two schools' lists is a warning for both (SPEC §3)."""
     where: dict[str, dict[int, list[tuple[Any, int, str]]]] = defaultdict(dict)
-    for sheet in (MENTORS, MENTEES):
-        frame = frames[sheet.key]
-        frame = frame[frame[KEEP_COL]]
-        for name, n, row in zip(frame["full_name"], frame[FORM_COL], frame[ROW_COL],
-                                strict=True):
-            if isinstance(name, str):
-                where[name_key(name)].setdefault(int(n), []).append((sheet, int(row), name))
+    for n, s in enumerate(submissions):
+        if s.role != "counted" or s.result.status != "accepted":
+            continue
+        for sheet in (MENTORS, MENTEES):
+            for record in s.stored.rows.get(sheet.key, []):
+                name = record.get("full_name")
+                if record["_ok"] and isinstance(name, str):
+                    where[name_key(name)].setdefault(n, []).append((sheet, record["_row"], name))
     for places in where.values():
         if len(places) < 2:
             continue

@@ -23,7 +23,7 @@ from pipeline.values import name_key
 from pipeline.workbooks import Formats, atomic_path, new_workbook, plain, write_table
 from pipeline.workspace import Workspace
 from schemas import vocab as v
-from schemas.columns import FORM_COL, KEEP_COL, LINKS, MENTEES, MENTORS, Sheet
+from schemas.columns import LINKS, MENTEES, MENTORS, Sheet
 
 STATUS_MISSING = "не представлен"
 SHEETS = ("Сводка", "Сдача отчётов", "Наставники", "Наставляемые", "Пары и группы",
@@ -105,9 +105,9 @@ def write_district_workbook(path: Path, workspace: Workspace, run: Any,
 
 
 def _summary_sheet(book: Any, formats: Formats, run: Any, later: sheetxml.Later) -> None:
-    links = run.frames["links"]
-    kept_links = links[links[KEEP_COL]]
-    groups = kept_links.groupby(FORM_COL)["pair_id"].nunique().to_dict()
+    groups = {n: len({r.get("pair_id") for r in s.stored.rows.get("links", [])
+                      if r["_ok"] and r.get("pair_id") is not None})
+              for n, s in enumerate(run.submissions) if s.result.status == "accepted"}
     headers = ["Код ОО", "Наименование ОО", "Получен", "Статус", "Файл", "Наставников",
                "Наставляемых", "Пар и групп", "Связей в парах", "Ошибок",
                "Предупреждений", "Куратор", "Телефон куратора", "E-mail куратора"]
