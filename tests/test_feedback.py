@@ -82,6 +82,24 @@ def test_problems_are_listed_errors_first_with_column_letter_and_header(workspac
     assert book[SHEET_NAME].auto_filter.ref.startswith(f"A{TABLE_HEADER_ROW}")
 
 
+def test_every_listed_problem_has_the_look_of_the_list(workspace, form, tmp_path):
+    # the list's cells share their style indices (it is looked up once): every row must
+    # still be wrapped at the top, and «Важность» coloured by the row's own severity
+    for row in form.rows(MENTORS):
+        form.set(MENTORS, row, AGE, 5)  # errors
+    form.set(MENTORS, form.row_of(MENTORS, PETROVA), NAME, "Пeтрова Анна Сергеевна")  # warning
+    book = feedback_for(form.save(tmp_path / "7.xlsx"), workspace, tmp_path / "out.xlsx")
+
+    colours = {"ошибка": "FFC7CE", "предупреждение": "FFEB9C", "сведение": "DDEBF7"}
+    rows = list(book[SHEET_NAME].iter_rows(min_row=TABLE_HEADER_ROW + 1))
+    assert {row[6].value for row in rows} >= {"ошибка", "предупреждение"}
+    for row in rows:
+        assert all(c.alignment.vertical == "top" and c.alignment.wrap_text for c in row)
+        assert all(c.font.name == "Calibri" and not c.font.bold for c in row)
+        assert [c.fill.fgColor.rgb[-6:] for c in row if c.fill.fill_type] == \
+            [colours[row[6].value]]
+
+
 def test_a_rejected_file_gets_the_list_only(workspace, tmp_path):
     path = tmp_path / "письмо.xlsx"
     path.write_text("не таблица", encoding="utf-8")
