@@ -9,13 +9,15 @@ Whether the values are allowed is decided later, in pipeline/validate.py.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from pipeline import issues as iss
 from pipeline.preflight import Preflight, preflight
-from pipeline.values import header_key, is_blank, read_cell
+from pipeline.values import Read, cell_reader, header_key, is_blank, read_cell
 from schemas.columns import FORM_SHEETS, IGNORED_SHEETS, Column, Sheet
 
 HEADER_SEARCH_ROWS = 15
@@ -81,11 +83,21 @@ def _match_header(text: str, sheet: Sheet, taken: set[str]) -> tuple[Column | No
     if column is not None:
         return (column, False) if column.key not in taken else (None, False)
     candidates = {k: c for k, c in known.items() if c.key not in taken}
+    close = _closest(key, tuple(candidates))
+    return (candidates[close], True) if close is not None else (None, False)
+
+
+@lru_cache(maxsize=4096)
+def _closest(key: str, candidates: tuple[str, ...]) -> str | None:
+    """The candidate at least ALIAS_SIMILARITY like `key`, if any. difflib is slow, and the
+    same texts that are no header (a form's title, its note) come in every school's file."""
     close = difflib.get_close_matches(key, list(candidates), n=1, cutoff=ALIAS_SIMILARITY)
-    return (candidates[close[0]], True) if close else (None, False)
+    return close[0] if close else None
 
 
 def _cell_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value.strip()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
@@ -96,8 +108,14 @@ def find_header(grid: list[list[Any]], sheet: Sheet) -> int | None:
     known = _KNOWN.get(sheet.key) or _known_headers(sheet)
     best, best_score = None, 0
     for index, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
-        score = len({known[k].key for c in row if not is_blank(c)
-                     if (k := header_key(_cell_text(c))) in known})
+        # A row names at most as many columns as it has filled cells, so a row that cannot
+        # beat the best so far is not looked up (most rows under a found header).
+        if len(row) <= best_score:
+            continue
+        filled = [c for c in row if not is_blank(c)]
+        if len(filled) <= best_score:
+            continue
+        score = len({known[k].key for c in filled if (k := header_key(_cell_text(c))) in known})
         if score > best_score:
             best, best_score = index, score
     return best if best_score >= 2 else None
@@ -184,17 +202,24 @@ def read_grid_table(grid: list[list[Any]], sheet: Sheet, issues: list[iss.Issue]
              if sheet.by_key[k].kind != "skip"]
     for key in (c.key for c in sheet.data_columns):
         table.values[key] = []
+    # what each found column needs per cell, decided once: its list of values and its reader
+    readers = [(column, table.values[column.key], cell_reader(column)) for column, _ in found]
+    positions = [c for _, c in found]
     flags = flags or {}
+    flagged_rows = {r for r, _ in flags}
     number_col = table.columns.get("number", table.columns.get("pair_id"))
     name_col = next((c for k, c in table.columns.items() if sheet.by_key[k].kind == "name"),
                     None)
     for r in range(first_data, len(grid)):
         row = grid[r]
-        raws = [(column, _flagged(flags, r, c) or (row[c] if c < len(row) else None))
-                for column, c in found]
-        if all(is_blank(raw) for _, raw in raws) or _not_a_record(row, number_col, name_col):
+        width = len(row)
+        if r in flagged_rows:
+            raws = [_flagged(flags, r, c) or (row[c] if c < width else None) for c in positions]
+        else:
+            raws = [row[c] if c < width else None for c in positions]
+        if all(map(is_blank, raws)) or _not_a_record(row, number_col, name_col):
             continue
-        _add_record(table, raws, r + 1, sheet, issues)
+        _add_record(table, readers, raws, r + 1, sheet, issues)
     for key in table.values:
         if len(table.values[key]) < len(table.rows):  # a column the file does not have
             table.values[key] = [None] * len(table.rows)
@@ -215,12 +240,15 @@ _EXAMPLE_WORDS = ("пример", "образец")
 
 
 def _not_a_record(row: list[Any], number_col: int | None, name_col: int | None) -> bool:
-    """A total line under the table, or the template's example row a school left in place."""
-    first = next((_cell_text(v) for v in row if not is_blank(v)), "")
-    if first.casefold().startswith(_SUMMARY_WORDS):
+    """A total line under the table, or the template's example row a school left in place.
+
+    Only a text cell can say so: a number, date or flag never reads as «итого» or «пример»,
+    so those are not turned into text here (this runs for every row)."""
+    first = next((v for v in row if not is_blank(v)), "")
+    if isinstance(first, str) and first.strip().casefold().startswith(_SUMMARY_WORDS):
         return True
     number = row[number_col] if number_col is not None and number_col < len(row) else None
-    if not is_blank(number) and _cell_text(number).casefold().strip(" :.()").startswith(
+    if isinstance(number, str) and number.strip().casefold().strip(" :.()").startswith(
             _EXAMPLE_WORDS):
         return True
     name = row[name_col] if name_col is not None and name_col < len(row) else None
@@ -236,25 +264,27 @@ def _nearest(column: Column, headers: list[str]) -> str | None:
     return max(scored)[1] if scored else None
 
 
-def _add_record(table: Table, raws: list[tuple[Column, Any]], excel_row: int, sheet: Sheet,
-                issues: list[iss.Issue]) -> None:
+def _add_record(table: Table,
+                readers: list[tuple[Column, list[Any], Callable[[Any], Read]]],
+                raws: list[Any], excel_row: int, sheet: Sheet, issues: list[iss.Issue]) -> None:
+    """One record: per column (its list of values, its reader), the cell in `raws`."""
     index = len(table.rows)
     table.rows.append(excel_row)
-    for column, raw in raws:
+    for (column, values, reader), raw in zip(readers, raws, strict=True):
         if isinstance(raw, CellProblem):
-            table.values[column.key].append(None)
+            values.append(None)
             table.unread.add((index, column.key))
             issues.append(_cell_problem_issue(raw, sheet.name, excel_row, column.header))
             continue
-        read = read_cell(column, raw)
-        table.values[column.key].append(read.value if read.code is None else None)
-        if read.code:
+        value, code, note = reader(raw)
+        values.append(value if code is None else None)
+        if code:
             table.unread.add((index, column.key))
-            issues.append(iss.make(read.code, sheet=sheet.name, row=excel_row,
+            issues.append(iss.make(code, sheet=sheet.name, row=excel_row,
                                    column=column.header, value=raw, hint=column.hint))
-        elif read.note:
+        elif note:
             issues.append(iss.make("mixed-script", sheet=sheet.name, row=excel_row,
-                                   column=column.header, value=raw, fixed=read.note))
+                                   column=column.header, value=raw, fixed=note))
 
 
 def _cell_problem_issue(problem: CellProblem, sheet: str, row: int, column: str) -> iss.Issue:

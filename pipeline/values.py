@@ -12,6 +12,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -26,6 +27,7 @@ _DASHES = "-‐‑‒–—―−"
 _DASH_RE = re.compile(rf"\s*[{_DASHES}]\s*")
 _SPACES_RE = re.compile(r"[\s\u00a0\u2007\u202f\u200b\ufeff]+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_INVISIBLE_RE = re.compile("[" + "".join(map(chr, _INVISIBLE)) + "]")
 _NUMBER_RE = re.compile(r"^([+-]?\d+(?:[.,]\d+)?)\s*(?:лет|год|года|г\.?|чел\.?|человек)?$")
 _CLASS_RE = re.compile(r"^(1[01]|[1-9])\s*[-–]?\s*[«\"]?([А-ЯЁа-яё]?)[»\"]?$")
 _MONTH_RE = re.compile(r"^(\d{4})\s*[-./]\s*(\d{1,2})$")
@@ -52,7 +54,13 @@ EMPTY = Read(None)
 
 def clean_text(raw: Any) -> str:
     """Trim, turn non-breaking and odd spaces into one space, drop invisible characters."""
-    text = str(raw).translate(_INVISIBLE)
+    text = str(raw)
+    # Most cells are clean already, and this test is cheap. Every odd space and invisible
+    # character is unprintable, so printable text has only plain spaces: with none doubled
+    # and none at either end there is nothing to drop, join or trim.
+    if text.isprintable() and "  " not in text and text.strip() == text:
+        return text
+    text = _INVISIBLE_RE.sub("", text)  # as str.translate(_INVISIBLE), faster on Cyrillic
     return _SPACES_RE.sub(" ", text).strip()
 
 
@@ -60,14 +68,12 @@ _INVISIBLE_CHARS = "".join(map(chr, _INVISIBLE))
 
 
 def is_blank(raw: Any) -> bool:
-    if raw is None or raw == "":
-        return True
-    if not isinstance(raw, str):
-        return False
-    stripped = raw.strip()
-    if stripped and stripped[0] not in _INVISIBLE_CHARS:
-        return False  # the common case, without a regex: this runs for every cell
-    return not clean_text(raw)
+    if isinstance(raw, str):
+        stripped = raw.strip()
+        if stripped and stripped[0] not in _INVISIBLE_CHARS:
+            return False  # the common case, without a regex: this runs for every cell
+        return not clean_text(raw)
+    return raw is None or raw == ""
 
 
 @lru_cache(maxsize=131072)  # every name is compared several times across the sheets
@@ -83,6 +89,9 @@ def _vocab_index(choices: tuple[str, ...]) -> dict[str, str]:
 
 
 def read_text(raw: Any) -> Read:
+    if isinstance(raw, str):  # most cells: a text is blank exactly when it cleans to nothing
+        text = clean_text(raw)
+        return Read(text.lstrip("'") or None) if text else EMPTY
     if is_blank(raw):
         return EMPTY
     if isinstance(raw, float) and raw.is_integer():
@@ -94,20 +103,31 @@ def read_text(raw: Any) -> Read:
 
 
 def read_enum(raw: Any, choices: tuple[str, ...]) -> Read:
-    text = read_text(raw).value
-    if text is None:
-        return EMPTY
-    found = _vocab_index(choices).get(vocab_key(text))
-    return Read(found or text)
+    return _enum_reader(choices)(raw)
+
+
+@lru_cache(maxsize=256)
+def _enum_reader(choices: tuple[str, ...]) -> Callable[[Any], Read]:
+    """read_enum for one vocabulary, its index looked up once rather than once per cell."""
+    index = _vocab_index(choices)
+
+    def read_choice(raw: Any) -> Read:
+        text = read_text(raw).value
+        if text is None:
+            return EMPTY
+        return Read(index.get(vocab_key(text)) or text)
+
+    return read_choice
 
 
 def read_yesno(raw: Any) -> Read:
     if is_blank(raw):
         return EMPTY
-    if isinstance(raw, bool):
-        return Read(v.YES if raw else v.NO)
-    if isinstance(raw, int | float):
-        raw = int(raw) if float(raw).is_integer() else raw
+    if not isinstance(raw, str):  # most cells hold a word, not a flag or a number
+        if isinstance(raw, bool):
+            return Read(v.YES if raw else v.NO)
+        if isinstance(raw, int | float):
+            raw = int(raw) if float(raw).is_integer() else raw
     key = vocab_key(str(raw)).strip(".")
     if key in v.YES_WORDS:
         return Read(v.YES)
@@ -242,35 +262,54 @@ def read_code(raw: Any) -> Read:
     return EMPTY if text is None else Read(_DASH_RE.sub("-", text))
 
 
+_READERS: dict[str, Callable[[Any], Read]] = {
+    "name": read_name, "yesno": read_yesno, "int": read_int, "date": read_date,
+    "month": read_month, "class": read_class, "email": read_email, "code": read_code,
+}
+
+
+# Texts repeat: vocabulary words, positions, classes, a person's name on several sheets. What a
+# column's reader made of a short text is kept for the next cell holding it. Only exact str
+# is kept: 1, 1.0 and True are the same dict key but are read differently. A long text (a
+# request) seldom repeats and would only hold memory.
+REMEMBERED_READS = 8192  # per reader
+REMEMBERED_LENGTH = 100  # characters
+
+
+def cell_reader(column: Column) -> Callable[[Any], Read]:
+    """The reader of a column's kind (text for any other): a sheet's reader picks it once per
+    column, not once per cell."""
+    if column.kind == "enum":
+        return _remembering(_enum_reader(column.vocab))
+    return _remembering(_READERS.get(column.kind, read_text))
+
+
+@lru_cache(maxsize=64)
+def _remembering(reader: Callable[[Any], Read]) -> Callable[[Any], Read]:
+    """`reader`, keeping its reads of short texts (the readers are pure functions)."""
+    remembered = lru_cache(maxsize=REMEMBERED_READS)(reader)
+
+    def read(raw: Any) -> Read:
+        if type(raw) is str and len(raw) <= REMEMBERED_LENGTH:
+            return remembered(raw)
+        return reader(raw)
+
+    return read
+
+
 def read_cell(column: Column, raw: Any) -> Read:
     """Read one cell by its column's kind."""
-    kind = column.kind
-    if kind == "enum":
-        return read_enum(raw, column.vocab)
-    if kind == "name":
-        return read_name(raw)
-    if kind == "yesno":
-        return read_yesno(raw)
-    if kind == "int":
-        return read_int(raw)
-    if kind == "date":
-        return read_date(raw)
-    if kind == "month":
-        return read_month(raw)
-    if kind == "class":
-        return read_class(raw)
-    if kind == "email":
-        return read_email(raw)
-    if kind == "code":
-        return read_code(raw)
-    return read_text(raw)
+    return cell_reader(column)(raw)
+
+
+_HEADER_PUNCT_RE = re.compile(r"\s*([(),/])\s*")
 
 
 @lru_cache(maxsize=16384)
 def _header_key(text: str) -> str:
     key = vocab_key(text).strip(" :*.")
     key = unicodedata.normalize("NFC", key)
-    return re.sub(r"\s*([(),/])\s*", r"\1", key)
+    return _HEADER_PUNCT_RE.sub(r"\1", key)
 
 
 def header_key(text: Any) -> str:
