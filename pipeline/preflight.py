@@ -6,8 +6,11 @@ Cheap checks on the bytes and the zip directory only: nothing here parses a shee
 from __future__ import annotations
 
 import html
+import io
 import re
 import zipfile
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,10 @@ ZIP_MAGIC = b"PK\x03\x04"
 MAX_DECLARED_ROWS = 100_000
 MAX_DECLARED_COLS = 500
 MAX_PART_RATIO = 200  # uncompressed / compressed, per part
+# Parts read again after the checks (workbook, sheets, properties) are read whole the first
+# time, up to this many bytes in all, instead of opened twice.
+MAX_KEPT_BYTES = 8 * 1024 * 1024
+_KEPT_NAMES = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "docProps/custom.xml")
 _DIMENSION_RE = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 _PROP_RE = re.compile(
     r'<property[^>]*\sname="([^"]+)"[^>]*>\s*<vt:(?:lpwstr|i4|int|r8|bool|filetime)\b[^>]*>'
@@ -119,10 +126,20 @@ def _zip(path: Path, max_unpacked_mb: float) -> Preflight:
                         and info.file_size > 1024 * 1024:
                     return Preflight(None, issues=[iss.make(
                         "file-too-large", detail="файл подозрительно сильно сжат")])
+            kept: dict[str, bytes] = {}  # part -> its bytes, read whole on the way
+            budget = MAX_KEPT_BYTES
             for info in infos:
                 if not info.filename.endswith((".xml", ".rels")):
                     continue
-                with archive.open(info) as part:
+                whole = None
+                if (info.filename in _KEPT_NAMES or info.filename.startswith("xl/worksheets/")) \
+                        and info.file_size <= budget:
+                    whole = _whole_or_none(archive, info)
+                kept.pop(info.filename, None)  # a name twice in the zip: the last one is read
+                if whole is not None:
+                    kept[info.filename] = whole
+                    budget -= len(whole)
+                with (io.BytesIO(whole) if whole is not None else archive.open(info)) as part:
                     declares, head = _prolog_declares_entities(part)
                 # no Office file declares a DOCTYPE: one is an entity bomb or an external
                 # entity that would read files from this machine
@@ -133,6 +150,10 @@ def _zip(path: Path, max_unpacked_mb: float) -> Preflight:
                 if info.filename.startswith("xl/worksheets/") and \
                         (too_big := _declared_too_big(head)):
                     return Preflight(None, issues=[iss.make("file-too-large", detail=too_big)])
+
+            def read(name: str) -> bytes:  # as archive.read, without reading a part twice
+                return kept[name] if name in kept else archive.read(name)
+
             if "mimetype" in names:
                 mimetype = archive.read("mimetype")[:100]
                 if b"opendocument.spreadsheet" in mimetype:
@@ -146,10 +167,11 @@ def _zip(path: Path, max_unpacked_mb: float) -> Preflight:
             kind = "xlsm" if "xl/vbaProject.bin" in names else "xlsx"
             properties = {}
             if "docProps/custom.xml" in names:
-                text = archive.read("docProps/custom.xml")[:65536].decode("utf-8", "replace")
+                text = read("docProps/custom.xml")[:65536].decode("utf-8", "replace")
                 properties = {k: html.unescape(v.strip()) for k, v in _PROP_RE.findall(text)}
-            return Preflight(kind, properties, cell_flags=_cell_flags(archive, names))
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError, RuntimeError, ValueError) as exc:
+            return Preflight(kind, properties, cell_flags=_cell_flags(read, names))
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError, RuntimeError,
+            ValueError) as exc:
         detail = "файл повреждён или передан не полностью"
         if isinstance(exc, RuntimeError) and "encrypted" in str(exc):
             return Preflight(None, issues=[iss.make("encrypted-file")])
@@ -164,13 +186,23 @@ _REF_RE = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _VALUE_RE = re.compile(rb"<v>([^<]*)</v>")
 
 
-def _sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
+def _whole_or_none(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+    """A part's bytes, or None if reading it fails. Such a part is then opened as if never
+    tried, so a damaged part fails where it always has: which check comes first decides
+    what the school is told."""
+    try:
+        return archive.read(info)
+    except Exception:
+        return None
+
+
+def _sheet_parts(read: Callable[[str], bytes], names: set[str]) -> dict[str, str]:
     """Sheet name -> its part in the zip, from workbook.xml and its relationships."""
     if "xl/_rels/workbook.xml.rels" not in names:
         return {}
-    rels_text = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    rels_text = read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
     targets = dict(_REL_RE.findall(rels_text)) | {i: t for t, i in _REL_RE2.findall(rels_text)}
-    book = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+    book = read("xl/workbook.xml").decode("utf-8", "replace")
     parts = {}
     for name, rel in _SHEET_RE.findall(book):
         target = targets.get(rel, "")
@@ -180,11 +212,14 @@ def _sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
     return parts
 
 
-def _cell_flags(archive: zipfile.ZipFile, names: set[str]) -> dict[str, dict[tuple[int, int], str]]:
-    """Formulas without a computed value and error cells, which calamine reads as empty."""
+def _cell_flags(read: Callable[[str], bytes], names: set[str]
+                ) -> dict[str, dict[tuple[int, int], str]]:
+    """Formulas without a computed value and error cells, which calamine reads as empty.
+
+    `read` gives a part's bytes by its name in the zip."""
     flags: dict[str, dict[tuple[int, int], str]] = {}
-    for sheet, part in _sheet_parts(archive, names).items():
-        data = archive.read(part)
+    for sheet, part in _sheet_parts(read, names).items():
+        data = read(part)
         # «<f>» or «<f t=…»: a formula («<formula1>» is a drop-down's list, not a cell)
         if b"<f>" not in data and b"<f " not in data and b't="e"' not in data:
             continue

@@ -762,3 +762,19 @@ def test_mutated_workbooks_never_break_the_check(lab) -> None:
     # the damage must reach past the zip layer now and then, or the test proves little
     assert any(r.status == "accepted" or any(i.code != "unreadable-file" for i in r.issues)
                for r in results)
+
+
+def test_a_sheet_whose_compressed_data_is_broken_is_a_damaged_file(form, tmp_path) -> None:
+    path = form.save(tmp_path / "битый.xlsx")
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("xl/worksheets/sheet2.xml")
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start:start + 16] = b"\xff" * 16  # a deflate block of the reserved type
+    path.write_bytes(bytes(data))
+
+    form_read = read.read_form(path)  # in this process: a damaged file must not raise
+
+    [issue] = form_read.issues
+    assert issue.code == "unreadable-file"
+    assert "повреждён" in issue.message
