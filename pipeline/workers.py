@@ -25,6 +25,7 @@ from pipeline.read import Form
 MEMORY_LIMIT = 2 * 1024**3  # bytes of address space a reader may use (a form needs ~50 MB)
 READ_TIMEOUT = 300  # seconds one file may take when read alone
 MAX_WORKERS = 8
+CHUNK = 16  # files read by a worker per task
 
 
 def _worker_setup() -> None:
@@ -52,6 +53,10 @@ def _read_one(path: str, limits: dict[str, float]) -> Form:
     return read.read_form(Path(path), **limits)
 
 
+def _read_some(paths: list[str], limits: dict[str, float]) -> list[Form]:
+    return [_read_one(path, limits) for path in paths]
+
+
 def _context() -> Any:
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods and sys.platform != "darwin"
@@ -74,17 +79,22 @@ def read_forms(paths: Sequence[Path], *, limits: dict[str, float] | None = None,
     try:
         with ProcessPoolExecutor(workers, mp_context=_context(),
                                  initializer=_worker_setup) as pool:
-            futures = {pool.submit(_read_one, str(p), limits): n for n, p in enumerate(paths)}
+            # a few files per task: a task's round trip costs about what reading a file does
+            size = max(1, min(CHUNK, len(paths) // (workers * 4)))
+            futures = {pool.submit(_read_some, [str(p) for p in paths[n:n + size]], limits): n
+                       for n in range(0, len(paths), size)}
             for future in as_completed(futures):
-                n = futures[future]
+                start = futures[future]
                 try:
-                    forms[n] = future.result()
+                    chunk = future.result()
                 except BrokenProcessPool:
                     continue  # some file killed a worker: read the survivors again, alone
-                except Exception as exc:
-                    forms[n] = crashed(paths[n], f"внутренняя ошибка чтения: {exc}"[:200])
-                if on_file:
-                    on_file(paths[n])
+                except Exception:
+                    continue  # a reader bug: each of these files is read alone, below
+                for n, form in enumerate(chunk, start=start):
+                    forms[n] = form
+                    if on_file:
+                        on_file(paths[n])
     except BrokenProcessPool:
         pass
     for n, form in enumerate(forms):
