@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from pipeline import issues as iss
 from pipeline import sheetxml
 from pipeline.values import name_key
-from pipeline.workbooks import Formats, atomic_path, new_workbook, plain, write_table
+from pipeline.workbooks import Formats, atomic_path, new_workbook, write_table
 from pipeline.workspace import Workspace
 from schemas import vocab as v
 from schemas.columns import LINKS, MENTEES, MENTORS, Sheet
@@ -210,21 +210,21 @@ def _rendered_lists(run: Any, names: Names, secret: bytes,
 
 
 def _render_school(s: Any, names: Names) -> str:
-    """A school's accepted rows of the three lists, rendered, the lists joined."""
+    """A school's accepted rows of the three lists, rendered, the lists joined. The stored
+    values are plain already (str, int, float, bool, date)."""
     school = s.result.school
     parts = []
     for sheet in LISTS:
-        columns = sheet.data_columns
-        letters = sheetxml.column_letters(len(columns) + 2)
-        personal = {c.key for c in columns if c.personal}
+        keys = [c.key for c in sheet.data_columns]
+        personal = [n for n, c in enumerate(sheet.data_columns, start=2) if c.personal]
+        letters = sheetxml.column_letters(len(keys) + 2)
         rows = []
         for record in s.stored.rows.get(sheet.key, []):
             if not record["_ok"]:
                 continue
-            values: list[Any] = [school.code, school.name]
-            for c in columns:
-                value = plain(record.get(c.key))
-                values.append(names.show(school.code, value) if c.key in personal else value)
+            values = [school.code, school.name, *map(record.get, keys)]
+            for n in personal:
+                values[n] = names.show(school.code, values[n])
             rows.append(sheetxml.render_row(values, letters))
         parts.append(sheetxml.SEPARATOR.join(rows))
     return _LIST_SEPARATOR.join(parts)

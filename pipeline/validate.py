@@ -11,6 +11,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pipeline import issues as iss
@@ -308,6 +309,7 @@ def _records(table: Table) -> list[dict[str, Any]]:
     return records
 
 
+@lru_cache(maxsize=65536)  # a name is looked up on its own sheet and again in the pairs
 def _key(name: Any) -> str | None:
     """The comparison key of a well-formed name; None for a missing or malformed one."""
     if not isinstance(name, str) or not _NAME.fullmatch(name):
