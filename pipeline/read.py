@@ -354,7 +354,14 @@ def open_workbook(path: Path) -> Any:
     return CalamineWorkbook.from_path(str(path))
 
 
-def _calamine_issue(exc: Exception) -> iss.Issue:
+def reader_failed(exc: BaseException) -> bool:
+    """Whether `exc` is calamine failing on a bad file: its own error types, or pyo3's
+    PanicException when its Rust code panics (a date out of range), which derives from
+    BaseException and cannot be imported; not an interrupt."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
+def _calamine_issue(exc: BaseException) -> iss.Issue:
     text = str(exc)
     if "password" in text.lower() or "encrypt" in text.lower() \
             or type(exc).__name__ == "PasswordError":
@@ -376,7 +383,9 @@ def read_form(path: Path, *, max_file_mb: float = 20, max_unpacked_mb: float = 2
     try:
         book = open_workbook(path)
         names = list(book.sheet_names)
-    except Exception as exc:  # calamine raises its own error types for every bad file
+    except BaseException as exc:  # calamine raises its own error types for every bad file
+        if not reader_failed(exc):
+            raise
         form.issues.append(_calamine_issue(exc))
         return form
     for name in names:
@@ -397,7 +406,9 @@ def read_form(path: Path, *, max_file_mb: float = 20, max_unpacked_mb: float = 2
         try:
             grid = book.get_sheet_by_name(form.sheet_names[sheet.key]).to_python(
                 skip_empty_area=False)
-        except Exception as exc:
+        except BaseException as exc:
+            if not reader_failed(exc):
+                raise
             form.issues.append(_calamine_issue(exc))
             return form
         flags = checked.cell_flags.get(form.sheet_names[sheet.key])
@@ -412,7 +423,9 @@ def read_table(path: Path, sheet: Sheet) -> list[dict[str, Any]]:
     """A plain table of ours (the registry) as records; ValueError in Russian if unusable."""
     try:
         book = open_workbook(path)
-    except Exception as exc:
+    except BaseException as exc:
+        if not reader_failed(exc):
+            raise
         raise ValueError(f"файл не читается ({exc})") from exc
     wanted = header_key(sheet.name)
     name = next((n for n in book.sheet_names if header_key(n) == wanted), None)

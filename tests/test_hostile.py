@@ -778,3 +778,24 @@ def test_a_sheet_whose_compressed_data_is_broken_is_a_damaged_file(form, tmp_pat
     [issue] = form_read.issues
     assert issue.code == "unreadable-file"
     assert "повреждён" in issue.message
+
+
+def test_a_date_the_reader_cannot_represent_costs_its_file_not_the_run(workspace, form) -> None:
+    # -1e308 shown as a date makes calamine's Rust code panic; pyo3 raises that as a
+    # PanicException, which is not an Exception
+    inbox = workspace.inbox / PERIOD
+    form.save(inbox / "7.xlsx")
+    bad = form.copy().set_title(T_CODE, "ОО-08").save(inbox / "8.xlsx")
+    book = openpyxl.load_workbook(bad)
+    sheet = book[LINKS]
+    start = header(c.LINKS, "start")
+    column = next(cell.column for cell in sheet[form.header_row(LINKS)] if cell.value == start)
+    cell = sheet.cell(row=form.rows(LINKS)[0], column=column)
+    cell.value, cell.number_format = -1e308, "DD.MM.YYYY"
+    book.save(bad)
+
+    [issue] = read.read_form(bad).issues  # in this process, too, it is the file's problem
+    assert issue.code == "unreadable-file"
+    run = run_period(workspace, PERIOD)
+    assert {Path(s.path).name: s.result.status for s in run.submissions} == \
+        {"7.xlsx": "accepted", "8.xlsx": "rejected"}
