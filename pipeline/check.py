@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from pipeline.read import Form
 from pipeline.validate import FileResult, Validation, validate_forms
-from pipeline.workers import read_forms
+from pipeline.workers import iter_forms, read_forms
 from pipeline.workspace import Workspace
 
 _PERIOD_DIR = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -20,16 +21,40 @@ def period_from_path(path: Path) -> str | None:
     return parent if _PERIOD_DIR.match(parent) else None
 
 
+BATCH = 250  # files validated together while the workers read the next ones
+
+
+def _limits(workspace: Workspace | None) -> dict[str, float]:
+    settings = workspace.settings if workspace else None
+    return {"max_file_mb": settings.max_file_mb, "max_unpacked_mb": settings.max_unpacked_mb} \
+        if settings else {}
+
+
 def read_and_validate(paths: Sequence[Path], *, workspace: Workspace | None,
                       period: str | None,
                       on_file: Callable[[Path], None] | None = None) -> Validation:
-    settings = workspace.settings if workspace else None
-    limits = {"max_file_mb": settings.max_file_mb, "max_unpacked_mb": settings.max_unpacked_mb} \
-        if settings else {}
-    forms = read_forms([Path(p) for p in paths], limits=limits, on_file=on_file)
+    forms = read_forms([Path(p) for p in paths], limits=_limits(workspace), on_file=on_file)
     for form, path in zip(forms, paths, strict=True):
         form.path = str(path)
     return validate_forms(forms, workspace=workspace, period=period)
+
+
+def validated_batches(paths: Sequence[Path], *, workspace: Workspace | None,
+                      period: str | None, on_file: Callable[[Path], None] | None = None,
+                      size: int = BATCH) -> Iterator[tuple[int, Validation]]:
+    """(index of the batch's first path, its validation) for batches of `size` files, in
+    order: a batch is validated while the workers read the next, and only one batch's
+    frames are in memory at a time. Every rule is a rule of one file (pandera's cost is per
+    call, so a batch is validated in one call per sheet)."""
+    batch: list[Form] = []
+    start = 0
+    for n, form in enumerate(iter_forms([Path(p) for p in paths], limits=_limits(workspace),
+                                        on_file=on_file)):
+        form.path = str(paths[n])
+        batch.append(form)
+        if len(batch) == size or n == len(paths) - 1:
+            yield start, validate_forms(batch, workspace=workspace, period=period)
+            start, batch = n + 1, []
 
 
 def check_files(paths: Sequence[Path | str], *, workspace: Workspace | None = None,

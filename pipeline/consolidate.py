@@ -216,14 +216,20 @@ def _run(workspace: Workspace, period: str, ledger: Ledger,
             on_file(s.path)
     unread = [s for s in submissions if s.stored is None]
     if unread:
-        from pipeline.check import read_and_validate
+        from pipeline.check import validated_batches
 
-        validation = read_and_validate([s.path for s in unread], workspace=workspace,
-                                       period=period, on_file=on_file)
-        for k, (s, stored) in enumerate(zip(unread, stored_all(validation), strict=True)):
-            s.form, s.stored = validation.forms[k], stored
-        ledger.store([(s.seen.sha256, s.stored, s.form.properties.get(PROP_VERSION))
-                      for s in unread], period, context, __version__)
+        for start, validation in validated_batches([s.path for s in unread],
+                                                   workspace=workspace, period=period,
+                                                   on_file=on_file):
+            batch = unread[start:start + len(validation.results)]
+            for s, form, stored in zip(batch, validation.forms, stored_all(validation),
+                                       strict=True):
+                # a form is kept for the feedback of a file with problems; a file that gets
+                # one later (a person in two schools) is read again for its feedback
+                s.form = form if stored.issues else None
+                s.stored = stored
+            ledger.store([(s.seen.sha256, s.stored, validation.forms[k].properties.get(
+                PROP_VERSION)) for k, s in enumerate(batch)], period, context, __version__)
     for s in submissions:
         s.result = _file_result(s, workspace)
 

@@ -13,14 +13,14 @@ import faulthandler
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
 from pipeline import issues as iss
-from pipeline.read import Form
+from pipeline.read import Form, reader_failed
 
 MEMORY_LIMIT = 2 * 1024**3  # bytes of address space a reader may use (a form needs ~50 MB)
 READ_TIMEOUT = 300  # seconds one file may take when read alone
@@ -71,38 +71,43 @@ def read_forms(paths: Sequence[Path], *, limits: dict[str, float] | None = None,
                workers: int | None = None,
                on_file: Callable[[Path], None] | None = None) -> list[Form]:
     """Read every file in worker processes; a file that kills its reader is unreadable."""
+    return list(iter_forms(paths, limits=limits, workers=workers, on_file=on_file))
+
+
+def iter_forms(paths: Sequence[Path], *, limits: dict[str, float] | None = None,
+               workers: int | None = None,
+               on_file: Callable[[Path], None] | None = None) -> Iterator[Form]:
+    """The forms of `paths`, in their order, each as soon as it and those before it are
+    read: the caller can work on the first files while the workers read the next."""
     limits = limits or {}
     if not paths:
-        return []
+        return
     workers = workers or min(len(paths), os.cpu_count() or 1, MAX_WORKERS)
-    forms: list[Form | None] = [None] * len(paths)
-    try:
-        with ProcessPoolExecutor(workers, mp_context=_context(),
-                                 initializer=_worker_setup) as pool:
-            # a few files per task: a task's round trip costs about what reading a file does
-            size = max(1, min(CHUNK, len(paths) // (workers * 4)))
-            futures = {pool.submit(_read_some, [str(p) for p in paths[n:n + size]], limits): n
-                       for n in range(0, len(paths), size)}
-            for future in as_completed(futures):
-                start = futures[future]
-                try:
-                    chunk = future.result()
-                except BrokenProcessPool:
-                    continue  # some file killed a worker: read the survivors again, alone
-                except Exception:
-                    continue  # a reader bug: each of these files is read alone, below
-                for n, form in enumerate(chunk, start=start):
-                    forms[n] = form
-                    if on_file:
-                        on_file(paths[n])
-    except BrokenProcessPool:
-        pass
-    for n, form in enumerate(forms):
-        if form is None:
-            forms[n] = _read_alone(paths[n], limits)
-            if on_file:
-                on_file(paths[n])
-    return [f for f in forms if f is not None]
+    with ProcessPoolExecutor(workers, mp_context=_context(),
+                             initializer=_worker_setup) as pool:
+        # a few files per task: a task's round trip costs about what reading a file does
+        size = max(1, min(CHUNK, len(paths) // (workers * 4)))
+        try:
+            futures = [(n, pool.submit(_read_some, [str(p) for p in paths[n:n + size]],
+                                       limits)) for n in range(0, len(paths), size)]
+        except BrokenProcessPool:
+            futures = []
+        for start, future in futures:
+            try:
+                chunk = future.result()
+            except BaseException as exc:  # a file killed a worker, or a reader bug (a Rust
+                if not reader_failed(exc):  # panic is a BaseException): read these alone
+                    raise
+                chunk = [_read_alone(path, limits) for path in paths[start:start + size]]
+            for n, form in enumerate(chunk, start=start):
+                if on_file:
+                    on_file(paths[n])
+                yield form
+        if not futures:
+            for path in paths:
+                if on_file:
+                    on_file(path)
+                yield _read_alone(path, limits)
 
 
 def _read_alone(path: Path, limits: dict[str, float]) -> Form:
@@ -116,7 +121,9 @@ def _read_alone(path: Path, limits: dict[str, float]) -> Form:
         for process in list(getattr(pool, "_processes", {}).values()):
             process.kill()
         return crashed(path, f"чтение длилось больше {READ_TIMEOUT} с")
-    except Exception as exc:
+    except BaseException as exc:
+        if not reader_failed(exc):
+            raise
         return crashed(path, f"внутренняя ошибка чтения: {exc}"[:200])
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
@@ -159,8 +166,9 @@ def write_feedbacks(jobs: Sequence[tuple[Path, Form | None, Any, Path, Any, Any]
                 try:
                     future.result()
                     done.add(futures[future])
-                except Exception:
-                    continue
+                except BaseException as exc:  # the school gets the list of its problems
+                    if not reader_failed(exc):
+                        raise
     except BrokenProcessPool:
         pass
     for n, (src, _form, result, out, received, checked) in enumerate(jobs):
