@@ -61,6 +61,19 @@ class Submission:
     form: Form | None = None  # only when read in this run
     result: FileResult | None = None
     role: str = "counted"  # counted, superseded, duplicate, unattributed
+    digest: Digest | None = None  # of an accepted file: what the outputs need of its rows
+
+
+@dataclass
+class Digest:
+    """What the run keeps of an accepted file once its rows are let go (they are in the
+    ledger): a region's rows are never all in memory."""
+
+    people: list[tuple[str, str, int, str]]  # (name key, sheet key, row, name) of each person
+    figures: Any  # the report's figures (pipeline.report.Figures)
+    changes: list[Change]  # since the school's accepted file of last month
+    vanished: list[dict[str, Any]]  # active pairs of last month gone without a mark
+    compared: bool  # the school had an accepted file last month
 
 
 @dataclass
@@ -105,6 +118,8 @@ class RunResult:
     outputs: dict[str, Any] = field(default_factory=dict)
     unchanged: bool = False  # nothing new since the last run: nothing was rewritten
     render_key: str = ""  # digest of the rules and the writers: what rendered rows depend on
+    rows_of: Callable[[Submission], dict[str, list[dict[str, Any]]]] = \
+        lambda s: s.stored.rows  # a file's stored rows, from the ledger once let go
     _results: list[FileResult | None] = field(default_factory=list, repr=False)
 
     @property
@@ -210,10 +225,13 @@ def _run(workspace: Workspace, period: str, ledger: Ledger,
         return _unchanged(workspace, period, ledger, run_id, last, submissions, fingerprint,
                           context, on_file)
 
+    digests = _Digests(workspace, period, ledger, context, f"{context}:{writers}")
     for s in submissions:
         s.stored = ledger.result(s.seen.sha256, period, context)
-        if s.stored is not None and on_file:
-            on_file(s.path)
+        if s.stored is not None:
+            digests.add(s)
+            if on_file:
+                on_file(s.path)
     unread = [s for s in submissions if s.stored is None]
     if unread:
         from pipeline.check import validated_batches
@@ -230,20 +248,69 @@ def _run(workspace: Workspace, period: str, ledger: Ledger,
                 s.stored = stored
             ledger.store([(s.seen.sha256, s.stored, validation.forms[k].properties.get(
                 PROP_VERSION)) for k, s in enumerate(batch)], period, context, __version__)
+            for s in batch:
+                digests.add(s)
+    digests.renderer.flush()
     for s in submissions:
         s.result = _file_result(s, workspace)
 
     statuses = _decide(workspace, period, submissions)
     _cross_school(submissions)
-    previous = ledger.accepted(previous_period(period))
     run = RunResult(period, workspace.expected(period), submissions, statuses,
                     deadline(period, workspace.settings.deadline_day), previous_period(period),
-                    render_key=f"{context}:{writers}")
-    run.changes, run.compared = _changes(run, previous)
+                    render_key=digests.render_key, rows_of=digests.rows_of)
+    run.changes, run.compared = _changes(run)
     written = _write_outputs(workspace, run, last["outputs"] if last else {}, ledger)
     run.outputs = _outputs_view(workspace, period, written)
     _finish(ledger, run_id, run, "done", fingerprint, written, context)
     return run
+
+
+class _Digests:
+    """Digests accepted files as they come (read now or from the ledger): their lists
+    rendered into the ledger's cache, their people, figures and changes kept, their rows
+    let go."""
+
+    def __init__(self, workspace: Workspace, period: str, ledger: Ledger, context: str,
+                 render_key: str) -> None:
+        from pipeline.district import Renderer
+        from pipeline.indicators import load_indicators
+
+        self.workspace, self.period, self.ledger, self.context = (workspace, period, ledger,
+                                                                  context)
+        self.render_key = render_key
+        self.renderer = Renderer(ledger, period, render_key, workspace.secret())
+        self.indicators = load_indicators(workspace.root)
+        self.before = previous_period(period)
+        self.previous = {code: (sha, ctx) for code, sha, ctx in
+                         ledger.accepted_files(self.before)}
+
+    def add(self, s: Submission) -> None:
+        from pipeline.report import school_figures
+
+        stored = s.stored
+        school = self.workspace.school(stored.school_code) if stored.school_code else None
+        if stored.status != "accepted" or school is None:
+            return
+        rows = stored.rows
+        self.renderer.add(s.seen.sha256, school, rows)
+        people = [(name_key(name), sheet.key, record["_row"], name)
+                  for sheet in (MENTORS, MENTEES) for record in rows.get(sheet.key, [])
+                  if record["_ok"] and isinstance(name := record.get("full_name"), str)]
+        before = None
+        if school.code in self.previous:
+            sha, context = self.previous[school.code]
+            before = self.ledger.result(sha, self.before, context)
+        changes, vanished = _school_changes(school.code, rows, before.rows if before else None)
+        s.digest = Digest(people, school_figures(self.indicators, stored, self.period),
+                          changes, vanished, before is not None)
+        stored.rows = {}  # in the ledger; `rows_of` brings them back when needed
+
+    def rows_of(self, s: Submission) -> dict[str, list[dict[str, Any]]]:
+        if s.stored.rows or s.stored.status != "accepted":
+            return s.stored.rows
+        again = self.ledger.result(s.seen.sha256, self.period, self.context)
+        return again.rows if again else {}
 
 
 def _unchanged(workspace: Workspace, period: str, ledger: Ledger, run_id: int,
@@ -366,15 +433,13 @@ def _decide(workspace: Workspace, period: str,
 
 def _cross_school(submissions: list[Submission]) -> None:
     """The same person in two schools' lists is a warning for both (SPEC §3)."""
+    sheets = {MENTORS.key: MENTORS, MENTEES.key: MENTEES}
     where: dict[str, dict[int, list[tuple[Any, int, str]]]] = defaultdict(dict)
     for n, s in enumerate(submissions):
-        if s.role != "counted" or s.result.status != "accepted":
+        if s.role != "counted" or s.result.status != "accepted" or s.digest is None:
             continue
-        for sheet in (MENTORS, MENTEES):
-            for record in s.stored.rows.get(sheet.key, []):
-                name = record.get("full_name")
-                if record["_ok"] and isinstance(name, str):
-                    where[name_key(name)].setdefault(n, []).append((sheet, record["_row"], name))
+        for key, sheet_key, row, name in s.digest.people:
+            where[key].setdefault(n, []).append((sheets[sheet_key], row, name))
     for places in where.values():
         if len(places) < 2:
             continue
@@ -394,55 +459,66 @@ def _pair_key(record: dict[str, Any]) -> tuple[str, str] | None:
     return name_key(mentor), name_key(mentee)
 
 
-def _changes(run: RunResult, previous: dict[str, Stored]) -> tuple[list[Change], set[str]]:
-    """People and pairs added, finished and gone since last month; vanished pairs warned."""
+def _school_changes(code: str, rows: dict[str, list[dict[str, Any]]],
+                    before: dict[str, list[dict[str, Any]]] | None
+                    ) -> tuple[list[Change], list[dict[str, Any]]]:
+    """People and pairs added, finished and gone since the school's file of last month; and
+    the pairs active then that vanished without a mark."""
+    if before is None:
+        return [], []
+    changes: list[Change] = []
+    vanished: list[dict[str, Any]] = []
+    now_rows = {k: [r for r in rows.get(k, []) if r["_ok"]]
+                for k in ("mentors", "mentees", "links")}
+    old_rows = {k: [r for r in before.get(k, []) if r["_ok"]]
+                for k in ("mentors", "mentees", "links")}
+    for key, sheet, what in (("mentors", MENTORS, "наставник"),
+                             ("mentees", MENTEES, "наставляемый")):
+        now = {name_key(r["full_name"]): r for r in now_rows[key]
+               if isinstance(r["full_name"], str)}
+        old = {name_key(r["full_name"]): r for r in old_rows[key]
+               if isinstance(r["full_name"], str)}
+        changes += [Change(code, what, "добавлен", sheet.name, r, False)
+                    for k, r in now.items() if k not in old]
+        listed = {name_key(r["full_name"]) for r in rows.get(key, [])
+                  if isinstance(r["full_name"], str)}  # with an error is not gone
+        changes += [Change(code, what, "выбыл", sheet.name, r, True)
+                    for k, r in old.items() if k not in now and k not in listed]
+    now_links = {k: r for r in now_rows["links"] if (k := _pair_key(r))}
+    old_links = {k: r for r in old_rows["links"] if (k := _pair_key(r))}
+    for key, record in now_links.items():
+        old = old_links.get(key)
+        if old is None:
+            changes.append(Change(code, "пара", "новая пара", LINKS.name, record, False))
+        elif old["status"] == v.STATUS_ACTIVE and record["status"] != v.STATUS_ACTIVE:
+            changes.append(Change(code, "пара", record["status"], LINKS.name, record, False))
+    listed = {k for r in rows.get("links", []) if (k := _pair_key(r))}
+    for key, record in old_links.items():
+        if key in now_links or key in listed:
+            continue  # a row with an error this month is reported, not vanished
+        active = record["status"] == v.STATUS_ACTIVE
+        changes.append(Change(code, "пара", "пропала без отметки" if active
+                              else "убрана (была завершена)", LINKS.name, record, True))
+        if active:
+            vanished.append(record)
+    return changes, vanished
+
+
+def _changes(run: RunResult) -> tuple[list[Change], set[str]]:
+    """The counted files' changes since last month; vanished pairs warned."""
     changes: list[Change] = []
     compared: set[str] = set()
     for s in run.submissions:
         school = s.result.school
-        if s.role != "counted" or s.result.status != "accepted" or school is None:
-            continue
-        before = previous.get(school.code)
-        if before is None:
+        if s.role != "counted" or s.result.status != "accepted" or school is None \
+                or s.digest is None or not s.digest.compared:
             continue
         compared.add(school.code)
-        now_rows = {k: [r for r in s.stored.rows.get(k, []) if r["_ok"]]
-                    for k in ("mentors", "mentees", "links")}
-        old_rows = {k: [r for r in before.rows.get(k, []) if r["_ok"]]
-                    for k in ("mentors", "mentees", "links")}
-        for key, sheet, what in (("mentors", MENTORS, "наставник"),
-                                 ("mentees", MENTEES, "наставляемый")):
-            now = {name_key(r["full_name"]): r for r in now_rows[key]
-                   if isinstance(r["full_name"], str)}
-            old = {name_key(r["full_name"]): r for r in old_rows[key]
-                   if isinstance(r["full_name"], str)}
-            changes += [Change(school.code, what, "добавлен", sheet.name, r, False)
-                        for k, r in now.items() if k not in old]
-            listed = {name_key(r["full_name"]) for r in s.stored.rows.get(key, [])
-                      if isinstance(r["full_name"], str)}  # with an error is not gone
-            changes += [Change(school.code, what, "выбыл", sheet.name, r, True)
-                        for k, r in old.items() if k not in now and k not in listed]
-        now_links = {k: r for r in now_rows["links"] if (k := _pair_key(r))}
-        old_links = {k: r for r in old_rows["links"] if (k := _pair_key(r))}
-        for key, record in now_links.items():
-            old = old_links.get(key)
-            if old is None:
-                changes.append(Change(school.code, "пара", "новая пара", LINKS.name, record,
-                                      False))
-            elif old["status"] == v.STATUS_ACTIVE and record["status"] != v.STATUS_ACTIVE:
-                changes.append(Change(school.code, "пара", record["status"], LINKS.name,
-                                      record, False))
-        listed = {k for r in s.stored.rows.get("links", []) if (k := _pair_key(r))}
-        for key, record in old_links.items():
-            if key in now_links or key in listed:
-                continue  # a row with an error this month is reported, not vanished
-            active = record["status"] == v.STATUS_ACTIVE
-            changes.append(Change(school.code, "пара", "пропала без отметки" if active
-                                  else "убрана (была завершена)", LINKS.name, record, True))
-            if active:
-                s.result.issues.append(iss.make(
-                    "pair-vanished", sheet=LINKS.name, column=LINKS.column("pair_id").header,
-                    value=record.get("pair_id"), previous=run.previous_period))
+        changes += s.digest.changes
+        for record in s.digest.vanished:
+            s.result.issues.append(iss.make(
+                "pair-vanished", sheet=LINKS.name, column=LINKS.column("pair_id").header,
+                value=record.get("pair_id"), previous=run.previous_period))
     changes.sort(key=lambda c: c.school_code)
     return changes, compared
 

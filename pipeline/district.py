@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,15 +30,38 @@ STATUS_MISSING = "не представлен"
 SHEETS = ("Сводка", "Сдача отчётов", "Наставники", "Наставляемые", "Пары и группы",
           "Изменения", "Замечания")
 LISTS = (MENTORS, MENTEES, LINKS)
-_LIST_SEPARATOR = "\x1d"  # between a school's three rendered lists
+_KEPT_AT_ONCE = 64  # schools' rendered rows written to the cache together
 
 
 class RowCache(Protocol):
     """Where rendered rows are kept between runs (the ledger)."""
 
-    def rendered(self, keys: list[str]) -> dict[str, str]: ...
+    def rendered_rows(self, keys: list[str]) -> dict[str, int]: ...
 
-    def keep_rendered(self, period: str, fresh: dict[str, str], used: list[str]) -> None: ...
+    def rendered_text(self, key: str) -> str: ...
+
+    def keep_rendered(self, period: str, fresh: dict[str, tuple[int, str]]) -> None: ...
+
+    def forget_rendered(self, period: str, used: set[str]) -> None: ...
+
+
+class MemoryCache:
+    """A RowCache for one run, when there is no ledger to keep the rows in."""
+
+    def __init__(self) -> None:
+        self.kept: dict[str, tuple[int, str]] = {}
+
+    def rendered_rows(self, keys: list[str]) -> dict[str, int]:
+        return {key: self.kept[key][0] for key in keys if key in self.kept}
+
+    def rendered_text(self, key: str) -> str:
+        return self.kept[key][1]
+
+    def keep_rendered(self, period: str, fresh: dict[str, tuple[int, str]]) -> None:
+        self.kept.update(fresh)
+
+    def forget_rendered(self, period: str, used: set[str]) -> None:
+        pass
 
 
 def pseudonym(secret: bytes, school_code: str, name: str) -> str:
@@ -47,13 +71,29 @@ def pseudonym(secret: bytes, school_code: str, name: str) -> str:
 
 
 class Names:
-    """Shows a name only where the person consented to personal-data processing."""
+    """Shows a name only where the person consented to personal-data processing.
 
-    def __init__(self, secret: bytes) -> None:
+    A school's consents are learned from its rows (`rows_of`, when it is first asked about:
+    most schools' names are shown only in lists rendered once and kept)."""
+
+    def __init__(self, secret: bytes,
+                 rows_of: Callable[[str], dict[str, list[dict[str, Any]]]] | None = None
+                 ) -> None:
         self.secret = secret
+        self.rows_of = rows_of
         self.consented: set[tuple[str, str]] = set()
+        self.known: set[str] = set()
+
+    def _know(self, school_code: str) -> None:
+        if school_code not in self.known:
+            self.known.add(school_code)
+            if self.rows_of is not None:
+                rows = self.rows_of(school_code)
+                for key in ("mentors", "mentees"):
+                    self.learn(school_code, rows.get(key, []))
 
     def learn(self, school_code: str, records: list[dict[str, Any]]) -> None:
+        self._know(school_code)
         for record in records:
             name = record.get("full_name")
             if isinstance(name, str) and record.get("pd_consent") == v.YES:
@@ -62,6 +102,7 @@ class Names:
     def show(self, school_code: str | None, name: Any) -> Any:
         if not isinstance(name, str) or not name:
             return name
+        self._know(school_code or "")
         if (school_code or "", name_key(name)) in self.consented:
             return name
         return pseudonym(self.secret, school_code or "", name)
@@ -73,14 +114,14 @@ _PERSONAL_HEADERS = {c.header for s in (MENTORS, MENTEES, LINKS) for c in s.colu
 
 def write_district_workbook(path: Path, workspace: Workspace, run: Any,
                             cache: RowCache | None = None) -> Path:
-    """The workbook at `path`. `cache` keeps each school's rendered lists between runs."""
+    """The workbook at `path`. `cache` keeps each school's rendered lists between runs;
+    `run.rows_of(submission)` gives a file's stored rows when they are needed again."""
     secret = workspace.secret()
-    names = Names(secret)
-    for s in run.submissions:
-        if s.role == "counted" and s.result.status == "accepted" and s.result.school:
-            for key in ("mentors", "mentees"):
-                names.learn(s.result.school.code, [r for r in s.stored.rows.get(key, [])])
-    lists = _rendered_lists(run, names, secret, cache)
+    counted = {s.result.school.code: s for s in run.submissions
+               if s.role == "counted" and s.result.status == "accepted" and s.result.school}
+    names = Names(secret, lambda code: run.rows_of(counted[code]) if code in counted else {})
+    cache = cache if cache is not None else MemoryCache()
+    lists = _rendered_lists(run, secret, cache)
     received = [s.seen.received for s in run.submissions]
     with atomic_path(path) as tmp:
         book = new_workbook(tmp, large=True)
@@ -95,8 +136,8 @@ def write_district_workbook(path: Path, workspace: Workspace, run: Any,
         for k, sheet in enumerate(LISTS):
             count = sum(n for _, n in lists[k])
             _list_sheet(book, formats, sheet, count)
-            later.add(len(book.worksheets()) - 1, [text for text, _ in lists[k]], count,
-                      len(sheet.data_columns) + 2)
+            texts = (cache.rendered_text(key) for key, n in lists[k] if n)  # read as placed
+            later.add(len(book.worksheets()) - 1, texts, count, len(sheet.data_columns) + 2)
         _changes_sheet(book, formats, run, names)
         _issues_sheet(book, formats, run, names)
         book.close()
@@ -105,9 +146,8 @@ def write_district_workbook(path: Path, workspace: Workspace, run: Any,
 
 
 def _summary_sheet(book: Any, formats: Formats, run: Any, later: sheetxml.Later) -> None:
-    groups = {n: len({r.get("pair_id") for r in s.stored.rows.get("links", [])
-                      if r["_ok"] and r.get("pair_id") is not None})
-              for n, s in enumerate(run.submissions) if s.result.status == "accepted"}
+    groups = {n: s.digest.figures.counts["pairs"] for n, s in enumerate(run.submissions)
+              if s.result.status == "accepted" and s.digest is not None}
     headers = ["Код ОО", "Наименование ОО", "Получен", "Статус", "Файл", "Наставников",
                "Наставляемых", "Пар и групп", "Связей в парах", "Ошибок",
                "Предупреждений", "Куратор", "Телефон куратора", "E-mail куратора"]
@@ -180,54 +220,88 @@ def _list_sheet(book: Any, formats: Formats, sheet: Sheet, count: int) -> None:
                 dates=dates, placed_later=count)
 
 
-def _rendered_lists(run: Any, names: Names, secret: bytes,
-                    cache: RowCache | None) -> list[list[tuple[str, int]]]:
-    """Per list, per accepted school in the order of their codes: (its rendered rows, how
-    many). A school's rows are taken from `cache` when its file and everything the rendering
-    depends on are the same as when they were kept."""
-    secret_key = hashlib.sha256(secret).hexdigest()
+def rendered_key(render_key: str, sha256: str, school: Any, secret: bytes) -> str:
+    """What a school's rendered lists depend on: the file, the school, the renderer, the
+    district's key for pseudonyms."""
+    return hashlib.sha256("|".join((render_key, sha256, school.code, school.name,
+                                    hashlib.sha256(secret).hexdigest())).encode()).hexdigest()
+
+
+class Renderer:
+    """Renders schools' lists into the cache, a few schools per transaction."""
+
+    def __init__(self, cache: RowCache, period: str, render_key: str, secret: bytes) -> None:
+        self.cache, self.period, self.render_key, self.secret = cache, period, render_key, secret
+        self.fresh: dict[str, tuple[int, str]] = {}
+
+    def keys(self, sha256: str, school: Any) -> list[str]:
+        key = rendered_key(self.render_key, sha256, school, self.secret)
+        return [f"{key}:{k}" for k in range(len(LISTS))]
+
+    def add(self, sha256: str, school: Any, rows: dict[str, list[dict[str, Any]]],
+            kept: dict[str, int] | None = None) -> dict[str, int]:
+        """Render the school's lists unless the cache has them; their keys and row counts."""
+        keys = self.keys(sha256, school)
+        kept = self.cache.rendered_rows(keys) if kept is None else kept
+        if all(key in kept for key in keys):
+            return {key: kept[key] for key in keys}
+        names = Names(self.secret)
+        for key in ("mentors", "mentees"):
+            names.learn(school.code, rows.get(key, []))
+        counts = {}
+        for key, rendered in zip(keys, _render_school(school, rows, names), strict=True):
+            self.fresh[key] = (len(rendered), sheetxml.SEPARATOR.join(rendered))
+            counts[key] = len(rendered)
+        if len(self.fresh) >= _KEPT_AT_ONCE * len(LISTS):
+            self.flush()
+        return counts
+
+    def flush(self) -> None:
+        self.cache.keep_rendered(self.period, self.fresh)
+        self.fresh = {}
+
+
+def _rendered_lists(run: Any, secret: bytes, cache: RowCache) -> list[list[tuple[str, int]]]:
+    """Per list, per accepted school in the order of their codes: (the key of its rendered
+    rows in `cache`, how many rows). A school's rows are rendered unless the cache has them
+    from a run with the same file and everything the rendering depends on; they go to the
+    cache as they are made, so a region's million cells are never all in memory."""
+    renderer = Renderer(cache, run.period, run.render_key, secret)
     schools = []
     for n, s in enumerate(run.submissions):
         school = s.result.school
         if s.role == "counted" and s.result.status == "accepted" and school:
-            key = hashlib.sha256("|".join((run.render_key, s.seen.sha256, school.code,
-                                           school.name, secret_key)).encode()).hexdigest()
-            schools.append((str(school.code), n, key, s))
+            schools.append((str(school.code), n, s))
     schools.sort(key=lambda item: item[:2])
-    used = [key for *_, key, _ in schools]
-    kept = cache.rendered(used) if cache else {}
-    fresh = {}
-    lists: list[list[tuple[str, int]]] = [[] for _ in LISTS]
-    for _, _, key, s in schools:
-        text = kept.get(key)
-        if text is None:
-            text = fresh[key] = _render_school(s, names)
-        for k, part in enumerate(text.split(_LIST_SEPARATOR)):
-            lists[k].append((part, part.count(sheetxml.SEPARATOR) + 1 if part else 0))
-    if cache:
-        cache.keep_rendered(run.period, fresh, used)
-    return lists
+    keys = [renderer.keys(s.seen.sha256, s.result.school) for *_, s in schools]
+    kept = cache.rendered_rows([key for per_list in keys for key in per_list])
+    for (*_, s), per_list in zip(schools, keys, strict=True):
+        if not all(key in kept for key in per_list):
+            kept.update(renderer.add(s.seen.sha256, s.result.school, run.rows_of(s), kept))
+    renderer.flush()
+    cache.forget_rendered(run.period, {key for per_list in keys for key in per_list})
+    return [[(per_list[k], kept[per_list[k]]) for per_list in keys] for k in range(len(LISTS))]
 
 
-def _render_school(s: Any, names: Names) -> str:
-    """A school's accepted rows of the three lists, rendered, the lists joined. The stored
-    values are plain already (str, int, float, bool, date)."""
-    school = s.result.school
-    parts = []
+def _render_school(school: Any, rows: dict[str, list[dict[str, Any]]],
+                   names: Names) -> list[list[str]]:
+    """A school's accepted rows of each list, rendered. The stored values are plain already
+    (str, int, float, bool, date)."""
+    lists = []
     for sheet in LISTS:
         keys = [c.key for c in sheet.data_columns]
         personal = [n for n, c in enumerate(sheet.data_columns, start=2) if c.personal]
         letters = sheetxml.column_letters(len(keys) + 2)
-        rows = []
-        for record in s.stored.rows.get(sheet.key, []):
+        rendered = []
+        for record in rows.get(sheet.key, []):
             if not record["_ok"]:
                 continue
             values = [school.code, school.name, *map(record.get, keys)]
             for n in personal:
                 values[n] = names.show(school.code, values[n])
-            rows.append(sheetxml.render_row(values, letters))
-        parts.append(sheetxml.SEPARATOR.join(rows))
-    return _LIST_SEPARATOR.join(parts)
+            rendered.append(sheetxml.render_row(values, letters))
+        lists.append(rendered)
+    return lists
 
 
 def _changes_sheet(book: Any, formats: Formats, run: Any, names: Names) -> None:

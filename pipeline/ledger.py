@@ -93,11 +93,13 @@ MIGRATIONS[2] = """
     ALTER TABLE run_files ADD COLUMN result TEXT;
 """
 MIGRATIONS[3] = """
-    -- a cache, not a record: each school's lists as the district workbook renders them
+    -- a cache, not a record: a school's lists as the district workbook renders them
     -- (pipeline/district.py), kept for the month's next run; may be emptied at any time
     CREATE TABLE rendered (
-        key TEXT PRIMARY KEY,          -- digest of the file, the school and the renderer
+        key TEXT PRIMARY KEY,          -- digest of the file, the school and the renderer,
+                                       -- and which list
         period TEXT NOT NULL,
+        rows INTEGER NOT NULL,
         data BLOB NOT NULL             -- zlib(text)
     );
     CREATE INDEX rendered_period ON rendered(period);
@@ -296,23 +298,32 @@ class Ledger:
 
     # the rendered-rows cache -------------------------------------------------------------------
 
-    def rendered(self, keys: list[str]) -> dict[str, str]:
-        found = {}
+    def rendered_rows(self, keys: list[str]) -> dict[str, int]:
+        """Which of `keys` the cache holds, with their row counts (their text stays put)."""
+        found: dict[str, int] = {}
         for start in range(0, len(keys), _BATCH):
             batch = keys[start:start + _BATCH]
-            found.update((key, zlib.decompress(data).decode()) for key, data in self.db.execute(
-                f"SELECT key, data FROM rendered WHERE key IN ({','.join('?' * len(batch))})",
+            found.update(self.db.execute(
+                f"SELECT key, rows FROM rendered WHERE key IN ({','.join('?' * len(batch))})",
                 batch))
         return found
 
-    def keep_rendered(self, period: str, fresh: dict[str, str], used: list[str]) -> None:
-        """Keep `fresh` for `period` and forget what the period no longer uses."""
+    def rendered_text(self, key: str) -> str:
+        (data,) = self.db.execute("SELECT data FROM rendered WHERE key = ?", (key,)).fetchone()
+        return zlib.decompress(data).decode()
+
+    def keep_rendered(self, period: str, fresh: dict[str, tuple[int, str]]) -> None:
         with self.transaction():
             self.db.executemany(
-                "INSERT OR REPLACE INTO rendered (key, period, data) VALUES (?, ?, ?)",
-                [(key, period, zlib.compress(text.encode(), 1)) for key, text in fresh.items()])
+                "INSERT OR REPLACE INTO rendered (key, period, rows, data) VALUES (?, ?, ?, ?)",
+                [(key, period, rows, zlib.compress(text.encode(), 1))
+                 for key, (rows, text) in fresh.items()])
+
+    def forget_rendered(self, period: str, used: set[str]) -> None:
+        """Forget what the period's last run did not use."""
+        with self.transaction():
             stale = {key for (key,) in self.db.execute(
-                "SELECT key FROM rendered WHERE period = ?", (period,))} - set(used)
+                "SELECT key FROM rendered WHERE period = ?", (period,))} - used
             self.db.executemany("DELETE FROM rendered WHERE key = ?",
                                 [(key,) for key in stale])
 

@@ -139,6 +139,27 @@ class SchoolMonth:
     on_time: bool | None
     codes: tuple[str, ...]  # issue codes of the file that counts
     stored: Stored | None  # its accepted data, None unless accepted
+    figures: Figures | None = None  # or what the report takes of it, made beforehand
+
+
+@dataclass
+class Figures:
+    """What the report takes of one school's accepted rows: its indicators and counts."""
+
+    values: dict[str, Value]
+    counts: dict[str, int]
+    by_form: Counter[str]
+    by_kind: Counter[str]
+    by_status: Counter[str]
+    documents: dict[str, bool | None]
+
+
+def school_figures(indicators: list[Indicator], stored: Stored, period: str) -> Figures:
+    kept = {k: [r for r in rows if r.get("_ok", True)] for k, rows in stored.rows.items()}
+    school = SchoolReport("", "", "")
+    _fill_counts(school, kept)
+    return Figures(compute(indicators, SchoolData(stored.title, kept, period)), school.counts,
+                   school.by_form, school.by_kind, school.by_status, school.documents)
 
 
 def assemble(workspace: Workspace, period: str, months: list[SchoolMonth], deadline: dt.datetime,
@@ -148,11 +169,13 @@ def assemble(workspace: Workspace, period: str, months: list[SchoolMonth], deadl
     for month in months:
         school = SchoolReport(month.school.code, month.school.name, month.status, month.on_time)
         school.issues = Counter(month.codes)
-        if month.stored is not None and school.accepted:
-            kept = {k: [r for r in rows if r.get("_ok", True)]
-                    for k, rows in month.stored.rows.items()}
-            school.values = compute(indicators, SchoolData(month.stored.title, kept, period))
-            _fill_counts(school, kept)
+        figures = month.figures
+        if figures is None and month.stored is not None and school.accepted:
+            figures = school_figures(indicators, month.stored, period)
+        if figures is not None and school.accepted:
+            school.values, school.counts = figures.values, figures.counts
+            school.by_form, school.by_kind = figures.by_form, figures.by_kind
+            school.by_status, school.documents = figures.by_status, figures.documents
         schools.append(school)
     report = DistrictReport(workspace.settings.district, workspace.settings.region, period,
                             deadline, indicators, schools,
@@ -186,11 +209,14 @@ def build_report(workspace: Workspace, period: str, *, with_previous: bool = Tru
 
 def report_from_run(workspace: Workspace, run: Any) -> DistrictReport:
     """The month as a run just consolidated it (before the ledger records the run)."""
-    stored = {s.result.school.code: s.stored for s in run.submissions
-              if s.role == "counted" and s.result.school is not None}
-    months = [SchoolMonth(st.school, st.status_ru, st.on_time,
-                          tuple(i.code for i in st.result.issues) if st.result else (),
-                          stored.get(st.school.code)) for st in run.statuses]
+    counted = {s.result.school.code: s for s in run.submissions
+               if s.role == "counted" and s.result.school is not None}
+    months = []
+    for st in run.statuses:
+        s = counted.get(st.school.code)
+        months.append(SchoolMonth(st.school, st.status_ru, st.on_time,
+                                  tuple(i.code for i in st.result.issues) if st.result else (),
+                                  None, s.digest.figures if s and s.digest else None))
     return assemble(workspace, run.period, months, run.deadline)
 
 
