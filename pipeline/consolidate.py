@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -227,7 +227,7 @@ def _run(workspace: Workspace, period: str, ledger: Ledger,
 
     digests = _Digests(workspace, period, ledger, context, f"{context}:{writers}")
     for s in submissions:
-        s.stored = ledger.result(s.seen.sha256, period, context)
+        s.stored = ledger.result(s.seen.sha256, period, context, rows=False)
         if s.stored is not None:
             digests.add(s)
             if on_file:
@@ -250,7 +250,7 @@ def _run(workspace: Workspace, period: str, ledger: Ledger,
                 PROP_VERSION)) for k, s in enumerate(batch)], period, context, __version__)
             for s in batch:
                 digests.add(s)
-    digests.renderer.flush()
+    digests.finish()
     for s in submissions:
         s.result = _file_result(s, workspace)
 
@@ -269,32 +269,57 @@ def _run(workspace: Workspace, period: str, ledger: Ledger,
 class _Digests:
     """Digests accepted files as they come (read now or from the ledger): their lists
     rendered into the ledger's cache, their people, figures and changes kept, their rows
-    let go."""
+    let go. A digest is kept in the ledger too: the month's next run takes an unchanged
+    file's digest from there without unpacking its rows."""
 
     def __init__(self, workspace: Workspace, period: str, ledger: Ledger, context: str,
                  render_key: str) -> None:
         from pipeline.district import Renderer
-        from pipeline.indicators import load_indicators
+        from pipeline.indicators import DEFAULT_FILE, WORKSPACE_FILE, load_indicators
 
         self.workspace, self.period, self.ledger, self.context = (workspace, period, ledger,
                                                                   context)
         self.render_key = render_key
         self.renderer = Renderer(ledger, period, render_key, workspace.secret())
         self.indicators = load_indicators(workspace.root)
+        own = workspace.root / WORKSPACE_FILE
+        self.key = hashlib.sha256((render_key + ":" + hashlib.sha256(
+            (own if own.is_file() else DEFAULT_FILE).read_bytes()).hexdigest()).encode())
         self.before = previous_period(period)
         self.previous = {code: (sha, ctx) for code, sha, ctx in
                          ledger.accepted_files(self.before)}
+        self.fresh: dict[str, Any] = {}
+        self.used: set[str] = set()
 
     def add(self, s: Submission) -> None:
-        from pipeline.report import school_figures
-
         stored = s.stored
         school = self.workspace.school(stored.school_code) if stored.school_code else None
         if stored.status != "accepted" or school is None:
             return
-        rows = stored.rows
+        key = self.key.copy()
+        key.update(dumps([s.seen.sha256, school.code, school.name,
+                          self.previous.get(school.code)]).encode())
+        key = key.hexdigest()
+        self.used.add(key)
+        data = self.ledger.digest(key)
+        if data is None:
+            data = self.fresh[key] = self._digest(s, school)
+            if len(self.fresh) >= 64:
+                self.ledger.keep_digests(self.period, self.fresh)
+                self.fresh = {}
+        s.digest = Digest([tuple(p) for p in data["people"]],
+                          _figures(data["figures"]),
+                          [Change(*c) for c in data["changes"]], data["vanished"],
+                          data["compared"])
+        stored.rows = {}  # in the ledger; `rows_of` brings them back when needed
+
+    def _digest(self, s: Submission, school: School) -> dict[str, Any]:
+        from pipeline.report import school_figures
+
+        stored = s.stored
+        rows = self.rows_of(s)
         self.renderer.add(s.seen.sha256, school, rows)
-        people = [(name_key(name), sheet.key, record["_row"], name)
+        people = [[name_key(name), sheet.key, record["_row"], name]
                   for sheet in (MENTORS, MENTEES) for record in rows.get(sheet.key, [])
                   if record["_ok"] and isinstance(name := record.get("full_name"), str)]
         before = None
@@ -302,15 +327,30 @@ class _Digests:
             sha, context = self.previous[school.code]
             before = self.ledger.result(sha, self.before, context)
         changes, vanished = _school_changes(school.code, rows, before.rows if before else None)
-        s.digest = Digest(people, school_figures(self.indicators, stored, self.period),
-                          changes, vanished, before is not None)
-        stored.rows = {}  # in the ledger; `rows_of` brings them back when needed
+        return {"people": people,
+                "figures": school_figures(self.indicators, replace(stored, rows=rows),
+                                          self.period).as_json(),
+                "changes": [[c.school_code, c.what, c.change, c.sheet, c.record, c.previous]
+                            for c in changes],
+                "vanished": vanished, "compared": before is not None}
+
+    def finish(self) -> None:
+        self.renderer.flush()
+        self.ledger.keep_digests(self.period, self.fresh)
+        self.ledger.forget_digests(self.period, self.used)
+        self.fresh = {}
 
     def rows_of(self, s: Submission) -> dict[str, list[dict[str, Any]]]:
         if s.stored.rows or s.stored.status != "accepted":
             return s.stored.rows
         again = self.ledger.result(s.seen.sha256, self.period, self.context)
         return again.rows if again else {}
+
+
+def _figures(data: dict[str, Any]) -> Any:
+    from pipeline.report import Figures
+
+    return Figures.from_json(data)
 
 
 def _unchanged(workspace: Workspace, period: str, ledger: Ledger, run_id: int,

@@ -104,6 +104,19 @@ MIGRATIONS[3] = """
     );
     CREATE INDEX rendered_period ON rendered(period);
 """
+MIGRATIONS[4] = """
+    -- «Титул» values and period without the rows, JSON: a run that needs no rows reads this
+    ALTER TABLE results ADD COLUMN head TEXT;
+    -- a cache, not a record: what a run takes of an accepted file's rows (its people,
+    -- report figures, changes since last month); may be emptied at any time
+    CREATE TABLE digests (
+        key TEXT PRIMARY KEY,          -- digest of the file, the school, the rules, the
+                                       -- indicators and last month's file
+        period TEXT NOT NULL,
+        data BLOB NOT NULL             -- zlib(JSON)
+    );
+    CREATE INDEX digests_period ON digests(period);
+"""
 SCHEMA_VERSION = max(MIGRATIONS)
 _BATCH = 500  # parameters per IN (...) query, under SQLite's limit
 
@@ -266,17 +279,22 @@ class Ledger:
 
     # results ----------------------------------------------------------------------------------
 
-    def result(self, sha256: str, period: str, context: str) -> Stored | None:
+    def result(self, sha256: str, period: str, context: str, *,
+               rows: bool = True) -> Stored | None:
+        """A checked file's result; without `rows`, its rows are left in the store (empty)."""
         row = self.db.execute(
-            "SELECT status, school_code, counts, issues, data, processed FROM results "
+            "SELECT status, school_code, counts, issues, head, processed, "
+            f"{'data' if rows else 'NULL'} FROM results "
             "WHERE sha256 = ? AND period = ? AND context = ?",
             (sha256, period, context)).fetchone()
         if row is None:
             return None
-        data = loads(zlib.decompress(row[4]))
+        if row[4] is None and not rows:  # stored before heads were kept
+            return self.result(sha256, period, context)
+        data = loads(zlib.decompress(row[6])) if rows else loads(row[4])
         return Stored(status=row[0], school_code=row[1], period=data.get("period"),
                       counts=loads(row[2]), issues=[Issue(**i) for i in loads(row[3])],
-                      title=data["title"], rows=data["rows"],
+                      title=data["title"], rows=data.get("rows", {}),
                       processed=dt.datetime.fromisoformat(row[5]))
 
     def store(self, results: list[tuple[str, Stored, str | None]], period: str,
@@ -289,12 +307,13 @@ class Ledger:
                                         "period": stored.period}).encode(), 1)
             rows.append((sha256, period, context, now, tool_version, form_version,
                          stored.status, stored.school_code, dumps(stored.counts),
-                         dumps([_issue_json(i) for i in stored.issues]), data))
+                         dumps([_issue_json(i) for i in stored.issues]), data,
+                         dumps({"title": stored.title, "period": stored.period})))
         with self.transaction():
             self.db.executemany(
                 "INSERT OR REPLACE INTO results (sha256, period, context, processed, "
-                "tool_version, form_version, status, school_code, counts, issues, data) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                "tool_version, form_version, status, school_code, counts, issues, data, head) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     # the rendered-rows cache -------------------------------------------------------------------
 
@@ -326,6 +345,26 @@ class Ledger:
                 "SELECT key FROM rendered WHERE period = ?", (period,))} - used
             self.db.executemany("DELETE FROM rendered WHERE key = ?",
                                 [(key,) for key in stale])
+
+    # the digests cache ---------------------------------------------------------------------------
+
+    def digest(self, key: str) -> Any:
+        row = self.db.execute("SELECT data FROM digests WHERE key = ?", (key,)).fetchone()
+        return loads(zlib.decompress(row[0])) if row else None
+
+    def keep_digests(self, period: str, fresh: dict[str, Any]) -> None:
+        with self.transaction():
+            self.db.executemany(
+                "INSERT OR REPLACE INTO digests (key, period, data) VALUES (?, ?, ?)",
+                [(key, period, zlib.compress(dumps(data).encode(), 1))
+                 for key, data in fresh.items()])
+
+    def forget_digests(self, period: str, used: set[str]) -> None:
+        """Forget what the period's last run did not use."""
+        with self.transaction():
+            stale = {key for (key,) in self.db.execute(
+                "SELECT key FROM digests WHERE period = ?", (period,))} - used
+            self.db.executemany("DELETE FROM digests WHERE key = ?", [(k,) for k in stale])
 
     # runs -------------------------------------------------------------------------------------
 

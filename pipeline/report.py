@@ -154,6 +154,20 @@ class Figures:
     documents: dict[str, bool | None]
 
 
+    def as_json(self) -> dict[str, Any]:
+        return {"values": {code: [v.numerator, v.denominator, v.scale]
+                           for code, v in self.values.items()},
+                "counts": self.counts, "by_form": dict(self.by_form),
+                "by_kind": dict(self.by_kind), "by_status": dict(self.by_status),
+                "documents": self.documents}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Figures:
+        return cls({code: Value(*v) for code, v in data["values"].items()}, data["counts"],
+                   Counter(data["by_form"]), Counter(data["by_kind"]),
+                   Counter(data["by_status"]), data["documents"])
+
+
 def school_figures(indicators: list[Indicator], stored: Stored, period: str) -> Figures:
     kept = {k: [r for r in rows if r.get("_ok", True)] for k, rows in stored.rows.items()}
     school = SchoolReport("", "", "")

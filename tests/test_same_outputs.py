@@ -123,3 +123,35 @@ def test_a_school_that_resends_its_file_gets_its_new_rows_in_the_next_run(demo, 
     mentors = got["Свод_2026-11.xlsx"]["Наставники"]
     assert any("учитель астрономии" in row for row in mentors)
     assert got == expected
+
+
+def test_last_month_corrected_after_this_month_was_run_changes_what_changed(demo, tmp_path):
+    again = tmp_path / "again"
+    shutil.copytree(demo, again)
+    workspace = open_workspace(again)
+    last_month = run_period(workspace, BEFORE)
+    run_period(workspace, PERIOD)
+    counted = next(s for s in last_month.submissions
+                   if s.role == "counted" and s.result.status == "accepted")
+    book = openpyxl.load_workbook(counted.path)
+    sheet = book["Наставники"]
+    header = [cell.value for cell in sheet[1]]
+    cell = sheet.cell(2, header.index("ФИО") + 1)
+    gone = cell.value
+    cell.value = "Новикова Алла Петровна"  # last month listed someone else in that row
+    received = counted.path.stat().st_mtime
+    book.save(counted.path)
+    os.utime(counted.path, (received + 3600, received + 3600))
+
+    run_period(workspace, BEFORE)
+    run_period(workspace, PERIOD)  # this month's files are the same; last month's is not
+    cold = tmp_path / "cold"
+    shutil.copytree(demo, cold, ignore=shutil.ignore_patterns("inbox"))
+    shutil.copytree(again / "inbox", cold / "inbox")
+    run_period(open_workspace(cold), BEFORE)
+    run_period(open_workspace(cold), PERIOD)
+
+    expected, got = _outputs(cold), _outputs(again)
+    changes = got["Свод_2026-11.xlsx"]["Изменения"]
+    assert any(gone in row and "добавлен" in row for row in changes)
+    assert got == expected
