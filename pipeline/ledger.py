@@ -3,7 +3,9 @@
 It records every file ever seen (path, size, SHA-256, when received), the result of checking
 each distinct content under each set of rules, every run (when, with which versions, what it
 counted, what it wrote), and per school and month the file whose rows were accepted.
-Nothing is ever deleted: a resubmitted file supersedes the earlier one but both stay.
+Nothing of that record is ever deleted: a resubmitted file supersedes the earlier one but both
+stay. Two tables are caches, not records (`rendered`, `digests`): what a run derived from an
+accepted file's rows, kept for the month's next run and pruned by it.
 """
 
 from __future__ import annotations
