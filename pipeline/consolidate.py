@@ -69,7 +69,7 @@ class Digest:
     """What the run keeps of an accepted file once its rows are let go (they are in the
     ledger): a region's rows are never all in memory."""
 
-    people: list[tuple[str, str, int, str]]  # (name key, sheet key, row, name) of each person
+    people: list[tuple[int, str, int]]  # (hash of the name key, sheet key, row) per person
     figures: Any  # the report's figures (pipeline.report.Figures)
     changes: list[Change]  # since the school's accepted file of last month
     vanished: list[dict[str, Any]]  # active pairs of last month gone without a mark
@@ -125,8 +125,11 @@ class RunResult:
     @property
     def results(self) -> list[FileResult]:
         # asked for per row while writing: keep the list once every file has its result
-        if len(self._results) != len(self.submissions) or any(r is None for r in self._results):
-            self._results = [s.result for s in self.submissions]
+        if len(self._results) != len(self.submissions):
+            results = [s.result for s in self.submissions]
+            if any(r is None for r in results):
+                return results  # not every file has its result yet: not kept
+            self._results = results
         return self._results
 
     @property
@@ -140,11 +143,13 @@ class RunResult:
 
     @property
     def problems(self) -> bool:
-        return any(self.results[n].status == "rejected" or self.results[n].worst == "error"
+        results = self.results  # once: checking that the list is whole costs a pass
+        return any(results[n].status == "rejected" or results[n].worst == "error"
                    for n in self.counted)
 
     def as_json(self) -> dict[str, Any]:
-        counted = [self.results[n] for n in self.counted]
+        results = self.results
+        counted = [results[n] for n in self.counted]
         return {
             "period": self.period,
             "expected": len(self.expected),
@@ -154,7 +159,7 @@ class RunResult:
             "missing": self.missing,
             "late": [s.school.code for s in self.statuses if s.on_time is False],
             "unchanged": self.unchanged,
-            "files": [r.as_json() for r in self.results],
+            "files": [r.as_json() for r in results],
             "outputs": dict(self.outputs),
         }
 
@@ -240,12 +245,8 @@ def _run(workspace: Workspace, period: str, ledger: Ledger,
                                                    workspace=workspace, period=period,
                                                    on_file=on_file):
             batch = unread[start:start + len(validation.results)]
-            for s, form, stored in zip(batch, validation.forms, stored_all(validation),
-                                       strict=True):
-                # a form is kept for the feedback of a file with problems; a file that gets
-                # one later (a person in two schools) is read again for its feedback
-                s.form = form if stored.issues else None
-                s.stored = stored
+            for s, stored in zip(batch, stored_all(validation), strict=True):
+                s.stored = stored  # the form is let go: its feedback reads the file again
             ledger.store([(s.seen.sha256, s.stored, validation.forms[k].properties.get(
                 PROP_VERSION)) for k, s in enumerate(batch)], period, context, __version__)
             for s in batch:
@@ -255,7 +256,7 @@ def _run(workspace: Workspace, period: str, ledger: Ledger,
         s.result = _file_result(s, workspace)
 
     statuses = _decide(workspace, period, submissions)
-    _cross_school(submissions)
+    _cross_school(submissions, digests.rows_of)
     run = RunResult(period, workspace.expected(period), submissions, statuses,
                     deadline(period, workspace.settings.deadline_day), previous_period(period),
                     render_key=digests.render_key, rows_of=digests.rows_of)
@@ -307,7 +308,7 @@ class _Digests:
             if len(self.fresh) >= 64:
                 self.ledger.keep_digests(self.period, self.fresh)
                 self.fresh = {}
-        s.digest = Digest([tuple(p) for p in data["people"]],
+        s.digest = Digest([(hash(key), sheet, row) for key, sheet, row in data["people"]],
                           _figures(data["figures"]),
                           [Change(*c) for c in data["changes"]], data["vanished"],
                           data["compared"])
@@ -319,8 +320,8 @@ class _Digests:
         stored = s.stored
         rows = self.rows_of(s)
         self.renderer.add(s.seen.sha256, school, rows)
-        people = [[name_key(name), sheet.key, record["_row"], name]
-                  for sheet in (MENTORS, MENTEES) for record in rows.get(sheet.key, [])
+        people = [[name_key(name), sheet.key, record["_row"]] for sheet in (MENTORS, MENTEES)
+                  for record in rows.get(sheet.key, [])
                   if record["_ok"] and isinstance(name := record.get("full_name"), str)]
         before = None
         if school.code in self.previous:
@@ -471,16 +472,33 @@ def _decide(workspace: Workspace, period: str,
     return statuses
 
 
-def _cross_school(submissions: list[Submission]) -> None:
-    """The same person in two schools' lists is a warning for both (SPEC §3)."""
+def _cross_school(submissions: list[Submission],
+                  rows_of: Callable[[Submission], dict[str, list[dict[str, Any]]]]) -> None:
+    """The same person in two schools' lists is a warning for both (SPEC §3).
+
+    People are matched by a hash of their name key (a region's names are not all kept);
+    the few matches across schools are confirmed on the schools' rows."""
     sheets = {MENTORS.key: MENTORS, MENTEES.key: MENTEES}
-    where: dict[str, dict[int, list[tuple[Any, int, str]]]] = defaultdict(dict)
+    where: dict[int, dict[int, list[tuple[str, int]]]] = defaultdict(dict)
     for n, s in enumerate(submissions):
         if s.role != "counted" or s.result.status != "accepted" or s.digest is None:
             continue
-        for key, sheet_key, row, name in s.digest.people:
-            where[key].setdefault(n, []).append((sheets[sheet_key], row, name))
+        for hashed, sheet_key, row in s.digest.people:
+            where[hashed].setdefault(n, []).append((sheet_key, row))
+    names: dict[int, dict[tuple[str, int], str]] = {}
+    exact: dict[str, dict[int, list[tuple[Any, int, str]]]] = defaultdict(dict)
     for places in where.values():
+        if len(places) < 2:
+            continue
+        for n, spots in places.items():
+            if n not in names:
+                rows = rows_of(submissions[n])
+                names[n] = {(key, r["_row"]): r["full_name"] for key in sheets
+                            for r in rows.get(key, []) if isinstance(r.get("full_name"), str)}
+            for sheet_key, row in spots:
+                name = names[n][(sheet_key, row)]
+                exact[name_key(name)].setdefault(n, []).append((sheets[sheet_key], row, name))
+    for places in exact.values():
         if len(places) < 2:
             continue
         for n, spots in places.items():
