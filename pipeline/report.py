@@ -214,10 +214,20 @@ def build_report(workspace: Workspace, period: str, *, with_previous: bool = Tru
     status = period_status(workspace, period)
     if status.last_run is None:
         raise ReportError(advice)
+    indicators = load_indicators(workspace.root)
+    months = []
     with Ledger.open(workspace.state_dir) as ledger:
-        accepted = ledger.accepted(period)
-    months = [SchoolMonth(row.school, row.status, row.on_time, tuple(row.codes),
-                          accepted.get(row.school.code)) for row in status.schools]
+        accepted = {code: (sha, context)
+                    for code, sha, context in ledger.accepted_files(period)}
+        for row in status.schools:  # a school's rows at a time: a region's are not all kept
+            figures = None
+            if row.school.code in accepted:
+                sha, context = accepted[row.school.code]
+                stored = ledger.result(sha, period, context)
+                if stored is not None:
+                    figures = school_figures(indicators, stored, period)
+            months.append(SchoolMonth(row.school, row.status, row.on_time, tuple(row.codes),
+                                      None, figures))
     return assemble(workspace, period, months, status.deadline, with_previous=with_previous)
 
 
