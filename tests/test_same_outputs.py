@@ -94,32 +94,43 @@ def test_serial_cold_and_parallel_trickling_runs_write_the_same_cells(demo, tmp_
 
 
 
+def _resend(run: Any, column: str, value: str) -> Any:
+    """The first accepted school of `run` sends its file again, an hour later, with `value`
+    in `column` of its first mentor's row; returns what was there."""
+    counted = next(s for s in run.submissions
+                   if s.role == "counted" and s.result.status == "accepted")
+    book = openpyxl.load_workbook(counted.path)
+    sheet = book["Наставники"]
+    header = [cell.value for cell in sheet[1]]
+    cell = sheet.cell(2, header.index(column) + 1)
+    before, cell.value = cell.value, value
+    assert before != value
+    received = counted.path.stat().st_mtime
+    book.save(counted.path)  # under the same name
+    os.utime(counted.path, (received + 3600, received + 3600))
+    return before
+
+
+def _cold(demo: Path, inbox_of: Path, tmp_path: Path) -> Path:
+    """The demo's two months run cold on the inbox of `inbox_of`."""
+    cold = tmp_path / "cold"
+    shutil.copytree(demo, cold, ignore=shutil.ignore_patterns("inbox"))
+    shutil.copytree(inbox_of / "inbox", cold / "inbox")
+    run_period(open_workspace(cold), BEFORE)
+    run_period(open_workspace(cold), PERIOD)
+    return cold
+
+
 def test_a_school_that_resends_its_file_gets_its_new_rows_in_the_next_run(demo, tmp_path):
     again = tmp_path / "again"
     shutil.copytree(demo, again)
     workspace = open_workspace(again)
     run_period(workspace, BEFORE)
-    first = run_period(workspace, PERIOD)
-    counted = next(s for s in first.submissions
-                   if s.role == "counted" and s.result.status == "accepted")
-    book = openpyxl.load_workbook(counted.path)
-    sheet = book["Наставники"]
-    header = [cell.value for cell in sheet[1]]
-    cell = sheet.cell(2, header.index("Должность") + 1)
-    assert cell.value != "учитель астрономии"
-    cell.value = "учитель астрономии"
-    received = counted.path.stat().st_mtime
-    book.save(counted.path)  # the school sends the corrected file under the same name,
-    os.utime(counted.path, (received + 3600, received + 3600))  # an hour later
+    _resend(run_period(workspace, PERIOD), "Должность", "учитель астрономии")
 
     run_period(workspace, PERIOD)
-    cold = tmp_path / "cold"
-    shutil.copytree(demo, cold, ignore=shutil.ignore_patterns("inbox"))
-    shutil.copytree(again / "inbox", cold / "inbox")
-    run_period(open_workspace(cold), BEFORE)
-    run_period(open_workspace(cold), PERIOD)
 
-    expected, got = _outputs(cold), _outputs(again)
+    expected, got = _outputs(_cold(demo, again, tmp_path)), _outputs(again)
     mentors = got["Свод_2026-11.xlsx"]["Наставники"]
     assert any("учитель астрономии" in row for row in mentors)
     assert got == expected
@@ -131,27 +142,13 @@ def test_last_month_corrected_after_this_month_was_run_changes_what_changed(demo
     workspace = open_workspace(again)
     last_month = run_period(workspace, BEFORE)
     run_period(workspace, PERIOD)
-    counted = next(s for s in last_month.submissions
-                   if s.role == "counted" and s.result.status == "accepted")
-    book = openpyxl.load_workbook(counted.path)
-    sheet = book["Наставники"]
-    header = [cell.value for cell in sheet[1]]
-    cell = sheet.cell(2, header.index("ФИО") + 1)
-    gone = cell.value
-    cell.value = "Новикова Алла Петровна"  # last month listed someone else in that row
-    received = counted.path.stat().st_mtime
-    book.save(counted.path)
-    os.utime(counted.path, (received + 3600, received + 3600))
+    # last month listed someone else in that row
+    gone = _resend(last_month, "ФИО", "Новикова Алла Петровна")
 
     run_period(workspace, BEFORE)
     run_period(workspace, PERIOD)  # this month's files are the same; last month's is not
-    cold = tmp_path / "cold"
-    shutil.copytree(demo, cold, ignore=shutil.ignore_patterns("inbox"))
-    shutil.copytree(again / "inbox", cold / "inbox")
-    run_period(open_workspace(cold), BEFORE)
-    run_period(open_workspace(cold), PERIOD)
 
-    expected, got = _outputs(cold), _outputs(again)
+    expected, got = _outputs(_cold(demo, again, tmp_path)), _outputs(again)
     changes = got["Свод_2026-11.xlsx"]["Изменения"]
     assert any(gone in row and "добавлен" in row for row in changes)
     assert got == expected
