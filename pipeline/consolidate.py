@@ -479,12 +479,19 @@ def _cross_school(submissions: list[Submission],
     People are matched by a hash of their name key (a region's names are not all kept);
     the few matches across schools are confirmed on the schools' rows."""
     sheets = {MENTORS.key: MENTORS, MENTEES.key: MENTEES}
+    counted = [n for n, s in enumerate(submissions)
+               if s.role == "counted" and s.result.status == "accepted" and s.digest is not None]
+    first: dict[int, int] = {}  # name hash -> the first file listing it
+    shared: set[int] = set()  # hashes listed by two files or more: the few worth a look
+    for n in counted:
+        for hashed, _, _ in submissions[n].digest.people:
+            if first.setdefault(hashed, n) != n:
+                shared.add(hashed)
     where: dict[int, dict[int, list[tuple[str, int]]]] = defaultdict(dict)
-    for n, s in enumerate(submissions):
-        if s.role != "counted" or s.result.status != "accepted" or s.digest is None:
-            continue
-        for hashed, sheet_key, row in s.digest.people:
-            where[hashed].setdefault(n, []).append((sheet_key, row))
+    for n in counted:
+        for hashed, sheet_key, row in submissions[n].digest.people:
+            if hashed in shared:
+                where[hashed].setdefault(n, []).append((sheet_key, row))
     names: dict[int, dict[tuple[str, int], str]] = {}
     exact: dict[str, dict[int, list[tuple[Any, int, str]]]] = defaultdict(dict)
     for places in where.values():
