@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline.read import Form
 from pipeline.validate import FileResult, Validation, validate_forms
-from pipeline.workers import iter_forms, read_forms
+from pipeline.workers import Workers, iter_forms, read_forms
 from pipeline.workspace import Workspace
 
 _PERIOD_DIR = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -40,7 +40,8 @@ def read_and_validate(paths: Sequence[Path], *, workspace: Workspace | None,
 
 
 def validated_batches(paths: Sequence[Path], *, workspace: Workspace | None,
-                      period: str | None, on_file: Callable[[Path], None] | None = None,
+                      period: str | None, workers: Workers,
+                      on_file: Callable[[Path], None] | None = None,
                       size: int = BATCH) -> Iterator[tuple[int, Validation]]:
     """(index of the batch's first path, its validation) for batches of `size` files, in
     order: a batch is validated while the workers read the next, and only one batch's
@@ -49,7 +50,7 @@ def validated_batches(paths: Sequence[Path], *, workspace: Workspace | None,
     batch: list[Form] = []
     start = 0
     for n, form in enumerate(iter_forms([Path(p) for p in paths], limits=_limits(workspace),
-                                        on_file=on_file)):
+                                        workers=workers, on_file=on_file)):
         form.path = str(paths[n])
         batch.append(form)
         if len(batch) == size or n == len(paths) - 1:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+from array import array
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -69,7 +70,8 @@ class Digest:
     """What the run keeps of an accepted file once its rows are let go (they are in the
     ledger): a region's rows are never all in memory."""
 
-    people: list[tuple[int, str, int]]  # (hash of the name key, sheet key, row) per person
+    people: array[int]  # per person: the hash of their name key
+    places: array[int]  # and where they are listed: row * 2, + 1 on «Наставляемые»
     figures: Any  # the report's figures (pipeline.report.Figures)
     changes: list[Change]  # since the school's accepted file of last month
     vanished: list[dict[str, Any]]  # active pairs of last month gone without a mark
@@ -210,12 +212,14 @@ def _local(timestamp: float) -> dt.datetime:
 def run_period(workspace: Workspace, period: str, *,
                on_file: Callable[[Path], None] | None = None) -> RunResult:
     """The monthly consolidation of `period` (YYYY-MM) for the workspace's district."""
+    from pipeline.workers import Workers
+
     with workspace_lock(workspace.state_dir, f"свод за {period}"), \
-            Ledger.open(workspace.state_dir) as ledger:
-        return _run(workspace, period, ledger, on_file)
+            Ledger.open(workspace.state_dir) as ledger, Workers() as workers:
+        return _run(workspace, period, ledger, workers, on_file)
 
 
-def _run(workspace: Workspace, period: str, ledger: Ledger,
+def _run(workspace: Workspace, period: str, ledger: Ledger, workers: Any,
          on_file: Callable[[Path], None] | None) -> RunResult:
     context = run_context(workspace)
     run_id = ledger.start_run(period, __version__, context)
@@ -243,7 +247,7 @@ def _run(workspace: Workspace, period: str, ledger: Ledger,
 
         for start, validation in validated_batches([s.path for s in unread],
                                                    workspace=workspace, period=period,
-                                                   on_file=on_file):
+                                                   workers=workers, on_file=on_file):
             batch = unread[start:start + len(validation.results)]
             for s, stored in zip(batch, stored_all(validation), strict=True):
                 s.stored = stored  # the form is let go: its feedback reads the file again
@@ -261,7 +265,7 @@ def _run(workspace: Workspace, period: str, ledger: Ledger,
                     deadline(period, workspace.settings.deadline_day), previous_period(period),
                     render_key=digests.render_key, rows_of=digests.rows_of)
     run.changes, run.compared = _changes(run)
-    written = _write_outputs(workspace, run, last["outputs"] if last else {}, ledger)
+    written = _write_outputs(workspace, run, last["outputs"] if last else {}, ledger, workers)
     run.outputs = _outputs_view(workspace, period, written)
     _finish(ledger, run_id, run, "done", fingerprint, written, context)
     return run
@@ -308,7 +312,9 @@ class _Digests:
             if len(self.fresh) >= 64:
                 self.ledger.keep_digests(self.period, self.fresh)
                 self.fresh = {}
-        s.digest = Digest([(hash(key), sheet, row) for key, sheet, row in data["people"]],
+        people = data["people"]  # kept as two arrays: a region has half a million people
+        s.digest = Digest(array("q", [hash(key) for key, _, _ in people]),
+                          array("l", [row * 2 + (sheet == MENTEES.key) for _, sheet, row in people]),
                           _figures(data["figures"]),
                           [Change(*c) for c in data["changes"]], data["vanished"],
                           data["compared"])
@@ -484,14 +490,16 @@ def _cross_school(submissions: list[Submission],
     first: dict[int, int] = {}  # name hash -> the first file listing it
     shared: set[int] = set()  # hashes listed by two files or more: the few worth a look
     for n in counted:
-        for hashed, _, _ in submissions[n].digest.people:
+        for hashed in submissions[n].digest.people:
             if first.setdefault(hashed, n) != n:
                 shared.add(hashed)
     where: dict[int, dict[int, list[tuple[str, int]]]] = defaultdict(dict)
     for n in counted:
-        for hashed, sheet_key, row in submissions[n].digest.people:
+        digest = submissions[n].digest
+        for hashed, place in zip(digest.people, digest.places, strict=True):
             if hashed in shared:
-                where[hashed].setdefault(n, []).append((sheet_key, row))
+                where[hashed].setdefault(n, []).append(
+                    (MENTEES.key if place & 1 else MENTORS.key, place >> 1))
     names: dict[int, dict[tuple[str, int], str]] = {}
     exact: dict[str, dict[int, list[tuple[Any, int, str]]]] = defaultdict(dict)
     for places in where.values():
@@ -621,7 +629,7 @@ def _outputs_view(workspace: Workspace, period: str, written: dict[str, Any]) ->
 
 
 def _write_outputs(workspace: Workspace, run: RunResult, before: dict[str, Any],
-                   ledger: Ledger | None = None) -> dict[str, Any]:
+                   ledger: Ledger | None = None, workers: Any = None) -> dict[str, Any]:
     """The district workbook and the schools' feedback; unchanged feedback is not rewritten."""
     from pipeline.district import write_district_workbook
     from pipeline.feedback import feedback_name
@@ -659,7 +667,7 @@ def _write_outputs(workspace: Workspace, run: RunResult, before: dict[str, Any],
     with contextlib.ExitStack() as stack:
         district = write_feedbacks(jobs, limits={"max_file_mb": settings.max_file_mb,
                                                  "max_unpacked_mb": settings.max_unpacked_mb},
-                                   meanwhile=lambda: district_outputs(stack))
+                                   workers=workers, meanwhile=lambda: district_outputs(stack))
     for path, meta in written.items():
         meta["sha256"] = file_sha256(Path(path))
     if folder.is_dir():

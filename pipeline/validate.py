@@ -309,7 +309,7 @@ def _records(table: Table) -> list[dict[str, Any]]:
     return records
 
 
-@lru_cache(maxsize=65536)  # a name is looked up on its own sheet and again in the pairs
+@lru_cache(maxsize=8192)  # a name is looked up on its own sheet and again in the pairs
 def _key(name: Any) -> str | None:
     """The comparison key of a well-formed name; None for a missing or malformed one."""
     if not isinstance(name, str) or not _NAME.fullmatch(name):

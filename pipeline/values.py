@@ -76,7 +76,7 @@ def is_blank(raw: Any) -> bool:
     return raw is None or raw == ""
 
 
-@lru_cache(maxsize=131072)  # every name is compared several times across the sheets
+@lru_cache(maxsize=16384)  # a name is compared several times, within its file
 def vocab_key(text: str) -> str:
     """How enumerations and names are compared: case, ё/е, dash kinds and spaces ignored."""
     text = clean_text(text).casefold().replace("ё", "е")

@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ MEMORY_LIMIT = 2 * 1024**3  # bytes of address space a reader may use (a form ne
 READ_TIMEOUT = 300  # seconds one file may take when read alone
 MAX_WORKERS = 8
 CHUNK = 16  # files read by a worker per task
+AHEAD = 512  # files read ahead of the caller at most: two of check.BATCH, to keep workers busy
 
 
 def _worker_setup() -> None:
@@ -81,47 +82,95 @@ def crashed(path: Path, why: str) -> Form:
     return Form(str(path), issues=[iss.make("unreadable-file", detail=why)])
 
 
+class Workers:
+    """The worker processes of one run, forked at their first use and used again until the
+    run closes them: the reading starts them while this process is small, and the feedback
+    at the end reuses them. Forked at the end from a process that holds a region's results,
+    a worker's allocations would land in pages it shares with that process and copy them
+    (at 10,000 schools, a few hundred megabytes). A pool a file broke is replaced."""
+
+    def __init__(self, count: int | None = None) -> None:
+        self.count = count or min(os.cpu_count() or 1, MAX_WORKERS)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            with _frozen():
+                self._pool = ProcessPoolExecutor(self.count, mp_context=_context(),
+                                                 initializer=_worker_setup)
+                self._pool.submit(int).result()  # fork them now, while frozen
+        return self._pool
+
+    def broken(self) -> None:
+        """A worker died: the pool is lost, the next use starts a new one."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def read_forms(paths: Sequence[Path], *, limits: dict[str, float] | None = None,
                workers: int | None = None,
                on_file: Callable[[Path], None] | None = None) -> list[Form]:
     """Read every file in worker processes; a file that kills its reader is unreadable."""
-    return list(iter_forms(paths, limits=limits, workers=workers, on_file=on_file))
+    with Workers(min(len(paths), workers or MAX_WORKERS, os.cpu_count() or 1) or 1) as pool:
+        return list(iter_forms(paths, limits=limits, workers=pool, on_file=on_file))
 
 
 def iter_forms(paths: Sequence[Path], *, limits: dict[str, float] | None = None,
-               workers: int | None = None,
-               on_file: Callable[[Path], None] | None = None) -> Iterator[Form]:
+               workers: Workers, on_file: Callable[[Path], None] | None = None
+               ) -> Iterator[Form]:
     """The forms of `paths`, in their order, each as soon as it and those before it are
-    read: the caller can work on the first files while the workers read the next."""
+    read: the caller can work on the first files while the workers read the next, at most
+    AHEAD files ahead of it (what they read waits in memory). When a file kills a worker,
+    the files then in hand are read one at a time, each in a process of its own, and the
+    others go on in a new pool."""
     limits = limits or {}
     if not paths:
         return
-    workers = workers or min(len(paths), os.cpu_count() or 1, MAX_WORKERS)
-    with _frozen(), ProcessPoolExecutor(workers, mp_context=_context(),
-                                        initializer=_worker_setup) as pool:
-        # a few files per task: a task's round trip costs about what reading a file does
-        size = max(1, min(CHUNK, len(paths) // (workers * 4)))
+    # a few files per task: a task's round trip costs about what reading a file does
+    size = max(1, min(CHUNK, len(paths) // (workers.count * 4)))
+    starts = list(range(0, len(paths), size))
+    futures: dict[int, Future[list[Form]]] = {}
+
+    def submit(first: int) -> None:
+        """Tasks for the chunks from `first` on, up to AHEAD files ahead."""
+        wanted = starts[first:first + max(1, AHEAD // size)]
         try:
-            futures = [(n, pool.submit(_read_some, [str(p) for p in paths[n:n + size]],
-                                       limits)) for n in range(0, len(paths), size)]
+            for start in wanted:
+                if start not in futures:
+                    futures[start] = workers.pool().submit(
+                        _read_some, [str(p) for p in paths[start:start + size]], limits)
         except BrokenProcessPool:
-            futures = []
-        for start, future in futures:
-            try:
-                chunk = future.result()
-            except BaseException as exc:  # a file killed a worker, or a reader bug (a Rust
-                if not reader_failed(exc):  # panic is a BaseException): read these alone
-                    raise
-                chunk = [_read_alone(path, limits) for path in paths[start:start + size]]
-            for n, form in enumerate(chunk, start=start):
-                if on_file:
-                    on_file(paths[n])
-                yield form
-        if not futures:
-            for path in paths:
-                if on_file:
-                    on_file(path)
-                yield _read_alone(path, limits)
+            workers.broken()
+
+    for k, start in enumerate(starts):
+        submit(k)
+        try:
+            if start not in futures:
+                raise BrokenProcessPool("no pool")
+            chunk = futures.pop(start).result()
+        except BaseException as exc:  # a file killed a worker, or a reader bug (a Rust
+            if not reader_failed(exc):  # panic is a BaseException): read these alone
+                raise
+            chunk = [_read_alone(path, limits) for path in paths[start:start + size]]
+            if isinstance(exc, BrokenProcessPool):
+                workers.broken()  # the rest are read by a new pool
+                futures.clear()
+        for n, form in enumerate(chunk, start=start):
+            if on_file:
+                on_file(paths[n])
+            yield form
 
 
 def _read_alone(path: Path, limits: dict[str, float]) -> Form:
@@ -148,13 +197,15 @@ def _feedback_job(source: str, form: Form | None, result: Any, out: str, receive
     from pipeline import read
     from pipeline.feedback import write_feedback
 
+    if form is None and any(i.code == "unreadable-file" for i in result.issues):
+        form = crashed(Path(source), "")  # nothing to mark, and its reader may die again
     form = form or read.read_form(Path(source), **limits)
     write_feedback(form, result, Path(out), received=received, checked=checked)
     return out
 
 
 def write_feedbacks(jobs: Sequence[tuple[Path, Form | None, Any, Path, Any, Any]], *,
-                    limits: dict[str, float] | None = None, workers: int | None = None,
+                    limits: dict[str, float] | None = None, workers: Workers | None = None,
                     meanwhile: Callable[[], Any] | None = None) -> Any:
     """Write schools' feedback files in worker processes (each may re-read the school's
     file, which is as dangerous as the first reading); a job that dies still leaves the
@@ -166,11 +217,13 @@ def write_feedbacks(jobs: Sequence[tuple[Path, Form | None, Any, Path, Any, Any]
     if not jobs:
         return meanwhile() if meanwhile else None
     done: set[int] = set()
-    workers = workers or min(len(jobs), os.cpu_count() or 1, MAX_WORKERS)
     outcome = None
-    try:
-        with _frozen(), ProcessPoolExecutor(workers, mp_context=_context(),
-                                            initializer=_worker_setup) as pool:
+    with contextlib.ExitStack() as stack:
+        if workers is None:
+            workers = stack.enter_context(Workers(min(len(jobs), os.cpu_count() or 1,
+                                                      MAX_WORKERS)))
+        try:
+            pool = workers.pool()
             futures = {pool.submit(_feedback_job, str(src), form, result, str(out), received,
                                    checked, limits): n
                        for n, (src, form, result, out, received, checked) in enumerate(jobs)}
@@ -183,8 +236,10 @@ def write_feedbacks(jobs: Sequence[tuple[Path, Form | None, Any, Path, Any, Any]
                 except BaseException as exc:  # the school gets the list of its problems
                     if not reader_failed(exc):
                         raise
-    except BrokenProcessPool:
-        pass
+                    if isinstance(exc, BrokenProcessPool):
+                        workers.broken()
+        except BrokenProcessPool:
+            workers.broken()
     for n, (src, _form, result, out, received, checked) in enumerate(jobs):
         if n not in done:
             write_feedback(crashed(Path(src), "файл не удалось разобрать для отметок"), result,

@@ -94,3 +94,45 @@ def test_feedback_rewritten_later_does_not_reread_a_deadly_file_in_the_run(
     assert book.sheetnames == [SHEET_NAME]  # the list of problems, without the marked copy
     codes = [r[7] for r in book[SHEET_NAME].iter_rows(min_row=13, values_only=True) if r[7]]
     assert "bad-name" in codes
+
+
+def test_files_after_one_that_kills_its_reader_are_read_by_new_workers(
+        deadly_reader, form: FormBuilder, tmp_path, monkeypatch) -> None:
+    from pipeline import workers
+
+    monkeypatch.setattr(workers, "CHUNK", 2)
+    paths = [form.copy().set_title("Код ОО", f"ОО-{n:02d}").save(tmp_path / f"{n:02d}.xlsx")
+             for n in range(24)]
+    paths[5] = form.save(tmp_path / "05 убийца.xlsx")
+    alone = []
+    monkeypatch.setattr(workers, "_read_alone", lambda path, limits: alone.append(path) or
+                        workers.crashed(path, "read alone"))
+
+    forms = read_forms(paths, workers=2)
+
+    assert [f.path for f in forms] == [str(p) for p in paths]
+    assert paths[5] in alone  # the killer, and the few in hand with it, were read alone
+    assert len(alone) < 12  # the files after them went on in a new pool, a chunk at a time
+    read_normally = [f for f, p in zip(forms, paths, strict=True) if p not in alone]
+    assert all(not f.rejected and f.tables for f in read_normally)
+    assert [f.tables["title"].values["school_code"][0] for f in read_normally][-1] == "ОО-23"
+
+
+def test_feedback_is_marked_after_a_file_broke_the_readers(deadly_reader, workspace,
+                                                           form) -> None:
+    """The run's workers are used again for the feedback; a pool a file broke is replaced,
+    so the schools' files are still marked, not only listed."""
+    import openpyxl
+
+    from pipeline.feedback import SHEET_NAME
+
+    folder = workspace.inbox / PERIOD
+    form.copy().set_title("Код ОО", "ОО-08").save(folder / "убийца.xlsx")
+    form.copy().set("Наставники", 3, "ФИО", "Петрова").save(folder / "школа 7.xlsx")
+
+    run = run_period(workspace, PERIOD)
+
+    marked = [Path(p) for p in run.outputs["feedback"] if "ОО-07" in Path(p).name]
+    assert len(marked) == 1
+    book = openpyxl.load_workbook(marked[0])
+    assert book.sheetnames[0] == SHEET_NAME and "Наставники" in book.sheetnames
