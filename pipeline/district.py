@@ -6,7 +6,8 @@ accepted row with its school), «Изменения» (since last month) and «�
 Names of people without consent to personal-data processing are replaced by a stable code.
 
 The three lists are rendered per school (pipeline/sheetxml.py) and a school's rendered rows
-are kept in a cache: the next run of the month re-renders only the schools whose file changed.
+are kept deflated in a cache: the next run of the month renders and compresses only the
+schools whose file changed, and stitches the others' rows in as they were kept.
 """
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ class RowCache(Protocol):
 
     def rendered_rows(self, keys: list[str]) -> dict[str, int]: ...
 
-    def rendered_text(self, key: str) -> str: ...
+    def rendered_segment(self, key: str) -> bytes: ...
 
-    def keep_rendered(self, period: str, fresh: dict[str, tuple[int, str]]) -> None: ...
+    def keep_rendered(self, period: str, fresh: dict[str, tuple[int, bytes]]) -> None: ...
 
     def forget_rendered(self, period: str, used: set[str]) -> None: ...
 
@@ -49,15 +50,15 @@ class MemoryCache:
     """A RowCache for one run, when there is no ledger to keep the rows in."""
 
     def __init__(self) -> None:
-        self.kept: dict[str, tuple[int, str]] = {}
+        self.kept: dict[str, tuple[int, bytes]] = {}
 
     def rendered_rows(self, keys: list[str]) -> dict[str, int]:
         return {key: self.kept[key][0] for key in keys if key in self.kept}
 
-    def rendered_text(self, key: str) -> str:
+    def rendered_segment(self, key: str) -> bytes:
         return self.kept[key][1]
 
-    def keep_rendered(self, period: str, fresh: dict[str, tuple[int, str]]) -> None:
+    def keep_rendered(self, period: str, fresh: dict[str, tuple[int, bytes]]) -> None:
         self.kept.update(fresh)
 
     def forget_rendered(self, period: str, used: set[str]) -> None:
@@ -136,12 +137,12 @@ def write_district_workbook(path: Path, workspace: Workspace, run: Any,
         for k, sheet in enumerate(LISTS):
             count = sum(n for _, n in lists[k])
             _list_sheet(book, formats, sheet, count)
-            texts = (cache.rendered_text(key) for key, n in lists[k] if n)  # read as placed
-            later.add(len(book.worksheets()) - 1, texts, count, len(sheet.data_columns) + 2)
+            kept = (cache.rendered_segment(key) for key, n in lists[k] if n)  # read as placed
+            later.add(len(book.worksheets()) - 1, kept, count, len(sheet.data_columns) + 2)
         _changes_sheet(book, formats, run, names)
         _issues_sheet(book, formats, run, names)
         book.close()
-        later.place(tmp, formats.placed_styles())
+        later.place(tmp)
     return path
 
 
@@ -232,7 +233,7 @@ class Renderer:
 
     def __init__(self, cache: RowCache, period: str, render_key: str, secret: bytes) -> None:
         self.cache, self.period, self.render_key, self.secret = cache, period, render_key, secret
-        self.fresh: dict[str, tuple[int, str]] = {}
+        self.fresh: dict[str, tuple[int, bytes]] = {}
 
     def keys(self, sha256: str, school: Any) -> list[str]:
         key = rendered_key(self.render_key, sha256, school, self.secret)
@@ -250,7 +251,7 @@ class Renderer:
             names.learn(school.code, rows.get(key, []))
         counts = {}
         for key, rendered in zip(keys, _render_school(school, rows, names), strict=True):
-            self.fresh[key] = (len(rendered), sheetxml.SEPARATOR.join(rendered))
+            self.fresh[key] = (len(rendered), sheetxml.segment("".join(rendered)))
             counts[key] = len(rendered)
         if len(self.fresh) >= _KEPT_AT_ONCE * len(LISTS):
             self.flush()
@@ -291,7 +292,6 @@ def _render_school(school: Any, rows: dict[str, list[dict[str, Any]]],
     for sheet in LISTS:
         keys = [c.key for c in sheet.data_columns]
         personal = [n for n, c in enumerate(sheet.data_columns, start=2) if c.personal]
-        letters = sheetxml.column_letters(len(keys) + 2)
         rendered = []
         for record in rows.get(sheet.key, []):
             if not record["_ok"]:
@@ -299,7 +299,7 @@ def _render_school(school: Any, rows: dict[str, list[dict[str, Any]]],
             values = [school.code, school.name, *map(record.get, keys)]
             for n in personal:
                 values[n] = names.show(school.code, values[n])
-            rendered.append(sheetxml.render_row(values, letters))
+            rendered.append(sheetxml.render_row(values))
         lists.append(rendered)
     return lists
 

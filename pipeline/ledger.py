@@ -102,7 +102,7 @@ MIGRATIONS[3] = """
                                        -- and which list
         period TEXT NOT NULL,
         rows INTEGER NOT NULL,
-        data BLOB NOT NULL             -- zlib(text)
+        data BLOB NOT NULL             -- the rows deflated (pipeline.sheetxml.segment)
     );
     CREATE INDEX rendered_period ON rendered(period);
 """
@@ -329,16 +329,15 @@ class Ledger:
                 batch))
         return found
 
-    def rendered_text(self, key: str) -> str:
+    def rendered_segment(self, key: str) -> bytes:
         (data,) = self.db.execute("SELECT data FROM rendered WHERE key = ?", (key,)).fetchone()
-        return zlib.decompress(data).decode()
+        return data
 
-    def keep_rendered(self, period: str, fresh: dict[str, tuple[int, str]]) -> None:
+    def keep_rendered(self, period: str, fresh: dict[str, tuple[int, bytes]]) -> None:
         with self.transaction():
             self.db.executemany(
                 "INSERT OR REPLACE INTO rendered (key, period, rows, data) VALUES (?, ?, ?, ?)",
-                [(key, period, rows, zlib.compress(text.encode(), 1))
-                 for key, (rows, text) in fresh.items()])
+                [(key, period, rows, data) for key, (rows, data) in fresh.items()])
 
     def forget_rendered(self, period: str, used: set[str]) -> None:
         """Forget what the period's last run did not use."""

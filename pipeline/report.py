@@ -294,7 +294,7 @@ def write_report_workbook(report: DistrictReport, path: Path) -> Path:
         _charts_sheet(book, formats, report)
         _data_sheet(book, formats, report, later)
         book.close()
-        later.place(tmp, formats.placed_styles())
+        later.place(tmp)
     return path
 
 

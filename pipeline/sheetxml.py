@@ -1,37 +1,40 @@
 """Long lists written as SpreadsheetML directly, into a workbook xlsxwriter made.
 
 At regional scale the district workbook's lists hold a million cells; xlsxwriter writes
-about 100,000 a second. Here the rows of a list are rendered to XML text (per school, so
-that an unchanged school's rows can be kept from one run to the next), and after xlsxwriter
-has written the workbook — every sheet's header, widths, filters, styles and print setup —
-the rows are put into their sheet's part of the package.
+about 100,000 a second. Here the rows of a list are rendered to XML text, and after
+xlsxwriter has written the workbook — every sheet's header, widths, filters, styles and
+print setup — the rows are put into their sheet's part of the package.
 
-A rendered row holds placeholders instead of its row number and of the style of its dates,
-which are known only when the rows are placed: a school's rows move when another school's
-count changes, and xlsxwriter numbers formats in the order it meets them.
+A rendered row names neither its row nor its cells' columns: rows and cells without `r`
+follow the one before (ECMA-376 makes `r` optional; Excel, LibreOffice, openpyxl and calamine
+read them so), and a blank cell before a value is an empty <c/>. So a school's rows are the
+same bytes wherever they land, and are kept deflated (`segment`): the district workbook of a
+month's next run is stitched from the schools' kept segments and the few new ones, with no
+school's rows rendered or compressed again. Dates use the workbook's first two styles, which
+`pipeline.workbooks.Formats` numbers before anything else (DATE_STYLE, DATETIME_STYLE).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
-import shutil
+import struct
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
-from functools import lru_cache
+import zlib
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-ROW = "\x00"  # the row number
-DATE = "\x01"  # the style index of dates
-DATETIME = "\x02"  # the style index of dates with a time of day
-SEPARATOR = "\x1e"  # between rendered rows; no rendered row contains a control character
+DATE_STYLE = "1"  # the style index of dates
+DATETIME_STYLE = "2"  # the style index of dates with a time of day
 LEVEL = 1  # deflate level of the placed sheets: five times faster than 6, 10% larger
 
 _EPOCH = dt.datetime(1899, 12, 30)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 _ESCAPED = re.compile(r"(_x[0-9a-fA-F]{4}_)")
+_SEGMENT_HEAD = struct.Struct("<LL")  # CRC-32 and length of a segment's text
 
 
 def column_letters(count: int) -> list[str]:
@@ -60,106 +63,194 @@ def _text(value: str) -> str:
     return "<t>" + text + "</t>"
 
 
-@lru_cache(maxsize=64)
-def _starts(letters: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(f'<c r="{letter}{ROW}"' for letter in letters)
-
-
-def render_row(values: Sequence[Any], letters: Sequence[str],
-               marks: Sequence[str | None] | None = None) -> str:
-    """The cells of one row; empty values are left out. Strings are always text. A date is
-    styled DATE, or DATETIME when it has a time of day, unless `marks` gives the style of
-    each column's dates. This runs for every cell of a regional district's lists."""
+def render_row(values: Sequence[Any], marks: Sequence[str | None] | None = None) -> str:
+    """One <row>, its cells from column A; trailing empty values are left out. Strings are
+    always text. A date is styled DATE_STYLE, or DATETIME_STYLE when it has a time of day,
+    unless `marks` gives the style of each column's dates. This runs for every cell of a
+    regional district's lists."""
     cells = []
-    starts = _starts(tuple(letters))
-    for k, value in enumerate(values[:len(starts)]):
-        if value is None:
-            continue
+    blanks = 0
+    for k, value in enumerate(values):
         kind = type(value)
         if kind is str:
-            if value:
-                cells.append(starts[k] + ' t="inlineStr"><is>' + _text(value) + "</is></c>")
+            if not value:
+                blanks += 1
+                continue
+            cell = '<c t="inlineStr"><is>' + _text(value) + "</is></c>"
+        elif value is None:
+            blanks += 1
+            continue
         elif kind is int:
-            cells.append(f"{starts[k]}><v>{value}</v></c>")
+            cell = f"<c><v>{value}</v></c>"
         elif kind is bool:
-            cells.append(f'{starts[k]} t="b"><v>{int(value)}</v></c>')
+            cell = f'<c t="b"><v>{int(value)}</v></c>'
         elif kind is float:
-            if math.isfinite(value):
-                cells.append(f"{starts[k]}><v>{value:.16G}</v></c>")
+            if not math.isfinite(value):
+                blanks += 1
+                continue
+            cell = f"<c><v>{value:.16G}</v></c>"
         elif isinstance(value, dt.datetime):
             serial = (value.replace(tzinfo=None) - _EPOCH).total_seconds() / 86400
             timed = value.time() != dt.time(0)
-            style = (marks[k] if marks else None) or (DATETIME if timed else DATE)
-            cells.append(f'{starts[k]} s="{style}"><v>{serial:.16G}</v></c>')
+            style = (marks[k] if marks else None) or (DATETIME_STYLE if timed else DATE_STYLE)
+            cell = f'<c s="{style}"><v>{serial:.16G}</v></c>'
         elif isinstance(value, dt.date):
             serial = (value - _EPOCH.date()).days
-            style = (marks[k] if marks else None) or DATE
-            cells.append(f'{starts[k]} s="{style}"><v>{serial}</v></c>')
+            style = (marks[k] if marks else None) or DATE_STYLE
+            cell = f'<c s="{style}"><v>{serial}</v></c>'
         elif isinstance(value, int | float):  # numpy scalars and the like
-            if math.isfinite(value):
-                cells.append(f"{starts[k]}><v>{float(value):.16G}</v></c>")
+            if not math.isfinite(value):
+                blanks += 1
+                continue
+            cell = f"<c><v>{float(value):.16G}</v></c>"
         else:
-            cells.append(starts[k] + ' t="inlineStr"><is>' + _text(str(value)) + "</is></c>")
-    return "".join(cells)
+            cell = '<c t="inlineStr"><is>' + _text(str(value)) + "</is></c>"
+        if blanks:
+            cells.append("<c/>" * blanks)
+            blanks = 0
+        cells.append(cell)
+    return "<row>" + "".join(cells) + "</row>"
 
 
-def placed(chunks: Iterable[str], first_row: int, styles: dict[str, int | None]) -> Iterator[str]:
-    """<row> elements numbered from `first_row` (1-based), from chunks of rendered rows
-    joined by SEPARATOR; the style placeholders become `styles`' indices (a format's
-    xf_index once xlsxwriter closed the workbook: set it on a column, or use it in a cell)."""
-    n = first_row
-    for chunk in chunks:
-        if not chunk:
-            continue
-        for mark, index in styles.items():
-            if mark in chunk:
-                if index is None:  # xlsxwriter numbers only the formats a sheet uses
-                    raise ValueError(f"the style of {mark!r} is not in the workbook")
-                chunk = chunk.replace(mark, str(index))
-        rows = []
-        for cells in chunk.split(SEPARATOR):
-            number = str(n)
-            rows.append(f'<row r="{number}">{cells.replace(ROW, number)}</row>')
-            n += 1
-        yield "".join(rows)
+def segment(text: str) -> bytes:
+    """`text` deflated on its own, to be put among other deflated text (`place_rows`): its
+    CRC-32 and length, then deflate blocks that end on a byte boundary and refer to nothing
+    before them."""
+    data = text.encode()
+    compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+    return (_SEGMENT_HEAD.pack(zlib.crc32(data), len(data)) + compressor.compress(data)
+            + compressor.flush(zlib.Z_SYNC_FLUSH))
 
 
-def place_rows(path: Path, bodies: dict[int, tuple[Iterable[str], int, int]],
-               styles: dict[str, int | None]) -> None:
+class _Deflated:
+    """A zip entry's deflated data written to `out`: text compressed as it comes, kept
+    segments copied as they are, the CRC-32 and sizes of the whole counted."""
+
+    _ZEROS = bytes(1 << 20)
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out = out
+        self.compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+        self.crc = self.size = self.compressed = 0
+        self.pending = False  # text given to the compressor since it last flushed
+
+    def text(self, data: bytes) -> None:
+        self.crc = zlib.crc32(data, self.crc)
+        self.size += len(data)
+        self._write(self.compressor.compress(data))
+        self.pending = True
+
+    def segment(self, blob: bytes) -> None:
+        if not blob:
+            return
+        crc, size = _SEGMENT_HEAD.unpack_from(blob)
+        if self.pending:  # later text must not refer back across the segment
+            self._write(self.compressor.flush(zlib.Z_FULL_FLUSH))
+            self.pending = False
+        self.crc = self._combine(self.crc, crc, size)
+        self.size += size
+        self._write(memoryview(blob)[_SEGMENT_HEAD.size:])
+
+    def finish(self) -> None:
+        self._write(self.compressor.flush())  # the final block
+
+    def _write(self, data: bytes | memoryview) -> None:
+        self.out.write(data)
+        self.compressed += len(data)
+
+    @classmethod
+    def _combine(cls, crc: int, then: int, length: int) -> int:
+        """The CRC-32 of A + B from A's, B's and B's length: CRC-32 is affine, so this is
+        A's CRC carried over B's length in zeros, with B's added (zlib's crc32_combine)."""
+        carried, zeros = crc, 0
+        while length:
+            n = min(length, len(cls._ZEROS))
+            chunk = memoryview(cls._ZEROS)[:n]
+            carried, zeros = zlib.crc32(chunk, carried), zlib.crc32(chunk, zeros)
+            length -= n
+        return carried ^ zeros ^ then
+
+
+def place_rows(path: Path, bodies: dict[int, tuple[Iterable[str | bytes], int, int]]) -> None:
     """Put rows into the sheets of the workbook at `path`, as xlsxwriter wrote it.
 
     `bodies` maps a sheet's position (0-based, the order the sheets were added in, which is
-    the order xlsxwriter numbers their parts in) to (chunks of rendered rows, the number of
-    rows in them, the number of columns). The sheet must hold its header row only; the rows
-    go below it and its declared dimension is widened to them."""
+    the order xlsxwriter numbers their parts in) to (pieces of rows, the number of rows in
+    them, the number of columns). A piece is rendered rows (str) or kept rows (a `segment`).
+    The sheet must hold its header row only; the rows go below it and its declared dimension
+    is widened to them. The package is rewritten: other parts are copied as they are."""
     path = Path(path)
     staged = path.with_name(path.name + ".rows")
     parts = {f"xl/worksheets/sheet{k + 1}.xml": body for k, body in bodies.items()}
-    with zipfile.ZipFile(path) as source, \
-            zipfile.ZipFile(staged, "w", zipfile.ZIP_DEFLATED) as target:
+    with zipfile.ZipFile(path) as source, open(path, "rb") as raw, open(staged, "wb") as out:
+        written = []
         for info in source.infolist():
-            data = source.read(info)
-            if info.filename not in parts:
-                target.writestr(info, data)
-                continue
-            chunks, count, width = parts[info.filename]
-            head, tail = _split_sheet(data)
-            header_rows = head.count(b"<row ")
-            last = header_rows + count
-            head = re.sub(rb'<dimension ref="[^"]*"/>',
-                          f'<dimension ref="A1:{column_letters(width)[-1]}{max(last, 1)}"/>'
-                          .encode(), head, count=1)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            if hasattr(zipfile.ZipInfo, "compress_level"):  # Python ≥ 3.13
-                info.compress_level = LEVEL
+            offset = out.tell()
+            name = info.filename.encode()
+            out.write(_local_header(info, name, 0, 0, 0))
+            if info.filename in parts:
+                pieces, count, width = parts[info.filename]
+                head, tail = _split_sheet(source.read(info))
+                last = head.count(b"<row ") + count
+                head = re.sub(rb'<dimension ref="[^"]*"/>',
+                              f'<dimension ref="A1:{column_letters(width)[-1]}{max(last, 1)}"/>'
+                              .encode(), head, count=1)
+                deflated = _Deflated(out)
+                deflated.text(head)
+                for piece in pieces:
+                    if isinstance(piece, str):
+                        deflated.text(piece.encode())
+                    else:
+                        deflated.segment(piece)
+                deflated.text(tail)
+                deflated.finish()
+                crc, compressed, size = deflated.crc, deflated.compressed, deflated.size
+                info.compress_type = zipfile.ZIP_DEFLATED
             else:
-                info._compresslevel = LEVEL
-            with target.open(info, "w") as out:
-                out.write(head)
-                for text in placed(chunks, header_rows + 1, styles):
-                    out.write(text.encode())
-                out.write(tail)
-    shutil.move(staged, path)
+                compressed, size, crc = info.compress_size, info.file_size, info.CRC
+                out.write(_raw_data(raw, info))
+            if max(compressed, size, offset) >= 0xFFFFFFFF:
+                raise ValueError(f"{info.filename}: more than 4 GiB")  # no ZIP64 here
+            end = out.tell()
+            out.seek(offset)
+            out.write(_local_header(info, name, crc, compressed, size))
+            out.seek(end)
+            written.append((info, name, crc, compressed, size, offset))
+        directory = out.tell()
+        for info, name, crc, compressed, size, offset in written:
+            time, date = _dos_time(info)
+            out.write(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, _flags(name),
+                                  info.compress_type,
+                                  time, date, crc, compressed, size, len(name), 0, 0, 0, 0,
+                                  info.external_attr, offset) + name)
+        out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(written), len(written),
+                              out.tell() - directory, directory, 0))
+    os.replace(staged, path)
+
+
+def _dos_time(info: zipfile.ZipInfo) -> tuple[int, int]:
+    year, month, day, hour, minute, second = info.date_time
+    return (hour << 11 | minute << 5 | second // 2,
+            max(year - 1980, 0) << 9 | month << 5 | day)
+
+
+def _local_header(info: zipfile.ZipInfo, name: bytes, crc: int, compressed: int,
+                  size: int) -> bytes:
+    time, date = _dos_time(info)
+    return struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, _flags(name), info.compress_type, time,
+                       date, crc, compressed, size, len(name), 0) + name
+
+
+def _flags(name: bytes) -> int:
+    return 0 if name.isascii() else 0x800  # the name is UTF-8
+
+
+def _raw_data(raw: BinaryIO, info: zipfile.ZipInfo) -> bytes:
+    """`info`'s data as stored (compressed), read from the package's file `raw`."""
+    raw.seek(info.header_offset + 26)
+    name_length, extra_length = struct.unpack("<HH", raw.read(4))
+    raw.seek(info.header_offset + 30 + name_length + extra_length)
+    return raw.read(info.compress_size)
 
 
 class Later:
@@ -167,16 +258,16 @@ class Later:
     has closed it (`place`)."""
 
     def __init__(self) -> None:
-        self.bodies: dict[int, tuple[Iterable[str], int, int]] = {}
+        self.bodies: dict[int, tuple[Iterable[str | bytes], int, int]] = {}
 
-    def add(self, sheet: int, chunks: Iterable[str], count: int, width: int) -> None:
-        """The rows of the sheet at position `sheet` (0-based), `count` of them in `chunks`,
-        `width` columns wide."""
-        self.bodies[sheet] = (chunks, count, width)
+    def add(self, sheet: int, pieces: Iterable[str | bytes], count: int, width: int) -> None:
+        """The rows of the sheet at position `sheet` (0-based), `count` of them in `pieces`
+        (see `place_rows`), `width` columns wide."""
+        self.bodies[sheet] = (pieces, count, width)
 
-    def place(self, path: Path, styles: dict[str, int | None]) -> None:
+    def place(self, path: Path) -> None:
         if self.bodies:
-            place_rows(path, self.bodies, styles)
+            place_rows(path, self.bodies)
 
 
 def _split_sheet(data: bytes) -> tuple[bytes, bytes]:
@@ -188,5 +279,5 @@ def _split_sheet(data: bytes) -> tuple[bytes, bytes]:
     return data[:end], data[end:]
 
 
-__all__ = ["DATE", "DATETIME", "ROW", "SEPARATOR", "Later", "column_letters", "place_rows",
-           "placed", "render_row"]
+__all__ = ["DATETIME_STYLE", "DATE_STYLE", "Later", "column_letters", "place_rows",
+           "render_row", "segment"]

@@ -65,16 +65,17 @@ class Formats:
                                        "bg_color": "#DDEBF7", "border": 1})
         self.date = book.add_format({"num_format": DATE_FORMAT})
         self.datetime = book.add_format({"num_format": DATE_FORMAT + " hh:mm"})
+        # rows rendered as XML (pipeline/sheetxml.py) style their dates before the workbook
+        # is written: the two date formats take its first style indices, now
+        if (str(self.date._get_xf_index()), str(self.datetime._get_xf_index())) != \
+                (sheetxml.DATE_STYLE, sheetxml.DATETIME_STYLE):
+            raise RuntimeError("the date formats must be the workbook's first formats")
         self.text = book.add_format({"num_format": "@"})
         self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
         self.percent = book.add_format({"num_format": "0.0%"})
         self.title = book.add_format({"bold": True, "font_size": 14})
         self.bold = book.add_format({"bold": True})
         self.top = book.add_format({"valign": "top"})
-
-    def placed_styles(self) -> dict[str, int | None]:
-        """The style indices of rows placed after closing (valid once the book is closed)."""
-        return {sheetxml.DATE: self.date.xf_index, sheetxml.DATETIME: self.datetime.xf_index}
 
 
 def write_cell(sheet: Any, row: int, col: int, value: Any, formats: Formats) -> None:
@@ -117,7 +118,7 @@ def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
     if later is not None and not wrap:
         rows = [[plain(value) for value in row] for row in rows]
         marks = _date_marks(rows, len(headers))
-        dates = [*dates, *[c for c, mark in enumerate(marks) if mark == sheetxml.DATE]]
+        dates = [*dates, *[c for c, mark in enumerate(marks) if mark == sheetxml.DATE_STYLE]]
         placed_later += len(rows)
     sheet = book.add_worksheet(name)
     if caption is not None:
@@ -127,15 +128,15 @@ def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
         sheet.write_string(start_row, col, header, formats.header)
         sheet.set_column(col, col, widths[col], formats.wrap if col in wrap else
                          formats.date if col in dates else
-                         formats.datetime if marks and marks[col] == sheetxml.DATETIME else None)
+                         formats.datetime if marks and marks[col] == sheetxml.DATETIME_STYLE
+                         else None)
     header_lines = max(text_lines(h, w) for h, w in zip(headers, widths, strict=True))
     if header_lines > 1:
         sheet.set_row(start_row, ROW_HEIGHT * header_lines)
     if later is not None and marks is not None:
-        letters = sheetxml.column_letters(len(headers))
         later.add(len(book.worksheets()) - 1,
-                  [sheetxml.SEPARATOR.join(sheetxml.render_row(row, letters, marks)
-                                           for row in rows)], len(rows), len(headers))
+                  ["".join(sheetxml.render_row(row[:len(headers)], marks) for row in rows)],
+                  len(rows), len(headers))
         rows = []
     for r, row in enumerate(rows, start=start_row + 1):
         row = [plain(value) for value in row]
@@ -167,9 +168,9 @@ def _date_marks(rows: Sequence[Sequence[Any]], width: int) -> list[str | None]:
     marks: list[str | None] = [None] * width
     for row in rows:
         for col, value in enumerate(row):
-            if isinstance(value, dt.date) and marks[col] != sheetxml.DATETIME:
+            if isinstance(value, dt.date) and marks[col] != sheetxml.DATETIME_STYLE:
                 timed = isinstance(value, dt.datetime) and value.time() != dt.time(0)
-                marks[col] = sheetxml.DATETIME if timed else sheetxml.DATE
+                marks[col] = sheetxml.DATETIME_STYLE if timed else sheetxml.DATE_STYLE
     return marks
 
 

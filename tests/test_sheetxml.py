@@ -8,7 +8,6 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
-import pytest
 from python_calamine import CalamineWorkbook
 
 from pipeline import sheetxml
@@ -33,12 +32,11 @@ def _write(path: Path) -> Path:
     write_table(book, formats, "Свод", HEADERS, [], dates=[2], placed_later=len(ROWS))
     book.add_worksheet("После").write_datetime(0, 0, dt.datetime(2026, 1, 1, 8), formats.datetime)
     book.close()
-    letters = sheetxml.column_letters(len(HEADERS))
-    rendered = [sheetxml.render_row(row, letters) for row in ROWS]
-    chunks = [sheetxml.SEPARATOR.join(rendered[:3]), "", sheetxml.SEPARATOR.join(rendered[3:])]
-    sheetxml.place_rows(path, {0: (chunks, len(ROWS), len(HEADERS))},
-                        {sheetxml.DATE: formats.date.xf_index,
-                         sheetxml.DATETIME: formats.datetime.xf_index})
+    rendered = [sheetxml.render_row(row) for row in ROWS]
+    # rendered text and kept (deflated) rows mixed, as a month's next run places them
+    pieces = ["".join(rendered[:2]), sheetxml.segment("".join(rendered[2:5])), "",
+              sheetxml.segment(""), rendered[5], sheetxml.segment("".join(rendered[6:]))]
+    sheetxml.place_rows(path, {0: (pieces, len(ROWS), len(HEADERS))})
     return path
 
 
@@ -76,12 +74,24 @@ def test_placed_rows_read_back_by_calamine_and_the_package_is_sound(tmp_path) ->
     assert rows[8][:2] == ["после пустой", 0]
 
 
-def test_a_date_style_the_workbook_lacks_is_an_error_not_a_number(tmp_path) -> None:
-    path = tmp_path / "без стиля.xlsx"
-    book = new_workbook(path, large=True)
+def test_kept_rows_are_stitched_into_the_same_part_as_rendered_ones(tmp_path) -> None:
+    rendered = [sheetxml.render_row(row) for row in ROWS]
+    path = _write(tmp_path / "сшито.xlsx")
+    with zipfile.ZipFile(path) as archive:
+        text = archive.read("xl/worksheets/sheet1.xml").decode()  # checks the CRC too
+    start = text.index("</row>") + len("</row>")  # after the header row
+    assert text[start:text.index("</sheetData>")] == "".join(rendered)
+    assert text.count("<row") == len(ROWS) + 1
+
+
+def test_the_date_formats_are_the_workbooks_first_styles(tmp_path) -> None:
+    """Rendered rows name their dates' styles before the workbook exists (1 and 2)."""
+    path = tmp_path / "стили.xlsx"
+    book = new_workbook(path)
+    book.add_format({"bold": True})  # made, not yet used: numbered only when used
     formats = Formats(book)
-    write_table(book, formats, "Свод", HEADERS, [], placed_later=1)
+    assert (formats.date.xf_index, formats.datetime.xf_index) == (1, 2)
+    book.add_worksheet("Лист").write_string(0, 0, "x", book.add_format({"italic": True}))
     book.close()
-    row = sheetxml.render_row(ROWS[0], sheetxml.column_letters(4))
-    with pytest.raises(ValueError, match="style"):
-        sheetxml.place_rows(path, {0: ([row], 1, 4)}, {sheetxml.DATE: formats.date.xf_index})
+    assert sheetxml.render_row([dt.date(2026, 1, 1), dt.datetime(2026, 1, 1, 9)]) == \
+        '<row><c s="1"><v>46023</v></c><c s="2"><v>46023.375</v></c></row>'
