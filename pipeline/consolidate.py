@@ -9,7 +9,6 @@ here. When nothing differs from the last finished run, nothing is rewritten.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 from array import array
@@ -628,11 +627,20 @@ def _outputs_view(workspace: Workspace, period: str, written: dict[str, Any]) ->
             "feedback": sorted(p for p, meta in written.items() if meta["kind"] == "feedback")}
 
 
+def feedback_name(result: FileResult) -> str:
+    """«ОО-07 МБОУ СОШ № 7 — замечания.xlsx», or after the file for an unknown school."""
+    if result.school is not None:
+        stem = f"{result.school.code} {result.school.short_name}"
+    else:
+        stem = Path(result.file).stem
+    safe = "".join(ch if ch not in '\\/:*?"<>|' and ord(ch) >= 32 else " " for ch in stem)
+    return f"{' '.join(safe.split())[:90]} — замечания.xlsx"
+
+
 def _write_outputs(workspace: Workspace, run: RunResult, before: dict[str, Any],
                    ledger: Ledger | None = None, workers: Any = None) -> dict[str, Any]:
     """The district workbook and the schools' feedback; unchanged feedback is not rewritten."""
     from pipeline.district import write_district_workbook
-    from pipeline.feedback import feedback_name
     from pipeline.report import report_from_run, report_path, write_report_workbook
     from pipeline.workbooks import atomic_path
     from pipeline.workers import write_feedbacks
@@ -652,22 +660,27 @@ def _write_outputs(workspace: Workspace, run: RunResult, before: dict[str, Any],
                          s.stored.processed or dt.datetime.now().replace(microsecond=0)))
         written[str(path)] = {"kind": "feedback", "key": key}
 
-    def district_outputs(stack: contextlib.ExitStack) -> dict[str, Any]:
-        """Written while the workers mark the schools' files, and put in place only once
-        every feedback file is written (`stack`): a run that fails keeps the last outputs."""
-        path = workspace.outbox / run.period / f"Свод_{run.period}.xlsx"
-        report = report_path(workspace, run.period)
-        staged = stack.enter_context(atomic_path(path)), stack.enter_context(atomic_path(report))
-        write_district_workbook(staged[0], workspace, run, cache=ledger)
-        write_report_workbook(report_from_run(workspace, run), staged[1])
-        return {str(path): {"kind": "consolidated", "sha256": file_sha256(staged[0])},
-                str(report): {"kind": "report", "sha256": file_sha256(staged[1])}}
-
     settings = workspace.settings
-    with contextlib.ExitStack() as stack:
+    path = workspace.outbox / run.period / f"Свод_{run.period}.xlsx"
+    report = report_path(workspace, run.period)
+    # the district's outputs are staged, and put in place only once every feedback file is
+    # written: a run that fails keeps the last outputs
+    with atomic_path(path) as staged, atomic_path(report) as staged_report:
+        report_data = report_from_run(workspace, run)
+        # a worker writes the report while this process writes the district workbook (the
+        # feedback waits behind it)
+        report_job = workers.submit(_report_job, report_data, staged_report) if workers else None
+
+        def district_outputs() -> dict[str, Any]:
+            write_district_workbook(staged, workspace, run, cache=ledger)
+            if not _done(report_job):  # no worker could take it
+                write_report_workbook(report_data, staged_report)
+            return {str(path): {"kind": "consolidated", "sha256": file_sha256(staged)},
+                    str(report): {"kind": "report", "sha256": file_sha256(staged_report)}}
+
         district = write_feedbacks(jobs, limits={"max_file_mb": settings.max_file_mb,
                                                  "max_unpacked_mb": settings.max_unpacked_mb},
-                                   workers=workers, meanwhile=lambda: district_outputs(stack))
+                                   workers=workers, meanwhile=district_outputs)
     for path, meta in written.items():
         meta["sha256"] = file_sha256(Path(path))
     if folder.is_dir():
@@ -675,6 +688,25 @@ def _write_outputs(workspace: Workspace, run: RunResult, before: dict[str, Any],
             if str(old) not in written:
                 old.unlink()  # a school that fixed everything must not find old remarks
     return written | district
+
+
+def _report_job(data: Any, path: Path) -> Path:
+    from pipeline.report import write_report_workbook
+
+    return write_report_workbook(data, path)
+
+
+def _done(job: Any) -> bool:
+    """Whether a worker did `job` (a Future, or None when none took it); its error if any."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    if job is None:
+        return False
+    try:
+        job.result()
+    except BrokenProcessPool:
+        return False
+    return True
 
 
 def _summary(run: RunResult) -> dict[str, Any]:

@@ -57,16 +57,6 @@ _SHEETS = {s.name: s for s in FORM_SHEETS}
 _FILL_RANK = {FILLS[s].fgColor.rgb: iss.SEVERITY_ORDER[s] for s in FILLS}  # the worst wins
 
 
-def feedback_name(result: FileResult) -> str:
-    """«ОО-07 МБОУ СОШ № 7 — замечания.xlsx», or after the file for an unknown school."""
-    if result.school is not None:
-        stem = f"{result.school.code} {result.school.short_name}"
-    else:
-        stem = Path(result.file).stem
-    safe = "".join(ch if ch not in '\\/:*?"<>|' and ord(ch) >= 32 else " " for ch in stem)
-    return f"{' '.join(safe.split())[:90]} — замечания.xlsx"
-
-
 def write_feedback(form: Form, result: FileResult, out: Path, *,
                    received: dt.datetime | None = None,
                    checked: dt.datetime | None = None) -> Path:
@@ -437,4 +427,4 @@ def _add_lists_sheet(book: Any, lists: dict[tuple[str, ...], Any]) -> bool:
     return True
 
 
-__all__ = ["SHEET_NAME", "feedback_name", "write_feedback"]
+__all__ = ["SHEET_NAME", "write_feedback"]

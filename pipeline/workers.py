@@ -101,6 +101,14 @@ class Workers:
                 self._pool.submit(int).result()  # fork them now, while frozen
         return self._pool
 
+    def submit(self, job: Callable[..., Any], *args: Any) -> Future[Any] | None:
+        """`job(*args)` in a worker; None when no pool can take it (do it here then)."""
+        try:
+            return self.pool().submit(job, *args)
+        except BrokenProcessPool:
+            self.broken()
+            return None
+
     def broken(self) -> None:
         """A worker died: the pool is lost, the next use starts a new one."""
         if self._pool is not None:
@@ -211,8 +219,6 @@ def write_feedbacks(jobs: Sequence[tuple[Path, Form | None, Any, Path, Any, Any]
     file, which is as dangerous as the first reading); a job that dies still leaves the
     school a feedback file: the list of its problems. `meanwhile` is called in this process
     while the workers write (the district's own outputs), and its result returned."""
-    from pipeline.feedback import write_feedback
-
     limits = limits or {}
     if not jobs:
         return meanwhile() if meanwhile else None
@@ -242,6 +248,8 @@ def write_feedbacks(jobs: Sequence[tuple[Path, Form | None, Any, Path, Any, Any]
             workers.broken()
     for n, (src, _form, result, out, received, checked) in enumerate(jobs):
         if n not in done:
+            from pipeline.feedback import write_feedback  # openpyxl: only when needed here
+
             write_feedback(crashed(Path(src), "файл не удалось разобрать для отметок"), result,
                            Path(out), received=received, checked=checked)
     return outcome
