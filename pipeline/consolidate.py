@@ -9,6 +9,7 @@ here. When nothing differs from the last finished run, nothing is rewritten.
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import hashlib
 from array import array
@@ -223,7 +224,8 @@ def _run(workspace: Workspace, period: str, ledger: Ledger, workers: Any,
     context = run_context(workspace)
     run_id = ledger.start_run(period, __version__, context)
     paths = inbox_files(workspace, period)
-    seen = ledger.see([(_relative(workspace, path), *_facts(path)) for path in paths], period)
+    root = workspace.root.resolve()  # once: resolving a path costs a system call per part
+    seen = ledger.see([(_relative(root, path), *_facts(path)) for path in paths], period)
     submissions = [Submission(path, s) for path, s in zip(paths, seen, strict=True)]
     previous_files = ledger.accepted_files(previous_period(period))
     writers = _sources_digest(_OUTPUT_SOURCES).hexdigest()
@@ -404,9 +406,10 @@ def ledger_issue(issue: iss.Issue) -> dict[str, Any]:
             "value": issue.value, "problem": issue.problem, "fix": issue.fix}
 
 
-def _relative(workspace: Workspace, path: Path) -> str:
+def _relative(root: Path, path: Path) -> str:
+    """`path` as recorded: relative to the workspace's resolved `root` when inside it."""
     try:
-        return path.resolve().relative_to(workspace.root.resolve()).as_posix()
+        return path.resolve().relative_to(root).as_posix()
     except ValueError:
         return str(path)
 
@@ -678,9 +681,14 @@ def _write_outputs(workspace: Workspace, run: RunResult, before: dict[str, Any],
             return {str(path): {"kind": "consolidated", "sha256": file_sha256(staged)},
                     str(report): {"kind": "report", "sha256": file_sha256(staged_report)}}
 
-        district = write_feedbacks(jobs, limits={"max_file_mb": settings.max_file_mb,
-                                                 "max_unpacked_mb": settings.max_unpacked_mb},
-                                   workers=workers, meanwhile=district_outputs)
+        try:
+            district = write_feedbacks(jobs, limits={"max_file_mb": settings.max_file_mb,
+                                                     "max_unpacked_mb": settings.max_unpacked_mb},
+                                       workers=workers, meanwhile=district_outputs)
+        except BaseException:
+            if report_job is not None:  # let it finish, so that its file is cleaned up too
+                concurrent.futures.wait([report_job])
+            raise
     for path, meta in written.items():
         meta["sha256"] = file_sha256(Path(path))
     if folder.is_dir():
