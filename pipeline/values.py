@@ -136,6 +136,9 @@ def read_yesno(raw: Any) -> Read:
     return Read(clean_text(raw))
 
 
+_INT64 = 2.0**63  # the columns of whole numbers are 64-bit in the checked tables
+
+
 def read_int(raw: Any) -> Read:
     if is_blank(raw):
         return EMPTY
@@ -148,8 +151,8 @@ def read_int(raw: Any) -> Read:
         if not match:
             return Read(clean_text(raw), "bad-number")
         number = float(match.group(1).replace(",", "."))
-    if not math.isfinite(number) or not number.is_integer():
-        return Read(raw, "bad-number")
+    if not math.isfinite(number) or not number.is_integer() or abs(number) >= _INT64:
+        return Read(raw, "bad-number")  # a count or an age never needs more than 64 bits
     return Read(int(number))
 
 

@@ -799,3 +799,20 @@ def test_a_date_the_reader_cannot_represent_costs_its_file_not_the_run(workspace
     run = run_period(workspace, PERIOD)
     assert {Path(s.path).name: s.result.status for s in run.submissions} == \
         {"7.xlsx": "accepted", "8.xlsx": "rejected"}
+
+
+def test_a_whole_number_too_large_for_64_bits_is_a_bad_number_not_a_crash(workspace, form
+                                                                           ) -> None:
+    """Hypothesis found it: 2^63 typed in «Удовлетворённость наставника» overflowed the
+    checked table's 64-bit column and ended the check with a traceback."""
+    column = header(c.LINKS, "mentor_satisfaction")
+    row = form.rows(LINKS)[0]
+    path = form.copy().set(LINKS, row, column, 9.223372036854776e18).save(
+        workspace.inbox / PERIOD / "7.xlsx")
+
+    [result] = check_files([path], workspace=workspace, period=PERIOD)
+
+    assert_well_formed(result)
+    [issue] = [i for i in result.issues if i.row == row and i.column == column]
+    assert issue.code == "bad-number"
+    assert result.status == "accepted"  # the row is refused, the file is not
