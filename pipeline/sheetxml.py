@@ -182,6 +182,15 @@ def place_rows(path: Path, bodies: dict[int, tuple[Iterable[str | bytes], int, i
     path = Path(path)
     staged = path.with_name(path.name + ".rows")
     parts = {f"xl/worksheets/sheet{k + 1}.xml": body for k, body in bodies.items()}
+    try:
+        _rewrite(path, staged, parts)
+        os.replace(staged, path)
+    finally:
+        staged.unlink(missing_ok=True)  # nothing half-written is left beside the workbook
+
+
+def _rewrite(path: Path, staged: Path,
+             parts: dict[str, tuple[Iterable[str | bytes], int, int]]) -> None:
     with zipfile.ZipFile(path) as source, open(path, "rb") as raw, open(staged, "wb") as out:
         written = []
         for info in source.infolist():
@@ -225,7 +234,6 @@ def place_rows(path: Path, bodies: dict[int, tuple[Iterable[str | bytes], int, i
                                   info.external_attr, offset) + name)
         out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(written), len(written),
                               out.tell() - directory, directory, 0))
-    os.replace(staged, path)
 
 
 def _dos_time(info: zipfile.ZipInfo) -> tuple[int, int]:

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pytest
 from python_calamine import CalamineWorkbook
 
 from pipeline import sheetxml
@@ -95,3 +96,21 @@ def test_the_date_formats_are_the_workbooks_first_styles(tmp_path) -> None:
     book.close()
     assert sheetxml.render_row([dt.date(2026, 1, 1), dt.datetime(2026, 1, 1, 9)]) == \
         '<row><c s="1"><v>46023</v></c><c s="2"><v>46023.375</v></c></row>'
+
+
+def test_rows_that_cannot_be_placed_leave_the_workbook_and_its_folder_as_they_were(
+        tmp_path) -> None:
+    path = tmp_path / "свод.xlsx"
+    book = new_workbook(path, large=True)
+    write_table(book, Formats(book), "Свод", HEADERS, [], placed_later=1)
+    book.close()
+    before = path.read_bytes()
+
+    def broken():
+        yield sheetxml.render_row(ROWS[0])
+        raise OSError("диск заполнен")
+
+    with pytest.raises(OSError):
+        sheetxml.place_rows(path, {0: (broken(), 1, len(HEADERS))})
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["свод.xlsx"]
