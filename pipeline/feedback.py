@@ -2,189 +2,67 @@
 
 The feedback workbook opens on «Замечания» (a receipt and the list of problems), followed by
 the school's sheets as they were sent, with each problem cell filled (errors red, warnings
-yellow) and a comment that says what is wrong and how to fix it. An .xlsx/.xlsm is marked in
-place with openpyxl, so the school's formatting and drop-downs survive; an .xls or .ods
-cannot be, and becomes a faithful .xlsx copy of its values.
+yellow) and a comment that says what is wrong and how to fix it. An .xlsx is marked by
+editing its package's parts as text (`pipeline.feedbackxml`), so the school's formatting and
+drop-downs survive byte for byte; what that cannot edit (an .xlsm, our own feedback sent
+back, an odd package) is marked with openpyxl (`pipeline.feedbackbook`); an .xls or .ods
+cannot be marked in place and becomes a faithful .xlsx copy of its values.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
-import warnings
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from copy import copy as copy_of
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.utils.exceptions import IllegalCharacterError
-from openpyxl.worksheet.datavalidation import DataValidation
-
 from pipeline import issues as iss
 from pipeline.ledger import file_sha256
-from pipeline.read import Form, open_workbook
-from pipeline.template import vocabularies
+from pipeline.read import Form
+from pipeline.sheetxml import column_letters
 from pipeline.validate import FileResult
-from pipeline.workbooks import atomic_path, text_lines
-from schemas.columns import FORM_SHEETS, LISTS_SHEET
+from schemas.columns import FORM_SHEETS
 
 SHEET_NAME = "Замечания"
 AUTHOR = "nastavnik"
-FILLS = {
-    "fatal": PatternFill("solid", fgColor="FFC7CE"),
-    "error": PatternFill("solid", fgColor="FFC7CE"),
-    "warning": PatternFill("solid", fgColor="FFEB9C"),
-    "info": PatternFill("solid", fgColor="DDEBF7"),
-}
+FILLS = {"fatal": "FFC7CE", "error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
+HEADER_FILL = "DDEBF7"
 TABLE_HEADERS = ("Лист", "Строка", "Столбец", "Значение", "Что не так", "Как исправить",
                  "Важность", "Код")
-TABLE_WIDTHS = (16, 8, 30, 24, 60, 50, 15, 22)
+TABLE_WIDTHS = (20, 8, 30, 24, 60, 50, 15, 22)
 WRAPPED = (4, 5)  # «Что не так», «Как исправить»
-_FONT = "Calibri"
-_BOLD = Font(name=_FONT, bold=True)
-_PLAIN = Font(name=_FONT)
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_TOP = Alignment(vertical="top", wrap_text=True)
-_LEFT = Alignment(horizontal="left")
+RECEIPT_ROWS = 10  # the receipt takes rows 1–10; the table's header is row 12
+TABLE_HEADER_ROW = RECEIPT_ROWS + 2
+NOTE = ("Исправьте отмеченные ячейки прямо в листах этого файла (красные — ошибки, такая "
+        "строка не попадает в свод; жёлтые — предупреждения) и отправьте файл снова.")
 _SHEETS = {s.name: s for s in FORM_SHEETS}
-_FILL_RANK = {FILLS[s].fgColor.rgb: iss.SEVERITY_ORDER[s] for s in FILLS}  # the worst wins
 
 
 def write_feedback(form: Form, result: FileResult, out: Path, *,
                    received: dt.datetime | None = None,
                    checked: dt.datetime | None = None) -> Path:
     """Write the school's feedback workbook for one checked file; returns its path."""
-    with _collector_paused():
-        try:
-            book = _feedback_book(form, result, received, checked, copy=False)
-            with atomic_path(Path(out)) as tmp:
-                book.save(tmp)
-        except (IllegalCharacterError, ValueError, TypeError, KeyError, AttributeError):
-            # the school's workbook holds something openpyxl cannot write back (control
-            # characters, odd parts): the school gets an .xlsx copy of its values instead
-            book = _feedback_book(form, result, received, checked, copy=True)
-            with atomic_path(Path(out)) as tmp:
-                book.save(tmp)
-    return Path(out)
+    from pipeline import feedbackxml
 
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Reading and writing a school's workbook allocates enough to start the cycle collector
-    a dozen times, and now and then a full pass over every object of the run (a worker is
-    forked from it): ~15% of the time with a regional run's objects alive. Nothing of the
-    workbook is garbage before the workbook is dropped, so the passes find nothing; its
-    cycles go at the collector's next pass, after."""
-    enabled = gc.isenabled()
-    gc.disable()
+    receipt = receipt_rows(Path(form.path), result, received, checked)
+    listed = listed_issues(result.issues, form)
     try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+        return feedbackxml.write(form, Path(out), receipt, listed)
+    except OSError:
+        raise  # the folder cannot be written: openpyxl could not either
+    except Exception:  # feedbackxml.Unsuitable, or a package it misreads: openpyxl marks it
+        from pipeline import feedbackbook
+
+        return feedbackbook.write(form, result, Path(out), receipt, listed)
 
 
-def _feedback_book(form: Form, result: FileResult, received: dt.datetime | None,
-                   checked: dt.datetime | None, *, copy: bool) -> Any:
-    source = Path(form.path)
-    book, marked = _school_book(form, copy=copy)
-    _remove_our_traces(book)
-    sheet = book.create_sheet(SHEET_NAME, 0)
-    _write_receipt(sheet, source, result, received, checked)
-    columns = _column_positions(form)
-    _write_table(sheet, result.issues, form, columns)
-    if marked:
-        _mark(book, form, result.issues, columns)
-        _restore_drop_downs(book, form)
-    book.active = 0
-    for ws in book.worksheets:
-        ws.sheet_view.tabSelected = ws.title == SHEET_NAME
-    return book
-
-
-def cell_text(value: Any) -> Any:
-    """A text openpyxl will write: characters XML cannot hold are escaped as Excel stores
-    them («_x0001_»), so a school's control character is shown, not fatal."""
-    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
-        return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
-    return value
-
-
-# --- the school's workbook ---------------------------------------------------------------
-
-
-def _school_book(form: Form, *, copy: bool = False) -> tuple[Any, bool]:
-    """The school's workbook to mark, and whether its form sheets are in it."""
-    if form.rejected or not form.tables:
-        return _empty_book(), False
-    if form.kind in ("xlsx", "xlsm") and not copy:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # openpyxl's notes on unsupported extensions
-                return openpyxl.load_workbook(form.path, rich_text=False), True
-        except Exception:
-            pass
-    return _copy_of_values(form), True
-
-
-def _empty_book() -> Any:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    return book
-
-
-def _copy_of_values(form: Form) -> Any:
-    """An .xlsx holding the values of every sheet of the school's file (.xls, .ods)."""
-    source = open_workbook(Path(form.path))
-    book = _empty_book()
-    for name in source.sheet_names:
-        sheet = book.create_sheet(name[:31])
-        grid = source.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        for r, row in enumerate(grid, start=1):
-            for col, value in enumerate(row, start=1):
-                if value == "" or value is None:
-                    continue
-                if isinstance(value, float) and value.is_integer():
-                    value = int(value)
-                cell = sheet.cell(row=r, column=col, value=cell_text(value))
-                if isinstance(value, str):
-                    cell.data_type = "s"  # text stays text, even «=1+1»
-                elif isinstance(value, dt.date | dt.datetime):
-                    cell.number_format = "DD.MM.YYYY"
-        for col in range(1, (max((len(r) for r in grid), default=0)) + 1):
-            sheet.column_dimensions[get_column_letter(col)].width = 18
-    return book
-
-
-def _remove_our_traces(book: Any) -> None:
-    """A school may resend our own feedback file: drop our old list and comments."""
-    if SHEET_NAME in book.sheetnames:
-        del book[SHEET_NAME]
-    for sheet in book.worksheets:
-        # the cells the file has: iter_rows() would make a cell of every blank in the used
-        # range, for nothing but to be looked at and skipped again when the book is saved
-        for cell in sheet._cells.values():
-            if cell.comment is not None and cell.comment.author == AUTHOR:
-                cell.comment = None
-
-
-# --- «Замечания» -----------------------------------------------------------------------------
-
-
-def _write_receipt(sheet: Any, source: Path, result: FileResult,
-                   received: dt.datetime | None, checked: dt.datetime | None) -> None:
+def receipt_rows(source: Path, result: FileResult, received: dt.datetime | None,
+                 checked: dt.datetime | None) -> list[tuple[str, Any]]:
+    """The receipt above the list: (label, value) per row; the first is the title."""
     school = result.school
     received = received or _mtime(source)
     checked = checked or dt.datetime.now().replace(microsecond=0)
     counts = result.counts
-    rows = [
+    return [
         ("Замечания к файлу школы", None),
         ("Файл", source.name),
         ("SHA-256", file_sha256(source) or "—"),
@@ -196,28 +74,6 @@ def _write_receipt(sheet: Any, source: Path, result: FileResult,
         ("Принято строк", f"наставников {counts['mentors']}, наставляемых {counts['mentees']}, "
                           f"связей в парах {counts['links']}"),
     ]
-    last = get_column_letter(len(TABLE_HEADERS))
-    for r, (label, value) in enumerate(rows, start=1):
-        sheet.cell(row=r, column=1, value=label).font = _BOLD
-        if value is not None:
-            cell = sheet.cell(row=r, column=2, value=cell_text(value))
-            if isinstance(value, str):
-                cell.data_type = "s"
-            else:
-                cell.number_format = "DD.MM.YYYY HH:MM"
-            cell.alignment, cell.font = _LEFT, _PLAIN
-            sheet.merge_cells(f"B{r}:{last}{r}")
-    sheet["A1"].font = Font(name=_FONT, bold=True, size=14)
-    note = sheet.cell(row=len(rows) + 1, column=1,
-                      value="Исправьте отмеченные ячейки прямо в листах этого файла (красные — "
-                            "ошибки, такая строка не попадает в свод; жёлтые — предупреждения) "
-                            "и отправьте файл снова.")
-    note.font = Font(name=_FONT, italic=True)
-    sheet.merge_cells(f"A{len(rows) + 1}:{last}{len(rows) + 1}")
-
-
-RECEIPT_ROWS = 10  # the receipt takes rows 1–10; the table's header is row 12
-TABLE_HEADER_ROW = RECEIPT_ROWS + 2
 
 
 def _status_words(result: FileResult) -> str:
@@ -233,7 +89,25 @@ def _mtime(path: Path) -> dt.datetime | None:
         return None
 
 
-def _column_positions(form: Form) -> dict[tuple[str, str], int]:
+def listed_issues(issues: list[iss.Issue], form: Form
+                  ) -> list[tuple[iss.Issue, int | None, tuple[Any, ...]]]:
+    """The list's rows, errors first then by sheet and row: each issue, the column of the
+    school's file it is about (1-based, or None) and the row's values."""
+    columns = column_positions(form)
+    order = {s.name: n for n, s in enumerate(FORM_SHEETS)}
+    listed = []
+    for issue in sorted(issues, key=lambda i: (iss.SEVERITY_ORDER[i.severity],
+                                               order.get(i.sheet or "", -1), i.row or 0)):
+        col = issue_column(issue, form, columns)
+        where = f"{column_letters(col)[-1]} — {issue.column}" if col and issue.column else \
+            (issue.column or "")
+        listed.append((issue, col, (issue.sheet or "весь файл", issue.row, where, issue.value,
+                                    issue.problem, issue.fix, iss.SEVERITY_RU[issue.severity],
+                                    issue.code)))
+    return listed
+
+
+def column_positions(form: Form) -> dict[tuple[str, str], int]:
     """(sheet name, canonical header) -> 1-based column of that header in the school's file."""
     positions: dict[tuple[str, str], int] = {}
     for key, table in form.tables.items():
@@ -243,8 +117,8 @@ def _column_positions(form: Form) -> dict[tuple[str, str], int]:
     return positions
 
 
-def _issue_column(issue: iss.Issue, form: Form, columns: dict[tuple[str, str], int]
-                  ) -> int | None:
+def issue_column(issue: iss.Issue, form: Form, columns: dict[tuple[str, str], int]
+                 ) -> int | None:
     if issue.sheet is None or issue.column is None:
         return None
     col = columns.get((issue.sheet, issue.column))
@@ -255,176 +129,10 @@ def _issue_column(issue: iss.Issue, form: Form, columns: dict[tuple[str, str], i
     return col
 
 
-def _write_table(sheet: Any, issues: list[iss.Issue], form: Form,
-                 columns: dict[tuple[str, str], int]) -> None:
-    header_row = TABLE_HEADER_ROW
-    for col, (text, width) in enumerate(zip(TABLE_HEADERS, TABLE_WIDTHS, strict=True), start=1):
-        cell = sheet.cell(row=header_row, column=col, value=text)
-        cell.font, cell.fill = _BOLD, _HEADER_FILL
-        sheet.column_dimensions[get_column_letter(col)].width = width
-    sheet.column_dimensions["A"].width = max(TABLE_WIDTHS[0], 20)
-    order = {s.name: n for n, s in enumerate(FORM_SHEETS)}
-    issues = sorted(issues, key=lambda i: (iss.SEVERITY_ORDER[i.severity],
-                                           order.get(i.sheet or "", -1), i.row or 0))
-    plain = _Look(alignment=_TOP, font=_PLAIN)
-    graded = {severity: _Look(alignment=_TOP, font=_PLAIN, fill=fill)
-              for severity, fill in FILLS.items()}  # «Важность» is coloured as the marks
-    for r, issue in enumerate(issues, start=header_row + 1):
-        col = _issue_column(issue, form, columns)
-        where = f"{get_column_letter(col)} — {issue.column}" if col and issue.column else \
-            (issue.column or "")
-        values = (issue.sheet or "весь файл", issue.row, where, issue.value, issue.problem,
-                  issue.fix, iss.SEVERITY_RU[issue.severity], issue.code)
-        for c, value in enumerate(values, start=1):
-            cell = (graded[issue.severity] if c == 7 else plain).give(sheet.cell(row=r, column=c))
-            cell.value = cell_text(value)
-            if isinstance(value, str):
-                cell.data_type = "s"
-        lines = max(text_lines(values[i], TABLE_WIDTHS[i] - 2) for i in WRAPPED)
-        sheet.row_dimensions[r].height = 15 * max(lines, 1)
-    last = header_row + max(len(issues), 1)
-    sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(TABLE_HEADERS))}{last}"
-    sheet.freeze_panes = f"A{header_row + 1}"
-    if not issues:
-        sheet.cell(row=header_row + 1, column=1, value="Замечаний нет.")
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = f"{header_row}:{header_row}"
-
-
-class _Look:
-    """A font, fill and alignment given to many new cells of one workbook.
-
-    openpyxl finds a Font or an Alignment among the workbook's styles by hashing it field by
-    field every time one is assigned to a cell, which costs more than the rest of the cell:
-    it took most of the time of a feedback listing a few hundred problems. So the look is
-    assigned to its first cell only, and the next cells get a copy of that cell's style
-    indices (as openpyxl's own worksheet copier copies a style). One look serves one
-    workbook: the indices are that workbook's.
-    """
-
-    def __init__(self, **attributes: Any) -> None:
-        self.attributes = attributes
-        self.indices: Any = None  # openpyxl's StyleArray, once a cell has the look
-
-    def give(self, cell: Any) -> Any:
-        """`cell`, which has no style of its own yet, with the look."""
-        if self.indices is None:
-            for name, value in self.attributes.items():
-                setattr(cell, name, value)
-            self.indices = copy_of(cell._style)
-        else:
-            cell._style = copy_of(self.indices)
-        return cell
-
-
-# --- marks on the school's sheets -----------------------------------------------------------
-
-
-def _mark(book: Any, form: Form, issues: Iterable[iss.Issue],
-          columns: dict[tuple[str, str], int]) -> None:
-    """Fill every problem cell and leave a comment; a whole row or header when no cell."""
-    notes: dict[tuple[str, int, int], list[iss.Issue]] = defaultdict(list)
-    for issue in issues:
-        definition = _SHEETS.get(issue.sheet or "")
-        if definition is None or definition.key not in form.sheet_names:
-            continue
-        name = form.sheet_names[definition.key]
-        if name not in book.sheetnames:
-            continue
-        ws = book[name]
-        table = form.tables.get(definition.key)
-        col = _issue_column(issue, form, columns)
-        if issue.row and col:
-            notes[(name, issue.row, col)].append(issue)
-            continue
-        row = issue.row or (table.header_row if table and table.header_row else 1)
-        last_col = max(ws.max_column, 1)
-        for c in range(1, last_col + 1):
-            _fill(ws.cell(row=row, column=c), issue.severity)
-        notes[(name, row, 1)].append(issue)
-    for (name, row, col), found in notes.items():
-        cell = book[name].cell(row=row, column=col)
-        worst = min((i.severity for i in found), key=iss.SEVERITY_ORDER.__getitem__)
-        _fill(cell, worst)
-        text = "\n\n".join(f"{iss.SEVERITY_RU[i.severity].capitalize()}: {i.message}"
-                           for i in found)
-        comment = Comment(cell_text(text[:30000]), AUTHOR)
-        comment.width = 320
-        comment.height = min(60 + 18 * text_lines(text, 48), 600)
-        cell.comment = comment
-
-
-def _fill(cell: Any, severity: str) -> None:
-    current = getattr(cell.fill, "fgColor", None)
-    current_rgb = getattr(current, "rgb", None)
-    if current_rgb in _FILL_RANK and _FILL_RANK[current_rgb] <= iss.SEVERITY_ORDER[severity]:
-        return  # a worse problem already coloured it
-    cell.fill = FILLS[severity]
-
-
-# --- drop-downs --------------------------------------------------------------------------------
-
-
-def _restore_drop_downs(book: Any, form: Form) -> None:
-    """Re-create the form's drop-down lists where the round trip lost them.
-
-    openpyxl drops data validations kept in Excel's extension lists (as LibreOffice and
-    newer Excel write cross-sheet lists); a school that receives its file back must still
-    be able to pick values from the lists.
-    """
-    lists = vocabularies()
-    added_lists = False
-    for definition in FORM_SHEETS:
-        table = form.tables.get(definition.key)
-        name = form.sheet_names.get(definition.key)
-        if table is None or name not in book.sheetnames or definition.layout != "table":
-            continue
-        ws = book[name]
-        covered = {_letters(ref) for dv in ws.data_validations.dataValidation
-                   for ref in str(dv.sqref).split()}
-        first = (table.header_row or 1) + 1
-        last = max(ws.max_row, first + 200)
-        for key, col in table.columns.items():
-            column = definition.by_key[key]
-            letter = get_column_letter(col + 1)
-            if not column.vocab or letter in covered:
-                continue
-            vocab = lists[column.vocab]
-            if vocab.name not in book.defined_names:
-                added_lists = added_lists or _add_lists_sheet(book, lists)
-            validation = DataValidation(type="list", formula1=vocab.name, allow_blank=True,
-                                        showErrorMessage=True, errorTitle="Значение не из списка",
-                                        error="Выберите значение из выпадающего списка.")
-            validation.add(f"{letter}{first}:{letter}{last}")
-            ws.add_data_validation(validation)
-
-
-def _letters(ref: str) -> str:
-    head = ref.split(":")[0]
-    return "".join(ch for ch in head if ch.isalpha())
-
-
-def _add_lists_sheet(book: Any, lists: dict[tuple[str, ...], Any]) -> bool:
-    """A hidden «Справочники» with the form's lists and their names (as the template has)."""
-    from openpyxl.workbook.defined_name import DefinedName
-
-    title = LISTS_SHEET if LISTS_SHEET not in book.sheetnames else f"{LISTS_SHEET} nastavnik"
-    ws = book.create_sheet(title)
-    ws.sheet_state = "hidden"
-    for vocab in lists.values():
-        col = vocab.col + 1
-        ws.cell(row=1, column=col, value=vocab.header).data_type = "s"
-        for index, value in enumerate(vocab.values, start=2):
-            ws.cell(row=index, column=col, value=value).data_type = "s"
-        letter = get_column_letter(col)
-        ref = f"{quote_sheetname(title)}!${letter}$2:${letter}${len(vocab.values) + 1}"
-        if vocab.name in book.defined_names:
-            del book.defined_names[vocab.name]
-        book.defined_names[vocab.name] = DefinedName(vocab.name, attr_text=ref)
-    return True
+def comment_text(issues: list[iss.Issue]) -> str:
+    """What a marked cell's comment says: each of its problems and how to fix it."""
+    return "\n\n".join(f"{iss.SEVERITY_RU[i.severity].capitalize()}: {i.message}"
+                       for i in issues)[:30000]
 
 
 __all__ = ["SHEET_NAME", "write_feedback"]

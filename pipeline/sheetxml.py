@@ -49,7 +49,7 @@ def column_letters(count: int) -> list[str]:
     return letters
 
 
-def _text(value: str) -> str:
+def text_element(value: str) -> str:
     """Text as the content of <t>, escaped the way Excel and xlsxwriter escape it: a control
     character as _xHHHH_, and a literal _xHHHH_ with its underscore escaped."""
     if value.isprintable() and value[:1] != " " and value[-1:] != " " and "&" not in value \
@@ -76,7 +76,7 @@ def render_row(values: Sequence[Any], marks: Sequence[str | None] | None = None)
             if not value:
                 blanks += 1
                 continue
-            cell = '<c t="inlineStr"><is>' + _text(value) + "</is></c>"
+            cell = '<c t="inlineStr"><is>' + text_element(value) + "</is></c>"
         elif value is None:
             blanks += 1
             continue
@@ -104,7 +104,7 @@ def render_row(values: Sequence[Any], marks: Sequence[str | None] | None = None)
                 continue
             cell = f"<c><v>{float(value):.16G}</v></c>"
         else:
-            cell = '<c t="inlineStr"><is>' + _text(str(value)) + "</is></c>"
+            cell = '<c t="inlineStr"><is>' + text_element(str(value)) + "</is></c>"
         if blanks:
             cells.append("<c/>" * blanks)
             blanks = 0
