@@ -24,7 +24,7 @@ def period_from_path(path: Path) -> str | None:
 BATCH = 250  # files validated together while the workers read the next ones
 
 
-def _limits(workspace: Workspace | None) -> dict[str, float]:
+def reading_limits(workspace: Workspace | None) -> dict[str, float]:
     settings = workspace.settings if workspace else None
     return {"max_file_mb": settings.max_file_mb, "max_unpacked_mb": settings.max_unpacked_mb} \
         if settings else {}
@@ -33,7 +33,7 @@ def _limits(workspace: Workspace | None) -> dict[str, float]:
 def read_and_validate(paths: Sequence[Path], *, workspace: Workspace | None,
                       period: str | None,
                       on_file: Callable[[Path], None] | None = None) -> Validation:
-    forms = read_forms([Path(p) for p in paths], limits=_limits(workspace), on_file=on_file)
+    forms = read_forms([Path(p) for p in paths], limits=reading_limits(workspace), on_file=on_file)
     for form, path in zip(forms, paths, strict=True):
         form.path = str(path)
     return validate_forms(forms, workspace=workspace, period=period)
@@ -45,12 +45,19 @@ def validated_batches(paths: Sequence[Path], *, workspace: Workspace | None,
                       size: int = BATCH) -> Iterator[tuple[int, Validation]]:
     """(index of the batch's first path, its validation) for batches of `size` files, in
     order: a batch is validated while the workers read the next, and only one batch's
-    frames are in memory at a time. Every rule is a rule of one file (pandera's cost is per
-    call, so a batch is validated in one call per sheet)."""
+    frames are in memory at a time. The workers start reading on the call, before the first
+    batch is asked for. Every rule is a rule of one file (pandera's cost is per call, so a
+    batch is validated in one call per sheet)."""
+    forms = iter_forms([Path(p) for p in paths], limits=reading_limits(workspace),
+                       workers=workers, on_file=on_file)
+    return _batches(forms, paths, workspace, period, size)
+
+
+def _batches(forms: Iterator[Form], paths: Sequence[Path], workspace: Workspace | None,
+             period: str | None, size: int) -> Iterator[tuple[int, Validation]]:
     batch: list[Form] = []
     start = 0
-    for n, form in enumerate(iter_forms([Path(p) for p in paths], limits=_limits(workspace),
-                                        workers=workers, on_file=on_file)):
+    for n, form in enumerate(forms):
         form.path = str(paths[n])
         batch.append(form)
         if len(batch) == size or n == len(paths) - 1:

@@ -235,20 +235,23 @@ def _run(workspace: Workspace, period: str, ledger: Ledger, workers: Any,
         return _unchanged(workspace, period, ledger, run_id, last, submissions, fingerprint,
                           context, on_file)
 
-    digests = _Digests(workspace, period, ledger, context, f"{context}:{writers}")
     for s in submissions:
         s.stored = ledger.result(s.seen.sha256, period, context, rows=False)
+    unread = [s for s in submissions if s.stored is None]
+    batches = None
+    if unread:  # the workers start reading the new files while this process digests the others
+        from pipeline.check import validated_batches
+
+        batches = validated_batches([s.path for s in unread], workspace=workspace,
+                                    period=period, workers=workers, on_file=on_file)
+    digests = _Digests(workspace, period, ledger, context, f"{context}:{writers}")
+    for s in submissions:
         if s.stored is not None:
             digests.add(s)
             if on_file:
                 on_file(s.path)
-    unread = [s for s in submissions if s.stored is None]
-    if unread:
-        from pipeline.check import validated_batches
-
-        for start, validation in validated_batches([s.path for s in unread],
-                                                   workspace=workspace, period=period,
-                                                   workers=workers, on_file=on_file):
+    if batches is not None:
+        for start, validation in batches:
             batch = unread[start:start + len(validation.results)]
             for s, stored in zip(batch, stored_all(validation), strict=True):
                 s.stored = stored  # the form is let go: its feedback reads the file again

@@ -145,7 +145,7 @@ def iter_forms(paths: Sequence[Path], *, limits: dict[str, float] | None = None,
     others go on in a new pool."""
     limits = limits or {}
     if not paths:
-        return
+        return iter(())
     # a few files per task: a task's round trip costs about what reading a file does
     size = max(1, min(CHUNK, len(paths) // (workers.count * 4)))
     starts = list(range(0, len(paths), size))
@@ -162,6 +162,14 @@ def iter_forms(paths: Sequence[Path], *, limits: dict[str, float] | None = None,
         except BrokenProcessPool:
             workers.broken()
 
+    submit(0)  # the workers start now, not when the first form is asked for
+    return _in_order(paths, starts, size, futures, submit, limits, workers, on_file)
+
+
+def _in_order(paths: Sequence[Path], starts: list[int], size: int,
+              futures: dict[int, Future[list[Form]]], submit: Callable[[int], None],
+              limits: dict[str, float], workers: Workers,
+              on_file: Callable[[Path], None] | None) -> Iterator[Form]:
     for k, start in enumerate(starts):
         submit(k)
         try:
