@@ -59,7 +59,7 @@ class Submission:
     path: Path
     seen: Seen
     stored: Stored | None = None
-    form: Form | None = None  # only when read in this run
+    form: Form | None = None  # its layout, when read in this run and it has issues
     result: FileResult | None = None
     role: str = "counted"  # counted, superseded, duplicate, unattributed
     digest: Digest | None = None  # of an accepted file: what the outputs need of its rows
@@ -253,8 +253,10 @@ def _run(workspace: Workspace, period: str, ledger: Ledger, workers: Any,
     if batches is not None:
         for start, validation in batches:
             batch = unread[start:start + len(validation.results)]
-            for s, stored in zip(batch, stored_all(validation), strict=True):
-                s.stored = stored  # the form is let go: its feedback reads the file again
+            for s, stored, form in zip(batch, stored_all(validation), validation.forms,
+                                       strict=True):
+                s.stored = stored  # the form's values are let go; its feedback needs only
+                s.form = form.layout() if stored.issues else None  # where they were
             ledger.store([(s.seen.sha256, s.stored, validation.forms[k].properties.get(
                 PROP_VERSION)) for k, s in enumerate(batch)], period, context, __version__)
             for s in batch:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,13 @@ class Form:
     @property
     def rejected(self) -> bool:
         return any(i.severity == "fatal" for i in self.issues)
+
+    def layout(self) -> Form:
+        """The form without its values: where its sheets, headers and columns are, which is
+        what marking the school's file needs (a region's values are not kept)."""
+        tables = {key: replace(table, values={}, unread=set())
+                  for key, table in self.tables.items()}
+        return replace(self, tables=tables, issues=list(self.issues))
 
 
 def _known_headers(sheet: Sheet) -> dict[str, Column]:

@@ -117,3 +117,19 @@ def test_our_own_feedback_sent_back_is_left_to_openpyxl(workspace, form, tmp_pat
                           feedback.receipt_rows(text, result, WHEN, WHEN),
                           feedback.listed_issues(result.issues, validation.forms[0]))
     assert not (tmp_path / "again.xlsx").exists()
+
+
+def test_the_forms_layout_marks_the_file_as_the_whole_form_does(workspace, form, tmp_path):
+    # a run keeps only the layout of a form with problems, and its feedback worker marks
+    # the file with it instead of reading the file again
+    form.set(MENTORS, form.row_of(MENTORS, MOROZOV), AGE, 5)
+    form.set(LINKS, form.rows(LINKS)[-1], START, None)
+    path = form.save(tmp_path / "7.xlsx")
+    validation = read_and_validate([path], workspace=workspace, period=PERIOD)
+    whole, result = validation.forms[0], validation.results[0]
+    layout = whole.layout()
+    assert all(not table.values for table in layout.tables.values())
+
+    for name, used in (("whole.xlsx", whole), ("layout.xlsx", layout)):
+        feedback.write_feedback(used, result, tmp_path / name, received=WHEN, checked=WHEN)
+    assert looks(tmp_path / "layout.xlsx") == looks(tmp_path / "whole.xlsx")
