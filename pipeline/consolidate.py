@@ -9,6 +9,7 @@ here. When nothing differs from the last finished run, nothing is rewritten.
 
 from __future__ import annotations
 
+import base64
 import concurrent.futures
 import datetime as dt
 import hashlib
@@ -70,7 +71,7 @@ class Digest:
     """What the run keeps of an accepted file once its rows are let go (they are in the
     ledger): a region's rows are never all in memory."""
 
-    people: array[int]  # per person: the hash of their name key
+    people: array[int]  # per person: their name key's `name_hash`
     places: array[int]  # and where they are listed: row * 2, + 1 on «Наставляемые»
     figures: Any  # the report's figures (pipeline.report.Figures)
     changes: list[Change]  # since the school's accepted file of last month
@@ -318,9 +319,8 @@ class _Digests:
             if len(self.fresh) >= 64:
                 self.ledger.keep_digests(self.period, self.fresh)
                 self.fresh = {}
-        people = data["people"]  # kept as two arrays: a region has half a million people
-        s.digest = Digest(array("q", [hash(key) for key, _, _ in people]),
-                          array("l", [row * 2 + (sheet == MENTEES.key) for _, sheet, row in people]),
+        # people are kept as two arrays: a region has half a million of them
+        s.digest = Digest(_array("q", data["people"]), _array("i", data["places"]),
                           _figures(data["figures"]),
                           [Change(*c) for c in data["changes"]], data["vanished"],
                           data["compared"])
@@ -332,15 +332,16 @@ class _Digests:
         stored = s.stored
         rows = self.rows_of(s)
         self.renderer.add(s.seen.sha256, school, rows)
-        people = [[name_key(name), sheet.key, record["_row"]] for sheet in (MENTORS, MENTEES)
-                  for record in rows.get(sheet.key, [])
+        people = [(name_hash(name), record["_row"] * 2 + (sheet is MENTEES))
+                  for sheet in (MENTORS, MENTEES) for record in rows.get(sheet.key, [])
                   if record["_ok"] and isinstance(name := record.get("full_name"), str)]
         before = None
         if school.code in self.previous:
             sha, context = self.previous[school.code]
             before = self.ledger.result(sha, self.before, context)
         changes, vanished = _school_changes(school.code, rows, before.rows if before else None)
-        return {"people": people,
+        return {"people": base64.b64encode(array("q", [h for h, _ in people])).decode(),
+                "places": base64.b64encode(array("i", [p for _, p in people])).decode(),
                 "figures": school_figures(self.indicators, replace(stored, rows=rows),
                                           self.period).as_json(),
                 "changes": [[c.school_code, c.what, c.change, c.sheet, c.record, c.previous]
@@ -358,6 +359,19 @@ class _Digests:
             return s.stored.rows
         again = self.ledger.result(s.seen.sha256, self.period, self.context)
         return again.rows if again else {}
+
+
+def name_hash(name: str) -> int:
+    """A person's name key as a signed 64-bit number, the same in every run (`hash()` of a
+    text is not: Python seeds it per process)."""
+    return int.from_bytes(hashlib.blake2b(name_key(name).encode(), digest_size=8).digest(),
+                          "little", signed=True)
+
+
+def _array(kind: str, text: str) -> array[int]:
+    numbers = array(kind)
+    numbers.frombytes(base64.b64decode(text))
+    return numbers
 
 
 def _figures(data: dict[str, Any]) -> Any:
