@@ -225,8 +225,9 @@ def _run(workspace: Workspace, period: str, ledger: Ledger, workers: Any,
     context = run_context(workspace)
     run_id = ledger.start_run(period, __version__, context)
     paths = inbox_files(workspace, period)
-    root = workspace.root.resolve()  # once: resolving a path costs a system call per part
-    seen = ledger.see([(_relative(root, path), *_facts(path)) for path in paths], period)
+    folder = _relative(workspace.root.resolve(), (workspace.inbox / period).resolve())
+    # resolved once: resolving costs a system call per part of a path, for a thousand files
+    seen = ledger.see([(f"{folder}/{path.name}", *_facts(path)) for path in paths], period)
     submissions = [Submission(path, s) for path, s in zip(paths, seen, strict=True)]
     previous_files = ledger.accepted_files(previous_period(period))
     writers = _sources_digest(_OUTPUT_SOURCES).hexdigest()
@@ -426,11 +427,12 @@ def ledger_issue(issue: iss.Issue) -> dict[str, Any]:
 
 
 def _relative(root: Path, path: Path) -> str:
-    """`path` as recorded: relative to the workspace's resolved `root` when inside it."""
+    """The resolved `path` as recorded: relative to the workspace's resolved `root` when
+    inside it."""
     try:
-        return path.resolve().relative_to(root).as_posix()
+        return path.relative_to(root).as_posix()
     except ValueError:
-        return str(path)
+        return path.as_posix()
 
 
 def stored_all(validation: Validation) -> list[Stored]:
