@@ -33,7 +33,7 @@ from xml.parsers import expat
 from pipeline import feedback as fb
 from pipeline import issues as iss
 from pipeline.read import Form
-from pipeline.sheetxml import column_letters, text_element
+from pipeline.sheetxml import column_letters, copy_package, text_element
 from pipeline.workbooks import atomic_path, text_lines
 from schemas.columns import FORM_SHEETS, LISTS_SHEET
 
@@ -78,7 +78,15 @@ def write(form: Form, out: Path, receipt: list[tuple[str, Any]], listed: Listed)
     module edits."""
     if form.kind != "xlsx" or form.rejected or not form.tables:
         raise Unsuitable("not an .xlsx form")
-    package = _Package(Path(form.path))
+    with _Package(Path(form.path)) as package:
+        _edit(package, form, receipt, listed)
+        with atomic_path(Path(out)) as staged:
+            package.save(staged)
+    return Path(out)
+
+
+def _edit(package: _Package, form: Form, receipt: list[tuple[str, Any]],
+          listed: Listed) -> None:
     if fb.SHEET_NAME in package.sheet_names:
         raise Unsuitable("our own feedback sent back")
     styles = _Styles(package.text(package.styles), fb.FILLS)
@@ -94,21 +102,28 @@ def write(form: Form, out: Path, receipt: list[tuple[str, Any]], listed: Listed)
     xml, last = _list_sheet(receipt, listed, styles)
     package.add_first_sheet(fb.SHEET_NAME, xml, fb.TABLE_HEADER_ROW, last)
     package.parts[package.styles] = styles.xml()
-    with atomic_path(Path(out)) as staged:
-        package.save(staged)
-    return Path(out)
 
 
 # --- the package -------------------------------------------------------------------------------
 
 
 class _Package:
-    """A package's parts by name, edited as text, and its workbook's sheets."""
+    """A package's parts, read as they are needed; the parts edited or added (`parts`);
+    its workbook's sheets."""
 
     def __init__(self, path: Path) -> None:
-        with zipfile.ZipFile(path) as archive:
-            self.order = [info.filename for info in archive.infolist()]
-            self.parts: dict[str, bytes | str] = {name: archive.read(name) for name in self.order}
+        self.path = path
+        self.archive = zipfile.ZipFile(path)
+        self.names = set(self.archive.namelist())
+        self.parts: dict[str, str] = {}
+        self._read: dict[str, str] = {}
+        try:
+            self._find_sheets()
+        except BaseException:
+            self.archive.close()
+            raise
+
+    def _find_sheets(self) -> None:
         types = self.text("[Content_Types].xml")
         if WORKBOOK_TYPE not in types:
             raise Unsuitable("not a plain workbook (macros or a template)")
@@ -117,7 +132,7 @@ class _Package:
         if office is None:
             raise Unsuitable("no workbook part")
         self.workbook = _resolve("", office["Target"])
-        if self.workbook not in self.parts or MAIN not in self.text(self.workbook):
+        if self.workbook not in self.names or MAIN not in self.text(self.workbook):
             raise Unsuitable("not a transitional SpreadsheetML workbook")
         self.workbook_rels = _rels_of(self.workbook)
         targets = {a["Id"]: (a["Type"], _resolve(self.workbook, a["Target"]))
@@ -132,7 +147,7 @@ class _Package:
         for tag in re.findall(r"<sheet\b[^>]*>", self.text(self.workbook)):
             attrs = _attrs(tag)
             kind, target = targets.get(attrs.get("r:id", ""), ("", ""))
-            if "name" not in attrs or "sheetId" not in attrs or target not in self.parts:
+            if "name" not in attrs or "sheetId" not in attrs or target not in self.names:
                 raise Unsuitable("a sheet without its part")
             name = html.unescape(attrs["name"])
             self.sheet_names.append(name)
@@ -142,18 +157,27 @@ class _Package:
         self.defined = {html.unescape(a.get("name", "")) for a in (
             _attrs(t) for t in re.findall(r"<definedName\b[^>]*>", self.text(self.workbook)))}
 
+    def __enter__(self) -> _Package:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.archive.close()
+
     def text(self, name: str) -> str:
-        data = self.parts[name]
-        return data if isinstance(data, str) else data.decode("utf-8")
+        if name in self.parts:
+            return self.parts[name]
+        if name not in self._read:
+            self._read[name] = self.archive.read(name).decode("utf-8")
+        return self._read[name]
 
     def _relations(self, name: str) -> list[dict[str, str]]:
-        if name not in self.parts:
+        if name not in self.names:
             return []
         return [_attrs(tag) for tag in re.findall(r"<Relationship\b[^>]*>", self.text(name))]
 
     def _free(self, pattern: str) -> str:
         n = 1
-        while pattern.format(n) in self.parts:
+        while pattern.format(n) in self.names:
             n += 1
         return pattern.format(n)
 
@@ -166,7 +190,7 @@ class _Package:
             n += 1
         rid = f"rIdN{n}"
         entry = f'<Relationship Id="{rid}" Type="{kind}" Target="{html.escape(target)}"/>'
-        if source_rels in self.parts:
+        if source_rels in self.names:
             xml = self.text(source_rels)
             if "</Relationships>" in xml:
                 xml = xml.replace("</Relationships>", entry + "</Relationships>", 1)
@@ -181,7 +205,7 @@ class _Package:
         return rid
 
     def _new(self, name: str, data: str, content_type: str | None = None) -> None:
-        self.order.append(name)
+        self.names.add(name)
         self.parts[name] = data
         if content_type:
             types = self.text("[Content_Types].xml")
@@ -295,16 +319,13 @@ class _Package:
                      ("_xlnm.Print_Titles", f"{quoted}!${header_row}:${header_row}", 0)])
 
     def save(self, path: Path) -> None:
-        """The package written to `path`; `Unsuitable` if any of its XML parts is not well
-        formed (a school's raw control character, which openpyxl refuses and Excel would)."""
-        parts = {name: data.encode("utf-8") if isinstance(data, str) else data
-                 for name, data in self.parts.items()}
-        for name, data in parts.items():
-            if name.endswith((".xml", ".rels", ".vml")):
-                _well_formed(data)
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-            for name in self.order:
-                archive.writestr(name, parts[name])
+        """The package written to `path`, its unchanged parts copied as stored; `Unsuitable`
+        if a part edited or added is not well formed (a school's raw control character in
+        a marked sheet, which openpyxl refuses and Excel would)."""
+        parts = {name: data.encode("utf-8") for name, data in self.parts.items()}
+        for data in parts.values():
+            _well_formed(data)
+        copy_package(self.path, path, parts)
 
 
 def _well_formed(data: bytes) -> None:

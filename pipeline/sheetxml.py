@@ -225,15 +225,54 @@ def _rewrite(path: Path, staged: Path,
             out.write(_local_header(info, name, crc, compressed, size))
             out.seek(end)
             written.append((info, name, crc, compressed, size, offset))
-        directory = out.tell()
-        for info, name, crc, compressed, size, offset in written:
-            time, date = _dos_time(info)
-            out.write(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, _flags(name),
-                                  info.compress_type,
-                                  time, date, crc, compressed, size, len(name), 0, 0, 0, 0,
-                                  info.external_attr, offset) + name)
-        out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(written), len(written),
-                              out.tell() - directory, directory, 0))
+        _central_directory(out, written)
+
+
+def _central_directory(out: BinaryIO,
+                       written: list[tuple[zipfile.ZipInfo, bytes, int, int, int, int]]) -> None:
+    """The zip's directory of the entries `written` (info, name, CRC, compressed and full
+    size, offset of the local header), and its end record."""
+    directory = out.tell()
+    for info, name, crc, compressed, size, offset in written:
+        time, date = _dos_time(info)
+        out.write(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, _flags(name),
+                              info.compress_type,
+                              time, date, crc, compressed, size, len(name), 0, 0, 0, 0,
+                              info.external_attr, offset) + name)
+    out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(written), len(written),
+                          out.tell() - directory, directory, 0))
+
+
+def copy_package(source: Path, target: Path, parts: dict[str, bytes]) -> None:
+    """The package `source` written to `target` with `parts` (name -> content) replaced, or
+    added after the others: an unchanged entry is copied as stored, not inflated and
+    deflated again."""
+    with zipfile.ZipFile(source) as package, open(source, "rb") as raw, \
+            open(target, "wb") as out:
+        written = []
+        entries = [(info, parts.get(info.filename)) for info in package.infolist()]
+        known = {info.filename for info, _ in entries}
+        entries += [(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
+                    for name, data in parts.items() if name not in known]
+        for info, data in entries:
+            offset = out.tell()
+            name = info.filename.encode()
+            if data is None and info.compress_type in (zipfile.ZIP_STORED,
+                                                       zipfile.ZIP_DEFLATED):
+                stored = _raw_data(raw, info)
+                crc, size = info.CRC, info.file_size
+            else:
+                data = package.read(info) if data is None else data
+                compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+                stored = compressor.compress(data) + compressor.flush()
+                crc, size = zlib.crc32(data), len(data)
+                info.compress_type = zipfile.ZIP_DEFLATED
+            if max(len(stored), size, offset) >= 0xFFFFFFFF:
+                raise ValueError(f"{info.filename}: more than 4 GiB")  # no ZIP64 here
+            out.write(_local_header(info, name, crc, len(stored), size))
+            out.write(stored)
+            written.append((info, name, crc, len(stored), size, offset))
+        _central_directory(out, written)
 
 
 def _dos_time(info: zipfile.ZipInfo) -> tuple[int, int]:
