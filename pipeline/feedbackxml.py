@@ -55,7 +55,7 @@ _AFTER_VALIDATIONS = ("hyperlinks", "printOptions", "pageMargins", "pageSetup", 
 _AFTER_LEGACY = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
                  "webPublishItems", "tableParts", "extLst")
 _ATTR = re.compile(r'([\w:.-]+)\s*=\s*"([^"]*)"')
-_ROW = re.compile(r"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
+_ROW = re.compile(r'<row\b[^>]*?\sr="(\d+)"[^>]*?(?:/>|>.*?</row>)', re.S)  # and its number
 _CELL = re.compile(r"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
 _XF = re.compile(r"<xf\b[^>]*?(?:/>|>.*?</xf>)", re.S)
 _REF = re.compile(r"([A-Z]{1,3})(\d+)$")
@@ -540,11 +540,10 @@ def _mark_cells(xml: str, marks: dict[tuple[int, int], str], styles: _Styles) ->
     pending = sorted(by_row)
     out: list[str] = []
     pos = 0
+    found_rows = 0
     for found in _ROW.finditer(body):
-        row = _attrs(found.group()[:found.group().index(">")]).get("r")
-        if row is None or not row.isdigit():
-            raise Unsuitable("a row without its number")
-        number = int(row)
+        found_rows += 1
+        number = int(found.group(1))
         out.append(body[pos:found.start()])
         while pending and pending[0] < number:
             out.append(_new_row(pending.pop(0), by_row, styles))
@@ -553,6 +552,8 @@ def _mark_cells(xml: str, marks: dict[tuple[int, int], str], styles: _Styles) ->
         else:
             out.append(found.group())
         pos = found.end()
+    if found_rows != body.count("<row"):
+        raise Unsuitable("a row without its number")
     out.append(body[pos:])
     out.extend(_new_row(row, by_row, styles) for row in pending)
     return xml[:start] + "".join(out) + xml[end:]

@@ -17,6 +17,7 @@ school's rows rendered or compressed again. Dates use the workbook's first two s
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
 import re
@@ -37,7 +38,8 @@ _ESCAPED = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _SEGMENT_HEAD = struct.Struct("<LL")  # CRC-32 and length of a segment's text
 
 
-def column_letters(count: int) -> list[str]:
+@functools.cache
+def column_letters(count: int) -> tuple[str, ...]:
     """A, B, …, Z, AA, … for the first `count` columns."""
     letters = []
     for n in range(1, count + 1):
@@ -46,7 +48,7 @@ def column_letters(count: int) -> list[str]:
             n, rest = divmod(n - 1, 26)
             name = chr(65 + rest) + name
         letters.append(name)
-    return letters
+    return tuple(letters)
 
 
 def text_element(value: str) -> str:
