@@ -28,6 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from pipeline import sheetxml
 from pipeline.indicators import Indicator, Measure, Value, total
 from pipeline.preflight import preflight
 from pipeline.read import open_workbook
@@ -669,10 +670,12 @@ def write_rollup_workbook(result: Rollup, path: Path) -> Path:
                              "comments": ""})
         set_identity(book, ROLLUP_FORM, ROLLUP_VERSION, region=region, period=result.period)
         formats = Formats(book)
-        _indicators_sheet(book, formats, result)
+        later = sheetxml.Later()
+        _indicators_sheet(book, formats, result, later)
         _submission_sheet(book, formats, result)
         _problems_sheet(book, formats, result)
         book.close()
+        later.place(tmp)
     return Path(path)
 
 
@@ -681,7 +684,8 @@ def _fraction(value: Value | None) -> float | None:
     return None if percent is None else percent / 100
 
 
-def _indicators_sheet(book: Any, formats: Formats, result: Rollup) -> None:
+def _indicators_sheet(book: Any, formats: Formats, result: Rollup,
+                      later: sheetxml.Later) -> None:
     counts = ("mentors", "mentees", "pairs", "links")
     rows = []
     for district in result.districts:
@@ -693,7 +697,7 @@ def _indicators_sheet(book: Any, formats: Formats, result: Rollup) -> None:
                              result.total, [result.count(k) for k in counts])
     write_indicator_sheet(book, formats, result.indicators,
                           [("Муниципальное образование", 34), ("Статус отчёта", 22)], rows,
-                          total_row, extra=[(COUNT_KEYS[k], 13) for k in counts])
+                          total_row, extra=[(COUNT_KEYS[k], 13) for k in counts], later=later)
 
 
 def _submission_sheet(book: Any, formats: Formats, result: Rollup) -> None:

@@ -114,6 +114,26 @@ def render_row(values: Sequence[Any], marks: Sequence[str | None] | None = None)
     return "<row>" + "".join(cells) + "</row>"
 
 
+def render_styled_row(cells: Sequence[tuple[Any, str | None]]) -> str:
+    """One <row> of (value, style index) pairs from column A: numbers and text (anything
+    else as its text), each with its style where one is given; an empty value is a blank
+    cell, unstyled."""
+    parts = []
+    for value, style in cells:
+        styled = f' s="{style}"' if style else ""
+        if value is None or value == "" or (isinstance(value, float)
+                                            and not math.isfinite(value)):
+            parts.append("<c/>")
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            parts.append(f"<c{styled}><v>{value:.16G}</v></c>" if isinstance(value, float)
+                         else f"<c{styled}><v>{value}</v></c>")
+        else:
+            parts.append(f'<c{styled} t="inlineStr"><is>{text_element(str(value))}</is></c>')
+    while parts and parts[-1] == "<c/>":
+        parts.pop()
+    return "<row>" + "".join(parts) + "</row>"
+
+
 def segment(text: str) -> bytes:
     """`text` deflated on its own, to be put among other deflated text (`place_rows`): its
     CRC-32 and length, then deflate blocks that end on a byte boundary and refer to nothing
