@@ -22,7 +22,15 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline import issues as iss
-from pipeline.ledger import Ledger, Seen, Stored, dumps, file_sha256, workspace_lock
+from pipeline.ledger import (
+    Ledger,
+    Seen,
+    Stored,
+    dumps,
+    file_sha256,
+    unpack_digest,
+    workspace_lock,
+)
 from pipeline.read import Form
 from pipeline.validate import FileResult, Validation
 from pipeline.values import name_key
@@ -303,6 +311,7 @@ class _Digests:
                          ledger.accepted_files(self.before)}
         self.fresh: dict[str, Any] = {}
         self.used: set[str] = set()
+        self.kept = ledger.packed_digests(period)  # 1–2 KB a school
 
     def add(self, s: Submission) -> None:
         stored = s.stored
@@ -314,7 +323,8 @@ class _Digests:
                           self.previous.get(school.code)]).encode())
         key = key.hexdigest()
         self.used.add(key)
-        data = self.ledger.digest(key)
+        packed = self.kept.get(key)
+        data = unpack_digest(packed) if packed is not None else None
         if data is None:
             data = self.fresh[key] = self._digest(s, school)
             if len(self.fresh) >= 64:
@@ -350,6 +360,7 @@ class _Digests:
                 "vanished": vanished, "compared": before is not None}
 
     def finish(self) -> None:
+        self.kept = {}
         self.renderer.flush()
         self.ledger.keep_digests(self.period, self.fresh)
         self.ledger.forget_digests(self.period, self.used)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -39,7 +39,7 @@ class RowCache(Protocol):
 
     def rendered_rows(self, keys: list[str]) -> dict[str, int]: ...
 
-    def rendered_segment(self, key: str) -> bytes: ...
+    def rendered_segments(self, keys: Iterable[str]) -> Iterator[bytes]: ...
 
     def keep_rendered(self, period: str, fresh: dict[str, tuple[int, bytes]]) -> None: ...
 
@@ -55,8 +55,8 @@ class MemoryCache:
     def rendered_rows(self, keys: list[str]) -> dict[str, int]:
         return {key: self.kept[key][0] for key in keys if key in self.kept}
 
-    def rendered_segment(self, key: str) -> bytes:
-        return self.kept[key][1]
+    def rendered_segments(self, keys: Iterable[str]) -> Iterator[bytes]:
+        return (self.kept[key][1] for key in keys)
 
     def keep_rendered(self, period: str, fresh: dict[str, tuple[int, bytes]]) -> None:
         self.kept.update(fresh)
@@ -137,7 +137,7 @@ def write_district_workbook(path: Path, workspace: Workspace, run: Any,
         for k, sheet in enumerate(LISTS):
             count = sum(n for _, n in lists[k])
             _list_sheet(book, formats, sheet, count)
-            kept = (cache.rendered_segment(key) for key, n in lists[k] if n)  # read as placed
+            kept = cache.rendered_segments(key for key, n in lists[k] if n)  # read as placed
             later.add(len(book.worksheets()) - 1, kept, count, len(sheet.data_columns) + 2)
         _changes_sheet(book, formats, run, names)
         _issues_sheet(book, formats, run, names)

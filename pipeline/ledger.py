@@ -18,7 +18,7 @@ import os
 import socket
 import sqlite3
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -183,6 +183,10 @@ def loads(text: str | bytes) -> Any:
     return json.loads(text, object_hook=_decode)
 
 
+def unpack_digest(data: bytes) -> Any:
+    return loads(zlib.decompress(data))
+
+
 def _issue_json(issue: Issue) -> dict[str, Any]:
     return {"code": issue.code, "sheet": issue.sheet, "row": issue.row, "column": issue.column,
             "value": issue.value, "problem": issue.problem, "fix": issue.fix}
@@ -329,9 +333,17 @@ class Ledger:
                 batch))
         return found
 
-    def rendered_segment(self, key: str) -> bytes:
-        (data,) = self.db.execute("SELECT data FROM rendered WHERE key = ?", (key,)).fetchone()
-        return data
+    def rendered_segments(self, keys: Iterable[str]) -> Iterator[bytes]:
+        """The kept text of `keys`, in their order, fetched a batch at a time (a region's
+        segments are not all in memory at once)."""
+        keys = list(keys)
+        for start in range(0, len(keys), _BATCH):
+            batch = keys[start:start + _BATCH]
+            found = dict(self.db.execute(
+                f"SELECT key, data FROM rendered WHERE key IN ({','.join('?' * len(batch))})",
+                batch))
+            for key in batch:
+                yield found.pop(key)
 
     def keep_rendered(self, period: str, fresh: dict[str, tuple[int, bytes]]) -> None:
         with self.transaction():
@@ -349,9 +361,11 @@ class Ledger:
 
     # the digests cache ---------------------------------------------------------------------------
 
-    def digest(self, key: str) -> Any:
-        row = self.db.execute("SELECT data FROM digests WHERE key = ?", (key,)).fetchone()
-        return loads(zlib.decompress(row[0])) if row else None
+    def packed_digests(self, period: str) -> dict[str, bytes]:
+        """Every digest kept for `period`, as stored (`unpack_digest` opens one): one query
+        instead of one per school."""
+        return dict(self.db.execute("SELECT key, data FROM digests WHERE period = ?",
+                                    (period,)))
 
     def keep_digests(self, period: str, fresh: dict[str, Any]) -> None:
         with self.transaction():
