@@ -46,6 +46,7 @@ COMMENTS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.com
 VML_TYPE = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 WORKBOOK_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 DATETIME_FORMAT = "DD.MM.YYYY HH:MM"
+MAX_ROW_MARK = 1000  # columns a whole row's mark fills at most (a form has a few dozen)
 # a worksheet's children that come after <dataValidations> and after <legacyDrawing>
 _AFTER_VALIDATIONS = ("hyperlinks", "printOptions", "pageMargins", "pageSetup", "headerFooter",
                       "rowBreaks", "colBreaks", "customProperties", "cellWatches",
@@ -379,8 +380,11 @@ class _Styles:
         self.font_base = self._count("fonts")
         self.fill_base = self._count("fills")
         self.xf_base = len(self.xfs)
-        if not self.xfs or self.xf_base != self._count("cellXfs"):
-            raise Unsuitable("cell formats are not as expected")
+        # new entries are numbered after the counts: they must be the entries' numbers
+        if not self.xfs or self.xf_base != self._count("cellXfs") \
+                or len(re.findall(r"<font\b", self._section("fonts"))) != self.font_base \
+                or len(re.findall(r"<fill\b", self._section("fills"))) != self.fill_base:
+            raise Unsuitable("the styles' counts are not their entries'")
         self.fill_of = {severity: self.fill(rgb) for severity, rgb in fills.items()}
         self.marked: dict[tuple[int, str], int] = {}
         self.datetime_format = 0
@@ -495,7 +499,10 @@ def _marks(form: Form, listed: Listed, package: _Package
             continue
         table = form.tables.get(definition.key)
         row = issue.row or (table.header_row if table and table.header_row else 1)
-        for c in range(1, _extent(package.text(package.sheet_parts[name]), table)[0] + 1):
+        width = _extent(package.text(package.sheet_parts[name]), table)[0]
+        if width > MAX_ROW_MARK:
+            raise Unsuitable("a row to mark is too wide")
+        for c in range(1, width + 1):
             fill(name, (row, c), issue.severity)
         notes[name][(row, 1)].append(issue)
     return marks, notes

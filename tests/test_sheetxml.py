@@ -114,3 +114,29 @@ def test_rows_that_cannot_be_placed_leave_the_workbook_and_its_folder_as_they_we
         sheetxml.place_rows(path, {0: (broken(), 1, len(HEADERS))})
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["свод.xlsx"]
+
+
+def test_a_copied_package_has_its_parts_replaced_added_and_the_rest_as_they_were(
+        tmp_path) -> None:
+    source = tmp_path / "source.zip"
+    with zipfile.ZipFile(source, "w") as package:
+        package.writestr("kept.xml", "<a>как было</a>" * 50, zipfile.ZIP_DEFLATED)
+        package.writestr("stored.bin", b"\x00\x01" * 100, zipfile.ZIP_STORED)
+        package.writestr("replaced.xml", "<old/>", zipfile.ZIP_DEFLATED)
+        package.writestr("сжато bzip2.xml", "<b>другое сжатие</b>", zipfile.ZIP_BZIP2)
+    copy = tmp_path / "copy.zip"
+
+    sheetxml.copy_package(source, copy, {"replaced.xml": "<новое/>".encode(),
+                                         "xl/added.xml": b"<added/>"})
+
+    with zipfile.ZipFile(source) as before, zipfile.ZipFile(copy) as after:
+        assert after.testzip() is None  # every entry's CRC checks out
+        assert after.namelist() == ["kept.xml", "stored.bin", "replaced.xml",
+                                    "сжато bzip2.xml", "xl/added.xml"]
+        for name in ("kept.xml", "stored.bin", "сжато bzip2.xml"):
+            assert after.read(name) == before.read(name)
+        assert after.read("replaced.xml") == "<новое/>".encode()
+        assert after.read("xl/added.xml") == b"<added/>"
+        # an entry kept as it was is copied as stored, not compressed again
+        assert after.getinfo("kept.xml").compress_size == before.getinfo("kept.xml").compress_size
+        assert after.getinfo("stored.bin").compress_type == zipfile.ZIP_STORED
