@@ -407,8 +407,8 @@ def report(results: list[SizeResult], help_s: float, command: str, seed: int,
         f"`{command}` — {dt.datetime.now():%Y-%m-%d %H:%M}, seed {seed}.",
         "",
         f"Machine: {machine()}. Its speed just now: a loop of {CALIBRATION_LOOP:,} additions "
-        f"took {speed[0]:.2f} s before the runs and {speed[-1]:.2f} s after them (the same "
-        "loop has taken from 0.45 to 1.1 s on this virtual machine).",
+        f"in a function took {speed[0]:.2f} s before the runs and {speed[-1]:.2f} s after them "
+        "(on a shared virtual machine it drifts).",
         "",
         markdown_table(COLUMNS, table_rows(results, help_s)),
         "",
