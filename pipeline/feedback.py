@@ -12,12 +12,13 @@ cannot be marked in place and becomes a faithful .xlsx copy of its values.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Container, Iterator
 from pathlib import Path
 from typing import Any
 
 from pipeline import issues as iss
 from pipeline.ledger import file_sha256
-from pipeline.read import Form
+from pipeline.read import Form, Table
 from pipeline.sheetxml import column_letters
 from pipeline.validate import FileResult
 from schemas.columns import FORM_SHEETS
@@ -127,6 +128,60 @@ def issue_column(issue: iss.Issue, form: Form, columns: dict[tuple[str, str], in
         table = form.tables.get(definition.key) if definition else None
         col = table.extras[issue.value] + 1 if table and issue.value in table.extras else None
     return col
+
+
+def marked_places(form: Form, listed: list[tuple[iss.Issue, int | None, tuple[Any, ...]]],
+                  sheets: Container[str]) -> Iterator[tuple[str, iss.Issue, int, int | None]]:
+    """Where each listed problem is marked in the school's file: (sheet, problem, row,
+    column), the column None for the whole row (a problem of a row, or of a sheet's header
+    when it has no row). Problems of sheets not in `sheets` (the workbook's) are not."""
+    for issue, col, _values in listed:
+        definition = _SHEETS.get(issue.sheet or "")
+        if definition is None or definition.key not in form.sheet_names:
+            continue
+        name = form.sheet_names[definition.key]
+        if name not in sheets:
+            continue
+        if issue.row and col:
+            yield name, issue, issue.row, col
+            continue
+        table = form.tables.get(definition.key)
+        yield name, issue, issue.row or (table.header_row if table and table.header_row
+                                         else 1), None
+
+
+DROP_DOWN_ERROR = ("Значение не из списка", "Выберите значение из выпадающего списка.")
+
+
+def missing_drop_downs(form: Form, seen: Callable[[str, Table], tuple[set[str], int] | None]
+                       ) -> dict[str, list[tuple[str, Any]]]:
+    """Per sheet of the school's file: (cells, vocabulary) of each listed column of a form
+    table that has no drop-down, from the row under the header to the sheet's last used
+    row (at least 200 rows). `seen(sheet name, table)` gives the letters of the sheet's
+    columns that have one and its last used row, or None when the workbook lacks the sheet.
+    A school that receives its file back must be able to pick values from the lists."""
+    from pipeline.template import vocabularies
+
+    lists = vocabularies()
+    missing: dict[str, list[tuple[str, Any]]] = {}
+    for definition in FORM_SHEETS:
+        table = form.tables.get(definition.key)
+        name = form.sheet_names.get(definition.key)
+        if table is None or name is None or definition.layout != "table":
+            continue
+        found = seen(name, table)
+        if found is None:
+            continue
+        covered, last_row = found
+        first = (table.header_row or 1) + 1
+        last = max(last_row, first + 200)
+        for key, col in table.columns.items():
+            column = definition.by_key[key]
+            letter = column_letters(col + 1)[-1]
+            if column.vocab and letter not in covered:
+                missing.setdefault(name, []).append((f"{letter}{first}:{letter}{last}",
+                                                     lists[column.vocab]))
+    return missing
 
 
 def comment_text(issues: list[iss.Issue]) -> str:

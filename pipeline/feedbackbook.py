@@ -11,7 +11,7 @@ import datetime as dt
 import gc
 import warnings
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from copy import copy as copy_of
 from pathlib import Path
 from typing import Any
@@ -28,15 +28,16 @@ from pipeline import feedback
 from pipeline import issues as iss
 from pipeline.feedback import (
     AUTHOR,
+    DROP_DOWN_ERROR,
     NOTE,
     SHEET_NAME,
     TABLE_HEADER_ROW,
     TABLE_HEADERS,
     TABLE_WIDTHS,
     WRAPPED,
-    column_positions,
     comment_text,
-    issue_column,
+    marked_places,
+    missing_drop_downs,
 )
 from pipeline.read import Form, open_workbook
 from pipeline.template import vocabularies
@@ -98,7 +99,7 @@ def _feedback_book(form: Form, result: FileResult, receipt: list[tuple[str, Any]
     _write_receipt(sheet, receipt)
     _write_table(sheet, listed)
     if marked:
-        _mark(book, form, result.issues)
+        _mark(book, form, listed)
         _restore_drop_downs(book, form)
     book.active = 0
     for ws in book.worksheets:
@@ -251,28 +252,15 @@ class _Look:
 # --- marks on the school's sheets -----------------------------------------------------------
 
 
-def _mark(book: Any, form: Form, issues: Iterable[iss.Issue]) -> None:
+def _mark(book: Any, form: Form, listed: Listed) -> None:
     """Fill every problem cell and leave a comment; a whole row or header when no cell."""
     notes: dict[tuple[str, int, int], list[iss.Issue]] = defaultdict(list)
-    columns = column_positions(form)
-    for issue in issues:
-        definition = _SHEETS.get(issue.sheet or "")
-        if definition is None or definition.key not in form.sheet_names:
-            continue
-        name = form.sheet_names[definition.key]
-        if name not in book.sheetnames:
-            continue
-        ws = book[name]
-        table = form.tables.get(definition.key)
-        col = issue_column(issue, form, columns)
-        if issue.row and col:
-            notes[(name, issue.row, col)].append(issue)
-            continue
-        row = issue.row or (table.header_row if table and table.header_row else 1)
-        last_col = max(ws.max_column, 1)
-        for c in range(1, last_col + 1):
-            _fill(ws.cell(row=row, column=c), issue.severity)
-        notes[(name, row, 1)].append(issue)
+    for name, issue, row, col in marked_places(form, listed, book.sheetnames):
+        if col is None:
+            ws = book[name]
+            for c in range(1, max(ws.max_column, 1) + 1):
+                _fill(ws.cell(row=row, column=c), issue.severity)
+        notes[(name, row, col or 1)].append(issue)
     for (name, row, col), found in notes.items():
         cell = book[name].cell(row=row, column=col)
         worst = min((i.severity for i in found), key=iss.SEVERITY_ORDER.__getitem__)
@@ -296,37 +284,26 @@ def _fill(cell: Any, severity: str) -> None:
 
 
 def _restore_drop_downs(book: Any, form: Form) -> None:
-    """Re-create the form's drop-down lists where the round trip lost them.
-
-    openpyxl drops data validations kept in Excel's extension lists (as LibreOffice and
-    newer Excel write cross-sheet lists); a school that receives its file back must still
-    be able to pick values from the lists.
-    """
-    lists = vocabularies()
-    added_lists = False
-    for definition in FORM_SHEETS:
-        table = form.tables.get(definition.key)
-        name = form.sheet_names.get(definition.key)
-        if table is None or name not in book.sheetnames or definition.layout != "table":
-            continue
+    """Re-create the form's drop-down lists where the round trip lost them: openpyxl drops
+    data validations kept in Excel's extension lists (as LibreOffice and newer Excel write
+    cross-sheet lists)."""
+    def seen(name: str, _table: Any) -> tuple[set[str], int] | None:
+        if name not in book.sheetnames:
+            return None
         ws = book[name]
-        covered = {_letters(ref) for dv in ws.data_validations.dataValidation
-                   for ref in str(dv.sqref).split()}
-        first = (table.header_row or 1) + 1
-        last = max(ws.max_row, first + 200)
-        for key, col in table.columns.items():
-            column = definition.by_key[key]
-            letter = get_column_letter(col + 1)
-            if not column.vocab or letter in covered:
-                continue
-            vocab = lists[column.vocab]
+        return ({_letters(ref) for dv in ws.data_validations.dataValidation
+                 for ref in str(dv.sqref).split()}, ws.max_row)
+
+    added_lists = False
+    for name, wanted in missing_drop_downs(form, seen).items():
+        for cells, vocab in wanted:
             if vocab.name not in book.defined_names:
-                added_lists = added_lists or _add_lists_sheet(book, lists)
+                added_lists = added_lists or _add_lists_sheet(book, vocabularies())
             validation = DataValidation(type="list", formula1=vocab.name, allow_blank=True,
-                                        showErrorMessage=True, errorTitle="Значение не из списка",
-                                        error="Выберите значение из выпадающего списка.")
-            validation.add(f"{letter}{first}:{letter}{last}")
-            ws.add_data_validation(validation)
+                                        showErrorMessage=True, errorTitle=DROP_DOWN_ERROR[0],
+                                        error=DROP_DOWN_ERROR[1])
+            validation.add(cells)
+            book[name].add_data_validation(validation)
 
 
 def _letters(ref: str) -> str:

@@ -486,25 +486,17 @@ def _marks(form: Form, listed: Listed, package: _Package
         if current is None or iss.SEVERITY_ORDER[severity] < iss.SEVERITY_ORDER[current]:
             marks[name][cell] = severity
 
-    for issue, col, _values in listed:
-        definition = _SHEETS.get(issue.sheet or "")
-        if definition is None or definition.key not in form.sheet_names:
-            continue
-        name = form.sheet_names[definition.key]
-        if name not in package.sheet_parts:
-            continue
-        if issue.row and col:
-            notes[name][(issue.row, col)].append(issue)
-            fill(name, (issue.row, col), issue.severity)
-            continue
-        table = form.tables.get(definition.key)
-        row = issue.row or (table.header_row if table and table.header_row else 1)
-        width = _extent(package.text(package.sheet_parts[name]), table)[0]
-        if width > MAX_ROW_MARK:
-            raise Unsuitable("a row to mark is too wide")
-        for c in range(1, width + 1):
-            fill(name, (row, c), issue.severity)
-        notes[name][(row, 1)].append(issue)
+    for name, issue, row, col in fb.marked_places(form, listed, package.sheet_parts):
+        if col is None:
+            width = _extent(package.text(package.sheet_parts[name]),
+                            form.tables.get(_SHEETS[issue.sheet].key))[0]
+            if width > MAX_ROW_MARK:
+                raise Unsuitable("a row to mark is too wide")
+            for c in range(1, width + 1):
+                fill(name, (row, c), issue.severity)
+        else:
+            fill(name, (row, col), issue.severity)
+        notes[name][(row, col or 1)].append(issue)
     return marks, notes
 
 
@@ -623,39 +615,29 @@ def _restyled(cell: str, styles: _Styles, severity: str) -> str:
 
 
 def _add_drop_downs(package: _Package, form: Form) -> None:
-    """A drop-down for every listed column that has none (as `feedback._restore_drop_downs`),
+    """A drop-down for every listed column that has none (`feedback.missing_drop_downs`),
     with the hidden lists sheet when the workbook lacks the names they refer to."""
     from pipeline.template import vocabularies
 
-    lists = vocabularies()
+    def seen(name: str, table: Any) -> tuple[set[str], int] | None:
+        if name not in package.sheet_parts:
+            return None
+        xml = package.text(package.sheet_parts[name])
+        return ({ref.group(1) for validation in _VALIDATION.findall(xml)
+                 for refs in _SQREF.findall(validation)
+                 for ref in map(_COLUMN.match, " ".join(refs).split()) if ref},
+                _extent(xml, table)[1])
+
     missing_names = False
-    for definition in FORM_SHEETS:
-        table = form.tables.get(definition.key)
-        name = form.sheet_names.get(definition.key)
-        if table is None or name not in package.sheet_parts or definition.layout != "table":
-            continue
+    for name, wanted in fb.missing_drop_downs(form, seen).items():
         part = package.sheet_parts[name]
         xml = package.text(part)
-        covered = {ref.group(1) for validation in _VALIDATION.findall(xml)
-                   for refs in _SQREF.findall(validation)
-                   for ref in map(_COLUMN.match, " ".join(refs).split()) if ref}
-        first = (table.header_row or 1) + 1
-        last = max(_extent(xml, table)[1], first + 200)
         added = []
-        for key, col in table.columns.items():
-            column = definition.by_key[key]
-            letter = column_letters(col + 1)[-1]
-            if not column.vocab or letter in covered:
-                continue
-            vocab = lists[column.vocab]
+        for cells, vocab in wanted:
             missing_names = missing_names or vocab.name not in package.defined
             added.append('<dataValidation type="list" allowBlank="1" showErrorMessage="1" '
-                         'errorTitle="Значение не из списка" '
-                         'error="Выберите значение из выпадающего списка." '
-                         f'sqref="{letter}{first}:{letter}{last}"><formula1>{vocab.name}'
-                         "</formula1></dataValidation>")
-        if not added:
-            continue
+                         f'errorTitle="{fb.DROP_DOWN_ERROR[0]}" error="{fb.DROP_DOWN_ERROR[1]}" '
+                         f'sqref="{cells}"><formula1>{vocab.name}</formula1></dataValidation>')
         head = re.search(r"<dataValidations\b[^>]*?(/>|>)", xml)
         if head is None:
             xml = _insert_child(xml, f'<dataValidations count="{len(added)}">{"".join(added)}'
@@ -668,7 +650,7 @@ def _add_drop_downs(package: _Package, form: Form) -> None:
             xml = xml[:head.start()] + opening + "".join(added) + xml[head.end():]
         package.parts[part] = xml
     if missing_names:
-        _add_lists(package, lists)
+        _add_lists(package, vocabularies())
 
 
 def _add_lists(package: _Package, lists: dict[tuple[str, ...], Any]) -> None:
