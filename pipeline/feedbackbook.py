@@ -43,7 +43,7 @@ from pipeline.read import Form, open_workbook
 from pipeline.template import vocabularies
 from pipeline.validate import FileResult
 from pipeline.workbooks import atomic_path, text_lines
-from schemas.columns import FORM_SHEETS, LISTS_SHEET
+from schemas.columns import LISTS_SHEET
 
 FILLS = {severity: PatternFill("solid", fgColor=rgb) for severity, rgb in feedback.FILLS.items()}
 _FONT = "Calibri"
@@ -52,7 +52,6 @@ _PLAIN = Font(name=_FONT)
 _HEADER_FILL = PatternFill("solid", fgColor=feedback.HEADER_FILL)
 _TOP = Alignment(vertical="top", wrap_text=True)
 _LEFT = Alignment(horizontal="left")
-_SHEETS = {s.name: s for s in FORM_SHEETS}
 _FILL_RANK = {FILLS[s].fgColor.rgb: iss.SEVERITY_ORDER[s] for s in FILLS}  # the worst wins
 Listed = list[tuple[iss.Issue, "int | None", tuple[Any, ...]]]
 
