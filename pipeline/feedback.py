@@ -36,6 +36,8 @@ TABLE_HEADER_ROW = RECEIPT_ROWS + 2
 NOTE = ("Исправьте отмеченные ячейки прямо в листах этого файла (красные — ошибки, такая "
         "строка не попадает в свод; жёлтые — предупреждения) и отправьте файл снова.")
 _SHEETS = {s.name: s for s in FORM_SHEETS}
+# the list's rows: each problem, the column of the school's file it is about, the row's values
+Listed = list[tuple[iss.Issue, "int | None", tuple[Any, ...]]]
 
 
 def write_feedback(form: Form, result: FileResult, out: Path, *,
@@ -91,7 +93,7 @@ def _mtime(path: Path) -> dt.datetime | None:
 
 
 def listed_issues(issues: list[iss.Issue], form: Form
-                  ) -> list[tuple[iss.Issue, int | None, tuple[Any, ...]]]:
+                  ) -> Listed:
     """The list's rows, errors first then by sheet and row: each issue, the column of the
     school's file it is about (1-based, or None) and the row's values."""
     columns = column_positions(form)
@@ -130,8 +132,8 @@ def issue_column(issue: iss.Issue, form: Form, columns: dict[tuple[str, str], in
     return col
 
 
-def marked_places(form: Form, listed: list[tuple[iss.Issue, int | None, tuple[Any, ...]]],
-                  sheets: Container[str]) -> Iterator[tuple[str, iss.Issue, int, int | None]]:
+def marked_places(form: Form, listed: Listed, sheets: Container[str]
+                  ) -> Iterator[tuple[str, iss.Issue, int, int | None]]:
     """Where each listed problem is marked in the school's file: (sheet, problem, row,
     column), the column None for the whole row (a problem of a row, or of a sheet's header
     when it has no row). Problems of sheets not in `sheets` (the workbook's) are not."""

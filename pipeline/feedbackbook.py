@@ -35,6 +35,7 @@ from pipeline.feedback import (
     TABLE_HEADERS,
     TABLE_WIDTHS,
     WRAPPED,
+    Listed,
     comment_text,
     marked_places,
     missing_drop_downs,
@@ -53,7 +54,6 @@ _HEADER_FILL = PatternFill("solid", fgColor=feedback.HEADER_FILL)
 _TOP = Alignment(vertical="top", wrap_text=True)
 _LEFT = Alignment(horizontal="left")
 _FILL_RANK = {FILLS[s].fgColor.rgb: iss.SEVERITY_ORDER[s] for s in FILLS}  # the worst wins
-Listed = list[tuple[iss.Issue, "int | None", tuple[Any, ...]]]
 
 
 def write(form: Form, result: FileResult, out: Path, receipt: list[tuple[str, Any]],

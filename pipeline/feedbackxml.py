@@ -32,6 +32,7 @@ from xml.parsers import expat
 
 from pipeline import feedback as fb
 from pipeline import issues as iss
+from pipeline.feedback import Listed
 from pipeline.read import Form
 from pipeline.sheetxml import column_letters, copy_package, text_element
 from pipeline.workbooks import atomic_path, text_lines
@@ -66,7 +67,6 @@ _VALIDATION = re.compile(r"<(?:\w+:)?dataValidation\b.*?</(?:\w+:)?dataValidatio
 _SQREF = re.compile(r'\bsqref="([^"]*)"|<(?:\w+:)?sqref>([^<]*)<')
 _COLUMN = re.compile(r"\$?([A-Z]{1,3})")
 _SHEETS = {s.name: s for s in FORM_SHEETS}
-Listed = list[tuple[iss.Issue, "int | None", tuple[Any, ...]]]
 
 
 class Unsuitable(Exception):
