@@ -20,14 +20,15 @@ import datetime as dt
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import tomllib
 from dataclasses import dataclass, field, replace
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,11 @@ DEFAULT_WORK = Path(tempfile.gettempdir()) / "nastavnik-bench"
 SAMPLE_EVERY = 0.05  # seconds between two looks at the memory of the process tree
 HELP_REPEATS = 5
 CALIBRATION_LOOP = 5_000_000
+DISTRICT_ENV = "district-env"  # in --work: nastavnik's runtime dependencies, nothing else
+
+# The interpreter every measured process runs in (nastavnik, the baseline, --help): `main`
+# sets it from --python.
+PYTHON = sys.executable
 
 # Run as the child process instead of `python -m pipeline ...` (or `python baseline.py ...`):
 # the same program, which on exit writes the kernel's high-water marks of its own resident
@@ -138,7 +144,7 @@ def measure(kind: str, target: str, args: list[str], *, watch: bool) -> Measured
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", _WRAPPER, str(usage_file), kind, target,
+    process = subprocess.Popen([PYTHON, "-c", _WRAPPER, str(usage_file), kind, target,
                                 *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     peak = [0]
@@ -188,12 +194,54 @@ def compile_bytecode() -> None:
         compileall.compile_dir(ROOT / folder, quiet=1)
 
 
+def district_python(work: Path, log: Any) -> str:
+    """The interpreter of a virtual environment in `work` holding nastavnik's runtime
+    dependencies and nothing else, as `pip install nastavnik` leaves a district's machine;
+    made on first use, and again when the dependencies or this Python change. The code
+    measured is this checkout's (the runs put it first on the path).
+
+    A developer's environment differs in what matters here: with the test extras installed,
+    pandera imports hypothesis on its first check (about 0.1 s of every run that checks a
+    file), which a district's never does."""
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
+        "project"]["dependencies"]
+    env = work / DISTRICT_ENV
+    python = env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    marker = env / "nastavnik-dependencies.json"
+    wanted = {"python": sys.version, "dependencies": dependencies}
+    with contextlib.suppress(OSError, ValueError):
+        if python.exists() and json.loads(marker.read_text(encoding="utf-8")) == wanted:
+            return str(python)
+    log(f"an environment with nastavnik's runtime dependencies only: {env}…")
+    shutil.rmtree(env, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "venv", str(env)], check=True)
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    *dependencies], check=True)
+    marker.write_text(json.dumps(wanted), encoding="utf-8")
+    return str(python)
+
+
+def python_for(choice: str, work: Path, log: Any) -> str:
+    """--python: `district`, `here` (this interpreter) or the path of one."""
+    if choice == "district":
+        return district_python(work, log)
+    return sys.executable if choice == "here" else choice
+
+
+def _python_note(choice: str) -> str:
+    if choice == "district":
+        return (f"`{DISTRICT_ENV}` in --work, a virtual environment with nastavnik's runtime "
+                "dependencies only (`pyproject.toml`), as `pip install` leaves a district's "
+                "machine, running this checkout's code")
+    return f"`{PYTHON}` (--python {choice})"
+
+
 def help_seconds() -> float:
     """Best of five `nastavnik --help`, as a whole process."""
     best = float("inf")
     for _ in range(HELP_REPEATS):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pipeline", "--help"], cwd=ROOT, check=True,
+        subprocess.run([PYTHON, "-m", "pipeline", "--help"], cwd=ROOT, check=True,
                        capture_output=True)
         best = min(best, time.perf_counter() - started)
     return best
@@ -361,13 +409,29 @@ def machine() -> str:
     except (OSError, StopIteration, ValueError):
         pass
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    versions = []
-    for package in ("pandas", "pandera", "openpyxl", "python-calamine", "xlsxwriter"):
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            versions.append(f"{package} {metadata.version(package)}")
     return (f"{cpu}; {os.cpu_count()} logical cores ({usable} usable); RAM {ram}; "
-            f"{platform.system()} {platform.release()}; Python {platform.python_version()}; "
-            + ", ".join(versions) + f"; nastavnik {_revision()}")
+            f"{platform.system()} {platform.release()}; {_packages()}; "
+            f"nastavnik {_revision()}")
+
+
+_PACKAGES = ("pandas", "pandera", "openpyxl", "python-calamine", "xlsxwriter", "hypothesis")
+
+
+def _packages() -> str:
+    """Python's version and the main packages' in the measured interpreter (PYTHON)."""
+    script = ("import importlib.metadata as m, platform\n"
+              "found = []\n"
+              f"for name in {_PACKAGES!r}:\n"
+              "    try:\n"
+              "        found.append(f'{name} {m.version(name)}')\n"
+              "    except m.PackageNotFoundError:\n"
+              "        found.append(f'no {name}') if name == 'hypothesis' else None\n"
+              "print(f'Python {platform.python_version()}; ' + ', '.join(found))\n")
+    try:
+        return subprocess.run([PYTHON, "-c", script], check=True, capture_output=True,
+                              text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return f"Python {platform.python_version()}"
 
 
 def _revision() -> str:
@@ -392,7 +456,7 @@ def calibrate() -> float:
 
 
 def report(results: list[SizeResult], help_s: float, command: str, seed: int,
-           speed: list[float], repeats: tuple[int, int]) -> str:
+           speed: list[float], repeats: tuple[int, int], python_note: str) -> str:
     memory = [[str(r.schools), what, _cell(m.tree_mb, 0), _cell(m.self_mb, 0),
                _cell(m.child_mb, 0), _cell(m.peak_mb, 0)]
               for r in results for what, m in r.runs.items()]
@@ -424,7 +488,8 @@ def report(results: list[SizeResult], help_s: float, command: str, seed: int,
         f"group, names unique in the workspace; {synthetic.MISTAKES_SHARE:.0%} of the schools "
         "with row errors and a warning (the demo's mistakes). «generation s» is the time to "
         "make the workspace (2 processes); «(reused)» — made by an earlier invocation.",
-        "- Every figure is one whole process, `python -m pipeline run --period P -w WS --json`, "
+        f"- The interpreter: {python_note}. "
+        "Every figure is one whole process, `python -m pipeline run --period P -w WS --json`, "
         "imports included. «cold»: `.nastavnik/` and `outbox/` deleted first; «warm»: again, "
         "nothing changed (outputs left as they are); «5% resubmitted»: "
         f"{synthetic.RESUBMITTED_SHARE:.0%} of the files overwritten by a corrected version "
@@ -475,6 +540,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-max", type=int, default=1000, metavar="N",
                         help="run the baseline only up to N schools (default 1000; it takes "
                              "about 0.25 s a file)")
+    parser.add_argument("--python", default="district", metavar="PYTHON",
+                        help="what runs nastavnik and the baseline: `district` (default), a "
+                             "virtual environment in --work with nastavnik's runtime "
+                             "dependencies only, as a district installs it; `here`, this "
+                             "interpreter; or the path of another")
     parser.add_argument("--repeat", type=int, default=3, metavar="K",
                         help="time nastavnik's runs K times, the fastest counting (default 3)")
     parser.add_argument("--repeat-max", type=int, default=1000, metavar="N",
@@ -487,6 +557,8 @@ def main(argv: list[str] | None = None) -> int:
     def log(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
+    global PYTHON
+    PYTHON = python_for(args.python, args.work, log)
     compile_bytecode()
     speed = [calibrate()]
     results = [bench_size(args.work, n, args.seed, jobs=args.jobs,
@@ -502,7 +574,8 @@ def main(argv: list[str] | None = None) -> int:
     command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report(results, help_s, command.strip(), args.seed, speed,
-                               (args.repeat, args.repeat_max)), encoding="utf-8")
+                               (args.repeat, args.repeat_max), _python_note(args.python)),
+                    encoding="utf-8")
     log(f"written: {args.out}")
     return 0
 

@@ -40,7 +40,7 @@ def test_benchmark_of_twenty_schools_writes_the_table_and_the_targets(tmp_path) 
     work = tmp_path / "work"
     result = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "20",
-         "--work", str(work), "--out", str(out), "--repeat", "2"],
+         "--work", str(work), "--out", str(out), "--repeat", "2", "--python", "here"],
         cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
 
