@@ -155,6 +155,15 @@ class Stored:
     processed: dt.datetime | None = None
 
 
+def _stored(row: Any, rows: bool) -> Stored:
+    """A Stored from a row of `Ledger._RESULT`."""
+    data = loads(zlib.decompress(row[6])) if rows else loads(row[4])
+    return Stored(status=row[0], school_code=row[1], period=data.get("period"),
+                  counts=loads(row[2]), issues=[Issue(**i) for i in loads(row[3])],
+                  title=data["title"], rows=data.get("rows", {}),
+                  processed=dt.datetime.fromisoformat(row[5]))
+
+
 # --- JSON with dates ------------------------------------------------------------------------
 
 
@@ -285,23 +294,36 @@ class Ledger:
 
     # results ----------------------------------------------------------------------------------
 
+    _RESULT = "SELECT status, school_code, counts, issues, head, processed, {} FROM results "
+
     def result(self, sha256: str, period: str, context: str, *,
                rows: bool = True) -> Stored | None:
         """A checked file's result; without `rows`, its rows are left in the store (empty)."""
         row = self.db.execute(
-            "SELECT status, school_code, counts, issues, head, processed, "
-            f"{'data' if rows else 'NULL'} FROM results "
-            "WHERE sha256 = ? AND period = ? AND context = ?",
+            self._RESULT.format("data" if rows else "NULL")
+            + "WHERE sha256 = ? AND period = ? AND context = ?",
             (sha256, period, context)).fetchone()
         if row is None:
             return None
         if row[4] is None and not rows:  # stored before heads were kept
             return self.result(sha256, period, context)
-        data = loads(zlib.decompress(row[6])) if rows else loads(row[4])
-        return Stored(status=row[0], school_code=row[1], period=data.get("period"),
-                      counts=loads(row[2]), issues=[Issue(**i) for i in loads(row[3])],
-                      title=data["title"], rows=data.get("rows", {}),
-                      processed=dt.datetime.fromisoformat(row[5]))
+        return _stored(row, rows)
+
+    def results(self, shas: list[str], period: str, context: str) -> dict[str, Stored]:
+        """The results, without their rows, of those of `shas` checked under `context`: a
+        query a few hundred files, not one a file."""
+        found: dict[str, Stored] = {}
+        for start in range(0, len(shas), _BATCH):
+            batch = shas[start:start + _BATCH]
+            for sha, *row in self.db.execute(
+                    self._RESULT.replace("SELECT ", "SELECT sha256, ", 1).format("NULL")
+                    + f"WHERE period = ? AND context = ? AND sha256 IN "
+                      f"({','.join('?' * len(batch))})", (period, context, *batch)):
+                stored = _stored(row, False) if row[4] is not None else \
+                    self.result(sha, period, context)  # stored before heads were kept
+                if stored is not None:
+                    found[sha] = stored
+        return found
 
     def store(self, results: list[tuple[str, Stored, str | None]], period: str,
               context: str, tool_version: str) -> None:
