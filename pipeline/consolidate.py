@@ -13,6 +13,7 @@ import base64
 import concurrent.futures
 import datetime as dt
 import hashlib
+import pickle
 from array import array
 from collections import defaultdict
 from collections.abc import Callable
@@ -705,7 +706,10 @@ def _write_outputs(workspace: Workspace, run: RunResult, before: dict[str, Any],
         report_data = report_from_run(workspace, run)
         # a worker writes the report while this process writes the district workbook (the
         # feedback waits behind it)
-        report_job = workers.submit(_report_job, report_data, staged_report) if workers else None
+        # pickled here, before this process gets busy: the pool's feeder thread would
+        # otherwise pickle it while the district workbook holds the interpreter
+        report_job = workers.submit(_report_job, pickle.dumps(report_data, protocol=5),
+                                    staged_report) if workers else None
 
         def district_outputs() -> dict[str, Any]:
             write_district_workbook(staged, workspace, run, cache=ledger)
@@ -731,10 +735,10 @@ def _write_outputs(workspace: Workspace, run: RunResult, before: dict[str, Any],
     return written | district
 
 
-def _report_job(data: Any, path: Path) -> Path:
+def _report_job(data: bytes, path: Path) -> Path:
     from pipeline.report import write_report_workbook
 
-    return write_report_workbook(data, path)
+    return write_report_workbook(pickle.loads(data), path)
 
 
 def _done(job: Any) -> bool:

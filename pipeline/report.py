@@ -383,8 +383,10 @@ def _indicators_sheet(book: Any, formats: Formats, report: DistrictReport,
 
 def _counts_sheet(book: Any, formats: Formats, report: DistrictReport,
                   later: sheetxml.Later) -> None:
-    forms = [f for f in v.FORMS if report.by("by_form")[f]] or list(v.FORMS[:1])
-    kinds = [k for k in (*v.KINDS, "не указан") if report.by("by_kind")[k]]
+    totals = {attribute: report.by(attribute) for attribute in ("by_form", "by_kind",
+                                                                "by_status")}
+    forms = [f for f in v.FORMS if totals["by_form"][f]] or list(v.FORMS[:1])
+    kinds = [k for k in (*v.KINDS, "не указан") if totals["by_kind"][k]]
     statuses = list(v.STATUSES)
     headers = ["Код ОО", "Наименование ОО", "Статус отчёта", "Наставников", "Наставляемых",
                "Пар и групп", "Связей", *[f"Форма: {f}" for f in forms],
@@ -394,8 +396,8 @@ def _counts_sheet(book: Any, formats: Formats, report: DistrictReport,
         if school is None:
             label, counts = ["Итого", report.district, ""], {
                 k: report.count(k) for k in ("mentors", "mentees", "pairs", "links")}
-            by_form, by_kind, by_status = (report.by("by_form"), report.by("by_kind"),
-                                           report.by("by_status"))
+            by_form, by_kind, by_status = (totals["by_form"], totals["by_kind"],
+                                           totals["by_status"])
         elif not school.accepted:
             rows.append([school.code, school.name, school.status])
             continue
