@@ -34,7 +34,7 @@ from pipeline.ledger import (
 )
 from pipeline.read import Form
 from pipeline.validate import FileResult, Validation
-from pipeline.values import name_key
+from pipeline.values import name_hash, name_key
 from pipeline.workbooks import plain
 from pipeline.workspace import School, Workspace, deadline, previous_period
 from schemas import vocab as v
@@ -82,6 +82,7 @@ class Digest:
 
     people: array[int]  # per person: their name key's `name_hash`
     places: array[int]  # and where they are listed: row * 2, + 1 on «Наставляемые»
+    consented: array[int]  # `name_hash` of the people who consented to show their names
     figures: Any  # the report's figures (pipeline.report.Figures)
     changes: list[Change]  # since the school's accepted file of last month
     vanished: list[dict[str, Any]]  # active pairs of last month gone without a mark
@@ -334,7 +335,7 @@ class _Digests:
                 self.fresh = {}
         # people are kept as two arrays: a region has half a million of them
         s.digest = Digest(_array("q", data["people"]), _array("i", data["places"]),
-                          _figures(data["figures"]),
+                          _array("q", data["consented"]), _figures(data["figures"]),
                           [Change(*c) for c in data["changes"]], data["vanished"],
                           data["compared"])
         stored.rows = {}  # in the ledger; `rows_of` brings them back when needed
@@ -348,6 +349,10 @@ class _Digests:
         people = [(name_hash(name), record["_row"] * 2 + (sheet is MENTEES))
                   for sheet in (MENTORS, MENTEES) for record in rows.get(sheet.key, [])
                   if record["_ok"] and isinstance(name := record.get("full_name"), str)]
+        consented = [name_hash(name) for sheet in (MENTORS, MENTEES)
+                     for record in rows.get(sheet.key, [])
+                     if isinstance(name := record.get("full_name"), str)
+                     and record.get("pd_consent") == v.YES]
         before = None
         if school.code in self.previous:
             sha, context = self.previous[school.code]
@@ -355,6 +360,7 @@ class _Digests:
         changes, vanished = _school_changes(school.code, rows, before.rows if before else None)
         return {"people": base64.b64encode(array("q", [h for h, _ in people])).decode(),
                 "places": base64.b64encode(array("i", [p for _, p in people])).decode(),
+                "consented": base64.b64encode(array("q", consented)).decode(),
                 "figures": school_figures(self.indicators, replace(stored, rows=rows),
                                           self.period).as_json(),
                 "changes": [[c.school_code, c.what, c.change, c.sheet, c.record, c.previous]
@@ -373,13 +379,6 @@ class _Digests:
             return s.stored.rows
         again = self.ledger.result(s.seen.sha256, self.period, self.context)
         return again.rows if again else {}
-
-
-def name_hash(name: str) -> int:
-    """A person's name key as a signed 64-bit number, the same in every run (`hash()` of a
-    text is not: Python seeds it per process)."""
-    return int.from_bytes(hashlib.blake2b(name_key(name).encode(), digest_size=8).digest(),
-                          "little", signed=True)
 
 
 def _array(kind: str, text: str) -> array[int]:

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from pipeline import issues as iss
 from pipeline import sheetxml
-from pipeline.values import name_key
+from pipeline.values import name_hash, name_key
 from pipeline.workbooks import Formats, atomic_path, new_workbook, write_table
 from pipeline.workspace import Workspace
 from schemas import vocab as v
@@ -74,37 +74,36 @@ def pseudonym(secret: bytes, school_code: str, name: str) -> str:
 class Names:
     """Shows a name only where the person consented to personal-data processing.
 
-    A school's consents are learned from its rows (`rows_of`, when it is first asked about:
-    most schools' names are shown only in lists rendered once and kept)."""
+    A school's consents (the `name_hash` of each person who gave one) are asked of
+    `consents_of` when the school is first asked about; most schools' names are shown only in
+    lists rendered once and kept."""
 
     def __init__(self, secret: bytes,
-                 rows_of: Callable[[str], dict[str, list[dict[str, Any]]]] | None = None
-                 ) -> None:
+                 consents_of: Callable[[str], Iterable[int]] | None = None) -> None:
         self.secret = secret
-        self.rows_of = rows_of
-        self.consented: set[tuple[str, str]] = set()
+        self.consents_of = consents_of
+        self.consented: set[tuple[str, int]] = set()
         self.known: set[str] = set()
 
     def _know(self, school_code: str) -> None:
         if school_code not in self.known:
             self.known.add(school_code)
-            if self.rows_of is not None:
-                rows = self.rows_of(school_code)
-                for key in ("mentors", "mentees"):
-                    self.learn(school_code, rows.get(key, []))
+            if self.consents_of is not None:
+                self.consented.update((school_code, hashed)
+                                      for hashed in self.consents_of(school_code))
 
     def learn(self, school_code: str, records: list[dict[str, Any]]) -> None:
         self._know(school_code)
         for record in records:
             name = record.get("full_name")
             if isinstance(name, str) and record.get("pd_consent") == v.YES:
-                self.consented.add((school_code, name_key(name)))
+                self.consented.add((school_code, name_hash(name)))
 
     def show(self, school_code: str | None, name: Any) -> Any:
         if not isinstance(name, str) or not name:
             return name
         self._know(school_code or "")
-        if (school_code or "", name_key(name)) in self.consented:
+        if (school_code or "", name_hash(name)) in self.consented:
             return name
         return pseudonym(self.secret, school_code or "", name)
 
@@ -116,11 +115,13 @@ _PERSONAL_HEADERS = {c.header for s in (MENTORS, MENTEES, LINKS) for c in s.colu
 def write_district_workbook(path: Path, workspace: Workspace, run: Any,
                             cache: RowCache | None = None) -> Path:
     """The workbook at `path`. `cache` keeps each school's rendered lists between runs;
-    `run.rows_of(submission)` gives a file's stored rows when they are needed again."""
+    `run.rows_of(submission)` gives a file's stored rows when they are needed again, and a
+    file's digest says who consented to show their name."""
     secret = workspace.secret()
     counted = {s.result.school.code: s for s in run.submissions
                if s.role == "counted" and s.result.status == "accepted" and s.result.school}
-    names = Names(secret, lambda code: run.rows_of(counted[code]) if code in counted else {})
+    names = Names(secret, lambda code: counted[code].digest.consented if code in counted
+                  else ())
     cache = cache if cache is not None else MemoryCache()
     lists = _rendered_lists(run, secret, cache)
     received = [s.seen.received for s in run.submissions]

@@ -9,6 +9,7 @@ class formats, ranges) is the pandera schemas' job (schemas/sheets.py), not this
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import re
 import unicodedata
@@ -242,6 +243,13 @@ def read_name(raw: Any) -> Read:
 def name_key(name: str) -> str:
     """Names are compared case-insensitively with ё = е."""
     return vocab_key(name)
+
+
+def name_hash(name: str) -> int:
+    """A person's name key as a signed 64-bit number, the same in every run (`hash()` of a
+    text is not: Python seeds it per process)."""
+    return int.from_bytes(hashlib.blake2b(name_key(name).encode(), digest_size=8).digest(),
+                          "little", signed=True)
 
 
 def read_class(raw: Any) -> Read:

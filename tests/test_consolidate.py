@@ -121,6 +121,25 @@ def test_a_person_without_pd_consent_is_counted_but_never_named(workspace, form)
     assert codes[0] in {m["ФИО"] for m in table(again, "Наставники")}
 
 
+def test_the_district_list_of_problems_names_only_who_consented(workspace, form) -> None:
+    """«Замечания» shows the value of a person's cell where their school's file says they
+    consented, and the person's code where it does not, as the lists do."""
+    form.set(MENTORS, form.row_of(MENTORS, SOKOLOV), PD_CONSENT, "нет")
+    form.save(inbox(workspace) / "7.xlsx")
+    form.copy().set_title(T_CODE, "ОО-08").save(inbox(workspace) / "8.xlsx")
+
+    _, _, book = run(workspace)
+
+    duplicates = [i for i in table(book, "Замечания") if i["Код"] == "cross-school-duplicate"
+                  and i["Лист"] == MENTORS]
+    shown = {i["Значение"] for i in duplicates}
+    assert PETROVA in shown
+    assert SOKOLOV not in shown
+    codes = {m["ФИО"] for m in table(book, "Наставники") if str(m["ФИО"]).startswith("Лицо-")}
+    assert len(codes) == 2  # Sokolov's in each school: a code is the school's own
+    assert codes <= shown
+
+
 def test_the_same_person_in_two_schools_is_a_cross_school_duplicate(workspace, form) -> None:
     form.save(inbox(workspace) / "7.xlsx")
     other = form.copy().set_title(T_CODE, "ОО-08")
