@@ -35,7 +35,10 @@ LEVEL = 1  # deflate level of the placed sheets: five times faster than 6, 10% l
 _EPOCH = dt.datetime(1899, 12, 30)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 _ESCAPED = re.compile(r"(_x[0-9a-fA-F]{4}_)")
-_SEGMENT_HEAD = struct.Struct("<LL")  # CRC-32 and length of a segment's text
+# a segment's head: its text's CRC-32 XOR that of as many zero bytes (`_zeros_crc`), and the
+# text's length
+_SEGMENT_HEAD = struct.Struct("<LL")
+_ZEROS = bytes(1 << 20)
 
 
 @functools.cache
@@ -135,20 +138,27 @@ def render_styled_row(cells: Sequence[tuple[Any, str | None]]) -> str:
 
 
 def segment(text: str) -> bytes:
-    """`text` deflated on its own, to be put among other deflated text (`place_rows`): its
-    CRC-32 and length, then deflate blocks that end on a byte boundary and refer to nothing
+    """`text` deflated on its own, to be put among other deflated text (`place_rows`): a head
+    (`_SEGMENT_HEAD`), then deflate blocks that end on a byte boundary and refer to nothing
     before them."""
     data = text.encode()
     compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
-    return (_SEGMENT_HEAD.pack(zlib.crc32(data), len(data)) + compressor.compress(data)
-            + compressor.flush(zlib.Z_SYNC_FLUSH))
+    return (_SEGMENT_HEAD.pack(zlib.crc32(data) ^ _zeros_crc(len(data)), len(data))
+            + compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH))
+
+
+def _zeros_crc(length: int, crc: int = 0) -> int:
+    """`zlib.crc32` of `length` zero bytes, from `crc`."""
+    while length:
+        n = min(length, len(_ZEROS))
+        crc = zlib.crc32(memoryview(_ZEROS)[:n], crc)
+        length -= n
+    return crc
 
 
 class _Deflated:
     """A zip entry's deflated data written to `out`: text compressed as it comes, kept
     segments copied as they are, the CRC-32 and sizes of the whole counted."""
-
-    _ZEROS = bytes(1 << 20)
 
     def __init__(self, out: BinaryIO) -> None:
         self.out = out
@@ -165,11 +175,11 @@ class _Deflated:
     def segment(self, blob: bytes) -> None:
         if not blob:
             return
-        crc, size = _SEGMENT_HEAD.unpack_from(blob)
+        kept, size = _SEGMENT_HEAD.unpack_from(blob)
         if self.pending:  # later text must not refer back across the segment
             self._write(self.compressor.flush(zlib.Z_FULL_FLUSH))
             self.pending = False
-        self.crc = self._combine(self.crc, crc, size)
+        self.crc = self._combine(self.crc, kept, size)
         self.size += size
         self._write(memoryview(blob)[_SEGMENT_HEAD.size:])
 
@@ -180,17 +190,14 @@ class _Deflated:
         self.out.write(data)
         self.compressed += len(data)
 
-    @classmethod
-    def _combine(cls, crc: int, then: int, length: int) -> int:
-        """The CRC-32 of A + B from A's, B's and B's length: CRC-32 is affine, so this is
-        A's CRC carried over B's length in zeros, with B's added (zlib's crc32_combine)."""
-        carried, zeros = crc, 0
-        while length:
-            n = min(length, len(cls._ZEROS))
-            chunk = memoryview(cls._ZEROS)[:n]
-            carried, zeros = zlib.crc32(chunk, carried), zlib.crc32(chunk, zeros)
-            length -= n
-        return carried ^ zeros ^ then
+    @staticmethod
+    def _combine(crc: int, kept: int, length: int) -> int:
+        """The CRC-32 of A + B from A's and B's kept head (zlib's crc32_combine). CRC-32 is
+        affine: crc(A + B) = L(crc(A)) ^ crc(B), L carrying a CRC over B's length, and
+        crc32(zeros, x) = L(x) ^ crc32(zeros, 0); so A's CRC carried over B's length in zeros
+        and XORed with B's kept value, which has crc32(zeros, 0) in it already, is the CRC
+        of A + B — one pass over that many zeros, in C."""
+        return _zeros_crc(length, crc) ^ kept
 
 
 def place_rows(path: Path, bodies: dict[int, tuple[Iterable[str | bytes], int, int]]) -> None:
