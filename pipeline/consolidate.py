@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import concurrent.futures
 import datetime as dt
+import gc
 import hashlib
 import pickle
 from array import array
@@ -223,10 +224,12 @@ def _local(timestamp: float) -> dt.datetime:
 def run_period(workspace: Workspace, period: str, *,
                on_file: Callable[[Path], None] | None = None) -> RunResult:
     """The monthly consolidation of `period` (YYYY-MM) for the workspace's district."""
-    from pipeline.workers import Workers
+    from pipeline.workers import Workers, frozen
 
+    # what exists before the run (modules, the caller's objects) lives through it: the cycle
+    # collector's full collections need not walk it again and again
     with workspace_lock(workspace.state_dir, f"свод за {period}"), \
-            Ledger.open(workspace.state_dir) as ledger, Workers() as workers:
+            Ledger.open(workspace.state_dir) as ledger, Workers() as workers, frozen():
         return _run(workspace, period, ledger, workers, on_file)
 
 
@@ -255,6 +258,7 @@ def _run(workspace: Workspace, period: str, ledger: Ledger, workers: Any,
     if unread:  # the workers start reading the new files while this process digests the others
         from pipeline.check import validated_batches
 
+        _import_checking()
         batches = validated_batches([s.path for s in unread], workspace=workspace,
                                     period=period, workers=workers, on_file=on_file)
     digests = _Digests(workspace, period, ledger, context, f"{context}:{writers}")
@@ -288,6 +292,24 @@ def _run(workspace: Workspace, period: str, ledger: Ledger, workers: Any,
     run.outputs = _outputs_view(workspace, period, written)
     _finish(ledger, run_id, run, "done", fingerprint, written, context)
     return run
+
+
+def _import_checking() -> None:
+    """pandas and pandera, which checking new files needs, imported with the cycle
+    collector paused and then frozen with the rest of what the run started with (see
+    `run_period`): their few hundred thousand objects live as long as the process, and a
+    full collection walking them took a tenth of a month's next run."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        import pandas  # noqa: F401
+        import pandera.pandas  # noqa: F401
+
+        import schemas.sheets  # noqa: F401
+    finally:
+        if enabled:
+            gc.enable()
+    gc.freeze()
 
 
 class _Digests:

@@ -61,15 +61,19 @@ def _read_some(paths: list[str], limits: dict[str, float]) -> list[Form]:
 
 
 @contextlib.contextmanager
-def _frozen() -> Iterator[None]:
-    """While workers are forked from this process: its objects are put out of the cycle
-    collector's reach (gc.freeze), so a worker's collections do not touch, and so copy,
-    every page the parent holds (a region's run holds hundreds of megabytes)."""
+def frozen() -> Iterator[None]:
+    """The objects that exist now put out of the cycle collector's reach (gc.freeze) until
+    the block ends: a full collection does not walk them again, and a forked worker's
+    collections do not touch, and so copy, the pages they are on (a region's run holds
+    hundreds of megabytes). Blocks nest: what they froze is handed back when the outermost
+    ends (gc.unfreeze), and refcounting frees frozen objects as ever meanwhile."""
+    outer = gc.get_freeze_count() > 0
     gc.freeze()
     try:
         yield
     finally:
-        gc.unfreeze()
+        if not outer:
+            gc.unfreeze()
 
 
 def _context() -> Any:
@@ -95,7 +99,7 @@ class Workers:
 
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            with _frozen():
+            with frozen():  # forked while frozen
                 self._pool = ProcessPoolExecutor(self.count, mp_context=_context(),
                                                  initializer=_worker_setup)
                 self._pool.submit(int).result()  # fork them now, while frozen

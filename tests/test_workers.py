@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,43 @@ def test_feedback_rewritten_later_does_not_reread_a_deadly_file_in_the_run(
     assert book.sheetnames == [SHEET_NAME]  # the list of problems, without the marked copy
     codes = [r[7] for r in book[SHEET_NAME].iter_rows(min_row=13, values_only=True) if r[7]]
     assert "bad-name" in codes
+
+
+def test_a_run_hands_the_cycle_collector_back_as_it_found_it(deadly_reader, workspace,
+                                                             form) -> None:
+    """A run freezes what it starts with (and pandas once imported) so that full
+    collections skip it; after the run, even one whose pool a file broke and that forked
+    again, nothing stays frozen and the collector is on, or off, as before."""
+    import gc
+
+    folder = workspace.inbox / PERIOD
+    form.copy().set_title("Код ОО", "ОО-08").save(folder / "убийца.xlsx")
+    for enabled, name in ((True, "Петрова"), (False, "Петрова Анна")):
+        form.copy().set("Наставники", 3, "ФИО", name).save(folder / "7.xlsx")  # a new file
+        (gc.enable if enabled else gc.disable)()
+        try:
+            run = run_period(workspace, PERIOD)
+            assert gc.get_freeze_count() == 0
+            assert gc.isenabled() is enabled
+        finally:
+            gc.enable()
+        assert "pandera" in sys.modules  # the new file was checked
+        assert [s.result.status for s in run.submissions] == ["accepted", "rejected"]
+
+
+def test_freezing_nests_and_the_outermost_block_hands_back(tmp_path) -> None:
+    import gc
+
+    from pipeline.workers import frozen
+
+    assert gc.get_freeze_count() == 0
+    with frozen():
+        kept = [[n] for n in range(1000)]  # made inside: still collected normally...
+        with frozen():  # ...until an inner block freezes them with the rest
+            assert gc.get_freeze_count() >= 1000
+        assert gc.get_freeze_count() >= 1000  # the inner block did not hand back
+    assert gc.get_freeze_count() == 0
+    assert kept
 
 
 def test_files_after_one_that_kills_its_reader_are_read_by_new_workers(
