@@ -68,6 +68,13 @@ def text_element(value: str) -> str:
     return "<t>" + text + "</t>"
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def _text_cell(value: str) -> str:
+    """A cell of text; the same texts recur in every list (a school's name on each of its
+    rows, the vocabularies' words), so the cells are cached."""
+    return '<c t="inlineStr"><is>' + text_element(value) + "</is></c>"
+
+
 def render_row(values: Sequence[Any], marks: Sequence[str | None] | None = None) -> str:
     """One <row>, its cells from column A; trailing empty values are left out. Strings are
     always text. A date is styled DATE_STYLE, or DATETIME_STYLE when it has a time of day,
@@ -81,7 +88,7 @@ def render_row(values: Sequence[Any], marks: Sequence[str | None] | None = None)
             if not value:
                 blanks += 1
                 continue
-            cell = '<c t="inlineStr"><is>' + text_element(value) + "</is></c>"
+            cell = _text_cell(value)
         elif value is None:
             blanks += 1
             continue
