@@ -16,7 +16,7 @@ import gc
 import hashlib
 import pickle
 from array import array
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -31,6 +31,7 @@ from pipeline.ledger import (
     dumps,
     file_sha256,
     unpack_digest,
+    unpack_rows,
     workspace_lock,
 )
 from pipeline.read import Form
@@ -261,7 +262,7 @@ def _run(workspace: Workspace, period: str, ledger: Ledger, workers: Any,
         _import_checking()
         batches = validated_batches([s.path for s in unread], workspace=workspace,
                                     period=period, workers=workers, on_file=on_file)
-    digests = _Digests(workspace, period, ledger, context, f"{context}:{writers}")
+    digests = _Digests(workspace, period, ledger, context, f"{context}:{writers}", workers)
     for s in submissions:
         if s.stored is not None:
             digests.add(s)
@@ -319,7 +320,7 @@ class _Digests:
     file's digest from there without unpacking its rows."""
 
     def __init__(self, workspace: Workspace, period: str, ledger: Ledger, context: str,
-                 render_key: str) -> None:
+                 render_key: str, workers: Any = None) -> None:
         from pipeline.district import Renderer
         from pipeline.indicators import DEFAULT_FILE, WORKSPACE_FILE, load_indicators
 
@@ -337,6 +338,8 @@ class _Digests:
         self.fresh: dict[str, Any] = {}
         self.used: set[str] = set()
         self.kept = ledger.packed_digests(period)  # 1–2 KB a school
+        self.workers = workers
+        self.pending: deque[tuple[Submission, str, tuple[Any, ...], Any]] = deque()
 
     def add(self, s: Submission) -> None:
         stored = s.stored
@@ -350,46 +353,51 @@ class _Digests:
         self.used.add(key)
         packed = self.kept.get(key)
         data = unpack_digest(packed) if packed is not None else None
-        if data is None:
-            data = self.fresh[key] = self._digest(s, school)
-            if len(self.fresh) >= 64:
-                self.ledger.keep_digests(self.period, self.fresh)
-                self.fresh = {}
-        # people are kept as two arrays: a region has half a million of them
+        if data is not None:
+            self._use(s, data)
+            return
+        # digested by a worker, from its rows (or as the ledger keeps them) and last
+        # month's: this process goes on with the next files
+        sha = s.seen.sha256
+        before = self.previous.get(school.code)
+        task = (stored.title, stored.rows or None,
+                None if stored.rows else self.ledger.packed_rows(sha, self.period, self.context),
+                school, self.ledger.packed_rows(before[0], self.before, before[1])
+                if before else None, bool(self.renderer.missing(sha, school)),
+                self.renderer.secret, self.indicators, self.period)
+        future = self.workers.submit(_digest_job, *task) if self.workers else None
+        self.pending.append((s, key, task, future))
+        stored.rows = {}  # in the ledger; `rows_of` brings them back when needed
+        if len(self.pending) > _PENDING_DIGESTS:
+            self._complete(*self.pending.popleft())
+
+    def _complete(self, s: Submission, key: str, task: tuple[Any, ...],
+                  future: concurrent.futures.Future[Any] | None) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            data, rendered = future.result() if future is not None else _digest_job(*task)
+        except (BrokenProcessPool, concurrent.futures.CancelledError):
+            data, rendered = _digest_job(*task)  # a file's reader took the pool down
+        if rendered:
+            self.renderer.put(self.renderer.keys(s.seen.sha256, task[3]), rendered)
+        self.fresh[key] = data
+        if len(self.fresh) >= 64:
+            self.ledger.keep_digests(self.period, self.fresh)
+            self.fresh = {}
+        self._use(s, data)
+
+    @staticmethod
+    def _use(s: Submission, data: dict[str, Any]) -> None:
+        # people are kept as arrays: a region has half a million of them
         s.digest = Digest(_array("q", data["people"]), _array("i", data["places"]),
                           _array("q", data["consented"]), _figures(data["figures"]),
                           [Change(*c) for c in data["changes"]], data["vanished"],
                           data["compared"])
-        stored.rows = {}  # in the ledger; `rows_of` brings them back when needed
-
-    def _digest(self, s: Submission, school: School) -> dict[str, Any]:
-        from pipeline.report import school_figures
-
-        stored = s.stored
-        rows = self.rows_of(s)
-        self.renderer.add(s.seen.sha256, school, rows)
-        people = [(name_hash(name), record["_row"] * 2 + (sheet is MENTEES))
-                  for sheet in (MENTORS, MENTEES) for record in rows.get(sheet.key, [])
-                  if record["_ok"] and isinstance(name := record.get("full_name"), str)]
-        consented = [name_hash(name) for sheet in (MENTORS, MENTEES)
-                     for record in rows.get(sheet.key, [])
-                     if isinstance(name := record.get("full_name"), str)
-                     and record.get("pd_consent") == v.YES]
-        before = None
-        if school.code in self.previous:
-            sha, context = self.previous[school.code]
-            before = self.ledger.result(sha, self.before, context)
-        changes, vanished = _school_changes(school.code, rows, before.rows if before else None)
-        return {"people": base64.b64encode(array("q", [h for h, _ in people])).decode(),
-                "places": base64.b64encode(array("i", [p for _, p in people])).decode(),
-                "consented": base64.b64encode(array("q", consented)).decode(),
-                "figures": school_figures(self.indicators, replace(stored, rows=rows),
-                                          self.period).as_json(),
-                "changes": [[c.school_code, c.what, c.change, c.sheet, c.record, c.previous]
-                            for c in changes],
-                "vanished": vanished, "compared": before is not None}
 
     def finish(self) -> None:
+        while self.pending:
+            self._complete(*self.pending.popleft())
         self.kept = {}
         self.renderer.flush()
         self.ledger.keep_digests(self.period, self.fresh)
@@ -401,6 +409,43 @@ class _Digests:
             return s.stored.rows
         again = self.ledger.result(s.seen.sha256, self.period, self.context)
         return again.rows if again else {}
+
+
+_PENDING_DIGESTS = 256  # files whose digest a worker is making, at most (their rows wait)
+
+
+def _digest_job(title: dict[str, Any], rows: dict[str, list[dict[str, Any]]] | None,
+                packed: bytes | None, school: School, before: bytes | None, render: bool,
+                secret: bytes, indicators: Any, period: str
+                ) -> tuple[dict[str, Any], list[tuple[int, bytes]]]:
+    """An accepted file's digest and, if `render`, its lists rendered for the district
+    workbook, from its rows (`rows`, or `packed` as the ledger keeps them) and those of the
+    school's accepted file of last month (`before`, packed): needs nothing but its
+    arguments, so that a worker process can make it."""
+    from pipeline.district import render_lists
+    from pipeline.report import school_figures
+
+    if rows is None:
+        rows = unpack_rows(packed) if packed is not None else {}
+    rendered = render_lists(school, rows, secret) if render else []
+    people = [(name_hash(name), record["_row"] * 2 + (sheet is MENTEES))
+              for sheet in (MENTORS, MENTEES) for record in rows.get(sheet.key, [])
+              if record["_ok"] and isinstance(name := record.get("full_name"), str)]
+    consented = [name_hash(name) for sheet in (MENTORS, MENTEES)
+                 for record in rows.get(sheet.key, [])
+                 if isinstance(name := record.get("full_name"), str)
+                 and record.get("pd_consent") == v.YES]
+    last_month = unpack_rows(before) if before is not None else None
+    changes, vanished = _school_changes(school.code, rows, last_month)
+    stored = Stored(status="accepted", school_code=school.code, period=period, counts={},
+                    issues=[], title=title, rows=rows)
+    return {"people": base64.b64encode(array("q", [h for h, _ in people])).decode(),
+            "places": base64.b64encode(array("i", [p for _, p in people])).decode(),
+            "consented": base64.b64encode(array("q", consented)).decode(),
+            "figures": school_figures(indicators, stored, period).as_json(),
+            "changes": [[c.school_code, c.what, c.change, c.sheet, c.record, c.previous]
+                        for c in changes],
+            "vanished": vanished, "compared": before is not None}, rendered
 
 
 def _array(kind: str, text: str) -> array[int]:

@@ -240,6 +240,11 @@ class Renderer:
         key = rendered_key(self.render_key, sha256, school, self.secret)
         return [f"{key}:{k}" for k in range(len(LISTS))]
 
+    def missing(self, sha256: str, school: Any) -> list[str]:
+        """The keys of the school's lists, if the cache lacks any of them; else none."""
+        keys = self.keys(sha256, school)
+        return [] if len(self.cache.rendered_rows(keys)) == len(keys) else keys
+
     def add(self, sha256: str, school: Any, rows: dict[str, list[dict[str, Any]]],
             kept: dict[str, int] | None = None) -> dict[str, int]:
         """Render the school's lists unless the cache has them; their keys and row counts."""
@@ -247,20 +252,30 @@ class Renderer:
         kept = self.cache.rendered_rows(keys) if kept is None else kept
         if all(key in kept for key in keys):
             return {key: kept[key] for key in keys}
-        names = Names(self.secret)
-        for key in ("mentors", "mentees"):
-            names.learn(school.code, rows.get(key, []))
-        counts = {}
-        for key, rendered in zip(keys, _render_school(school, rows, names), strict=True):
-            self.fresh[key] = (len(rendered), sheetxml.segment("".join(rendered)))
-            counts[key] = len(rendered)
+        rendered = render_lists(school, rows, self.secret)
+        self.put(keys, rendered)
+        return {key: count for key, (count, _) in zip(keys, rendered, strict=True)}
+
+    def put(self, keys: list[str], rendered: list[tuple[int, bytes]]) -> None:
+        """Keep a school's rendered lists (`render_lists`) under their `keys`."""
+        self.fresh.update(zip(keys, rendered, strict=True))
         if len(self.fresh) >= _KEPT_AT_ONCE * len(LISTS):
             self.flush()
-        return counts
 
     def flush(self) -> None:
         self.cache.keep_rendered(self.period, self.fresh)
         self.fresh = {}
+
+
+def render_lists(school: Any, rows: dict[str, list[dict[str, Any]]],
+                 secret: bytes) -> list[tuple[int, bytes]]:
+    """A school's lists rendered and deflated: (how many rows, the `segment`) for each of
+    LISTS. Needs nothing but its arguments, so a worker process can do it."""
+    names = Names(secret)
+    for key in ("mentors", "mentees"):
+        names.learn(school.code, rows.get(key, []))
+    return [(len(rendered), sheetxml.segment("".join(rendered)))
+            for rendered in _render_school(school, rows, names)]
 
 
 def _rendered_lists(run: Any, secret: bytes, cache: RowCache) -> list[list[tuple[str, int]]]:
@@ -356,4 +371,5 @@ def _issues_sheet(book: Any, formats: Formats, run: Any, names: Names) -> None:
                 [10, 34, 16, 24, 16, 8, 26, 26, 90], wrap=(8,))
 
 
-__all__ = ["SHEETS", "Names", "pseudonym", "write_district_workbook"]
+__all__ = ["SHEETS", "Names", "Renderer", "pseudonym", "render_lists",
+           "write_district_workbook"]

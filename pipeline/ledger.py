@@ -155,6 +155,11 @@ class Stored:
     processed: dt.datetime | None = None
 
 
+def unpack_rows(packed: bytes) -> dict[str, list[dict[str, Any]]]:
+    """The rows of `Ledger.packed_rows`."""
+    return loads(zlib.decompress(packed)).get("rows", {})
+
+
 def _stored(row: Any, rows: bool) -> Stored:
     """A Stored from a row of `Ledger._RESULT`."""
     data = loads(zlib.decompress(row[6])) if rows else loads(row[4])
@@ -308,6 +313,13 @@ class Ledger:
         if row[4] is None and not rows:  # stored before heads were kept
             return self.result(sha256, period, context)
         return _stored(row, rows)
+
+    def packed_rows(self, sha256: str, period: str, context: str) -> bytes | None:
+        """A checked file's rows as the ledger keeps them (`unpack_rows` opens them), for a
+        worker process to open."""
+        row = self.db.execute("SELECT data FROM results WHERE sha256 = ? AND period = ? AND "
+                              "context = ?", (sha256, period, context)).fetchone()
+        return row[0] if row else None
 
     def results(self, shas: list[str], period: str, context: str) -> dict[str, Stored]:
         """The results, without their rows, of those of `shas` checked under `context`: a

@@ -174,3 +174,48 @@ def test_feedback_is_marked_after_a_file_broke_the_readers(deadly_reader, worksp
     assert len(marked) == 1
     book = openpyxl.load_workbook(marked[0])
     assert book.sheetnames[0] == SHEET_NAME and "Наставники" in book.sheetnames
+
+
+PARENT = 0  # the process of the run
+DIGESTED_HERE: list[str] = []
+real_digest_job = __import__("pipeline.consolidate").consolidate._digest_job
+
+
+def dying_digest_job(*task):
+    """Stands for a worker killed while it digests a file."""
+    if os.getpid() != PARENT:
+        os.abort()
+    DIGESTED_HERE.append(task[3].code)
+    return real_digest_job(*task)
+
+
+def test_a_worker_that_dies_making_a_digest_costs_nothing(workspace, form,
+                                                          monkeypatch) -> None:
+    """Accepted files are digested (their lists rendered, their figures counted) in the
+    workers; a worker that dies on that (killed, out of memory) leaves the job to this
+    process, and the outputs are those of a run where none died."""
+    import openpyxl
+
+    from pipeline import consolidate
+
+    folder = workspace.inbox / PERIOD
+    form.save(folder / "7.xlsx")
+    form.copy().set_title("Код ОО", "ОО-08").set("Наставники", 3, "ФИО", "Петрова") \
+        .save(folder / "8.xlsx")
+    monkeypatch.setattr(consolidate, "_digest_job", dying_digest_job)
+    monkeypatch.setattr(sys.modules[__name__], "PARENT", os.getpid())
+    run = run_period(workspace, PERIOD)
+
+    assert sorted(DIGESTED_HERE) == ["ОО-07", "ОО-08"]
+    assert [s.result.status for s in run.submissions] == ["accepted", "accepted"]
+    book = openpyxl.load_workbook(run.outputs["consolidated"])
+    mentors = list(book["Наставники"].iter_rows(min_row=2, values_only=True))
+    assert sorted({row[0] for row in mentors}) == ["ОО-07", "ОО-08"]
+    assert len(mentors) == 2 * BASE_COUNTS["mentors"] - 1  # ОО-08's bad row is left out
+    assert Path(run.outputs["report"]).is_file()
+    # both list the same people (cross-school duplicates): both files come back marked
+    from pipeline.feedback import SHEET_NAME
+
+    marked = [openpyxl.load_workbook(p).sheetnames for p in run.outputs["feedback"]]
+    assert len(marked) == 2
+    assert all(names[0] == SHEET_NAME and "Наставники" in names for names in marked)
