@@ -30,6 +30,8 @@ from pipeline.ledger import (
     Stored,
     dumps,
     file_sha256,
+    pack_digest,
+    pack_rows,
     unpack_digest,
     unpack_rows,
     workspace_lock,
@@ -275,10 +277,8 @@ def _run(workspace: Workspace, period: str, ledger: Ledger, workers: Any,
                                        strict=True):
                 s.stored = stored  # the form's values are let go; its feedback needs only
                 s.form = form.layout() if stored.issues else None  # where they were
-            ledger.store([(s.seen.sha256, s.stored, validation.forms[k].properties.get(
-                PROP_VERSION)) for k, s in enumerate(batch)], period, context, __version__)
-            for s in batch:
-                digests.add(s)
+            for s, form in zip(batch, validation.forms, strict=True):
+                digests.add(s, unstored=form.properties.get(PROP_VERSION) or "")
     digests.finish()
     for s in submissions:
         s.result = _file_result(s, workspace)
@@ -339,22 +339,29 @@ class _Digests:
         self.used: set[str] = set()
         self.kept = ledger.packed_digests(period)  # 1–2 KB a school
         self.workers = workers
-        self.pending: deque[tuple[Submission, str, tuple[Any, ...], Any]] = deque()
+        self.pending: deque[tuple[Submission, str, tuple[Any, ...], Any, str | None]] = deque()
+        self.unstored: list[tuple[str, Stored, str | None, bytes]] = []  # results to store
 
-    def add(self, s: Submission) -> None:
+    def add(self, s: Submission, *, unstored: str | None = None) -> None:
+        """Digest the file of `s`. `unstored`: the result was checked now and is stored with
+        its digest (its rows packed where the digest is made), the form's version ("" when
+        it has none)."""
         stored = s.stored
         school = self.workspace.school(stored.school_code) if stored.school_code else None
-        if stored.status != "accepted" or school is None:
-            return
-        key = self.key.copy()
-        key.update(dumps([s.seen.sha256, school.code, school.name,
-                          self.previous.get(school.code)]).encode())
-        key = key.hexdigest()
-        self.used.add(key)
-        packed = self.kept.get(key)
-        data = unpack_digest(packed) if packed is not None else None
-        if data is not None:
-            self._use(s, data)
+        key = packed = None
+        if stored.status == "accepted" and school is not None:
+            key = self.key.copy()
+            key.update(dumps([s.seen.sha256, school.code, school.name,
+                              self.previous.get(school.code)]).encode())
+            key = key.hexdigest()
+            self.used.add(key)
+            packed = self.kept.get(key)
+        if key is None or packed is not None:  # nothing to digest, or digested before
+            if unstored is not None:
+                self._store(s, unstored, None)
+            if packed is not None:
+                self._use(s, unpack_digest(packed))
+            stored.rows = {}
             return
         # digested by a worker, from its rows (or as the ledger keeps them) and last
         # month's: this process goes on with the next files
@@ -364,28 +371,42 @@ class _Digests:
                 None if stored.rows else self.ledger.packed_rows(sha, self.period, self.context),
                 school, self.ledger.packed_rows(before[0], self.before, before[1])
                 if before else None, bool(self.renderer.missing(sha, school)),
-                self.renderer.secret, self.indicators, self.period)
+                self.renderer.secret, self.indicators, self.period, unstored is not None,
+                stored.period)
         future = self.workers.submit(_digest_job, *task) if self.workers else None
-        self.pending.append((s, key, task, future))
+        self.pending.append((s, key, task, future, unstored))
         stored.rows = {}  # in the ledger; `rows_of` brings them back when needed
         if len(self.pending) > _PENDING_DIGESTS:
             self._complete(*self.pending.popleft())
 
     def _complete(self, s: Submission, key: str, task: tuple[Any, ...],
-                  future: concurrent.futures.Future[Any] | None) -> None:
+                  future: concurrent.futures.Future[Any] | None, unstored: str | None) -> None:
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            data, rendered = future.result() if future is not None else _digest_job(*task)
+            done = future.result() if future is not None else _digest_job(*task)
         except (BrokenProcessPool, concurrent.futures.CancelledError):
-            data, rendered = _digest_job(*task)  # a file's reader took the pool down
+            done = _digest_job(*task)  # a file's reader took the pool down
+        data, packed, rendered, rows = done
+        if unstored is not None:
+            self._store(s, unstored, rows)
         if rendered:
             self.renderer.put(self.renderer.keys(s.seen.sha256, task[3]), rendered)
-        self.fresh[key] = data
+        self.fresh[key] = packed
         if len(self.fresh) >= 64:
             self.ledger.keep_digests(self.period, self.fresh)
             self.fresh = {}
         self._use(s, data)
+
+    def _store(self, s: Submission, version: str, rows: bytes | None) -> None:
+        self.unstored.append((s.seen.sha256, s.stored, version or None,
+                              rows if rows is not None else pack_rows(s.stored)))
+        if len(self.unstored) >= 64:
+            self._flush_stored()
+
+    def _flush_stored(self) -> None:
+        self.ledger.store(self.unstored, self.period, self.context, __version__)
+        self.unstored = []
 
     @staticmethod
     def _use(s: Submission, data: dict[str, Any]) -> None:
@@ -398,6 +419,7 @@ class _Digests:
     def finish(self) -> None:
         while self.pending:
             self._complete(*self.pending.popleft())
+        self._flush_stored()
         self.kept = {}
         self.renderer.flush()
         self.ledger.keep_digests(self.period, self.fresh)
@@ -416,12 +438,14 @@ _PENDING_DIGESTS = 256  # files whose digest a worker is making, at most (their 
 
 def _digest_job(title: dict[str, Any], rows: dict[str, list[dict[str, Any]]] | None,
                 packed: bytes | None, school: School, before: bytes | None, render: bool,
-                secret: bytes, indicators: Any, period: str
-                ) -> tuple[dict[str, Any], list[tuple[int, bytes]]]:
-    """An accepted file's digest and, if `render`, its lists rendered for the district
-    workbook, from its rows (`rows`, or `packed` as the ledger keeps them) and those of the
-    school's accepted file of last month (`before`, packed): needs nothing but its
-    arguments, so that a worker process can make it."""
+                secret: bytes, indicators: Any, period: str, store: bool,
+                own_period: str | None
+                ) -> tuple[dict[str, Any], bytes, list[tuple[int, bytes]], bytes | None]:
+    """An accepted file's digest, as data and packed for the ledger; if `render`, its lists
+    rendered for the district workbook; if `store`, its title, rows and `own_period`
+    packed for the ledger. From its rows (`rows`, or `packed` as the ledger keeps them) and
+    those of the school's accepted file of last month (`before`, packed): needs nothing but
+    its arguments, so that a worker process can make it."""
     from pipeline.district import render_lists
     from pipeline.report import school_figures
 
@@ -437,15 +461,17 @@ def _digest_job(title: dict[str, Any], rows: dict[str, list[dict[str, Any]]] | N
                  and record.get("pd_consent") == v.YES]
     last_month = unpack_rows(before) if before is not None else None
     changes, vanished = _school_changes(school.code, rows, last_month)
-    stored = Stored(status="accepted", school_code=school.code, period=period, counts={},
+    stored = Stored(status="accepted", school_code=school.code, period=own_period, counts={},
                     issues=[], title=title, rows=rows)
-    return {"people": base64.b64encode(array("q", [h for h, _ in people])).decode(),
+    data = {"people": base64.b64encode(array("q", [h for h, _ in people])).decode(),
             "places": base64.b64encode(array("i", [p for _, p in people])).decode(),
             "consented": base64.b64encode(array("q", consented)).decode(),
             "figures": school_figures(indicators, stored, period).as_json(),
             "changes": [[c.school_code, c.what, c.change, c.sheet, c.record, c.previous]
                         for c in changes],
-            "vanished": vanished, "compared": before is not None}, rendered
+            "vanished": vanished, "compared": before is not None}
+    return (data, pack_digest(data), rendered,
+            pack_rows(stored) if store else None)
 
 
 def _array(kind: str, text: str) -> array[int]:

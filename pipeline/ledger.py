@@ -197,8 +197,18 @@ def loads(text: str | bytes) -> Any:
     return json.loads(text, object_hook=_decode)
 
 
+def pack_digest(data: Any) -> bytes:
+    return zlib.compress(dumps(data).encode(), 1)
+
+
 def unpack_digest(data: bytes) -> Any:
     return loads(zlib.decompress(data))
+
+
+def pack_rows(stored: Stored) -> bytes:
+    """A checked file's title, rows and period as the ledger keeps them (`unpack_rows`)."""
+    return zlib.compress(dumps({"title": stored.title, "rows": stored.rows,
+                                "period": stored.period}).encode(), 1)
 
 
 def _issue_json(issue: Issue) -> dict[str, Any]:
@@ -337,14 +347,14 @@ class Ledger:
                     found[sha] = stored
         return found
 
-    def store(self, results: list[tuple[str, Stored, str | None]], period: str,
+    def store(self, results: list[tuple[str, Stored, str | None, bytes | None]], period: str,
               context: str, tool_version: str) -> None:
-        """Keep checked results, (SHA-256, result, form version) each, in one transaction."""
+        """Keep checked results, (SHA-256, result, form version, its rows packed by
+        `pack_rows` or None to pack them here) each, in one transaction."""
         now = _now()
         rows = []
-        for sha256, stored, form_version in results:
-            data = zlib.compress(dumps({"title": stored.title, "rows": stored.rows,
-                                        "period": stored.period}).encode(), 1)
+        for sha256, stored, form_version, packed in results:
+            data = packed if packed is not None else pack_rows(stored)
             rows.append((sha256, period, context, now, tool_version, form_version,
                          stored.status, stored.school_code, dumps(stored.counts),
                          dumps([_issue_json(i) for i in stored.issues]), data,
@@ -401,12 +411,12 @@ class Ledger:
         return dict(self.db.execute("SELECT key, data FROM digests WHERE period = ?",
                                     (period,)))
 
-    def keep_digests(self, period: str, fresh: dict[str, Any]) -> None:
+    def keep_digests(self, period: str, fresh: dict[str, bytes]) -> None:
+        """Keep digests, packed by `pack_digest`, under their keys."""
         with self.transaction():
             self.db.executemany(
                 "INSERT OR REPLACE INTO digests (key, period, data) VALUES (?, ?, ?)",
-                [(key, period, zlib.compress(dumps(data).encode(), 1))
-                 for key, data in fresh.items()])
+                [(key, period, packed) for key, packed in fresh.items()])
 
     def forget_digests(self, period: str, used: set[str]) -> None:
         """Forget what the period's last run did not use."""
