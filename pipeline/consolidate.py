@@ -257,14 +257,15 @@ def _run(workspace: Workspace, period: str, ledger: Ledger, workers: Any,
     for s in submissions:  # a copy each: two files may have the same content
         s.stored = replace(known[s.seen.sha256]) if s.seen.sha256 in known else None
     unread = [s for s in submissions if s.stored is None]
+    # before the workers are forked: they inherit what digesting needs imported
+    digests = _Digests(workspace, period, ledger, context, f"{context}:{writers}", workers)
     batches = None
     if unread:  # the workers start reading the new files while this process digests the others
         from pipeline.check import validated_batches
 
-        _import_checking()
         batches = validated_batches([s.path for s in unread], workspace=workspace,
                                     period=period, workers=workers, on_file=on_file)
-    digests = _Digests(workspace, period, ledger, context, f"{context}:{writers}", workers)
+        _import_checking()
     for s in submissions:
         if s.stored is not None:
             digests.add(s)
@@ -321,6 +322,7 @@ class _Digests:
 
     def __init__(self, workspace: Workspace, period: str, ledger: Ledger, context: str,
                  render_key: str, workers: Any = None) -> None:
+        import pipeline.report  # noqa: F401  (what `_digest_job` needs, for the workers)
         from pipeline.district import Renderer
         from pipeline.indicators import DEFAULT_FILE, WORKSPACE_FILE, load_indicators
 
