@@ -318,7 +318,9 @@ class _Digests:
     """Digests accepted files as they come (read now or from the ledger): their lists
     rendered into the ledger's cache, their people, figures and changes kept, their rows
     let go. A digest is kept in the ledger too: the month's next run takes an unchanged
-    file's digest from there without unpacking its rows."""
+    file's digest from there without unpacking its rows. A digest is made by a worker
+    (`_digest_job`) while this process goes on with the next files; the results checked in
+    this run are stored with their digests, their rows packed by the same worker."""
 
     def __init__(self, workspace: Workspace, period: str, ledger: Ledger, context: str,
                  render_key: str, workers: Any = None) -> None:
@@ -376,8 +378,11 @@ class _Digests:
                 self.renderer.secret, self.indicators, self.period, unstored is not None,
                 stored.period)
         future = self.workers.submit(_digest_job, *task) if self.workers else None
-        self.pending.append((s, key, task, future, unstored))
         stored.rows = {}  # in the ledger; `rows_of` brings them back when needed
+        if future is None:  # no worker can take it
+            self._complete(s, key, task, None, unstored)
+            return
+        self.pending.append((s, key, task, future, unstored))
         if len(self.pending) > _PENDING_DIGESTS:
             self._complete(*self.pending.popleft())
 
