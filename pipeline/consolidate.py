@@ -453,7 +453,7 @@ def _digest_job(title: dict[str, Any], rows: dict[str, list[dict[str, Any]]] | N
     packed for the ledger. From its rows (`rows`, or `packed` as the ledger keeps them) and
     those of the school's accepted file of last month (`before`, packed): needs nothing but
     its arguments, so that a worker process can make it."""
-    from pipeline.district import render_lists
+    from pipeline.district import consenting, render_lists
     from pipeline.report import school_figures
 
     if rows is None:
@@ -463,9 +463,7 @@ def _digest_job(title: dict[str, Any], rows: dict[str, list[dict[str, Any]]] | N
               for sheet in (MENTORS, MENTEES) for record in rows.get(sheet.key, [])
               if record["_ok"] and isinstance(name := record.get("full_name"), str)]
     consented = [name_hash(name) for sheet in (MENTORS, MENTEES)
-                 for record in rows.get(sheet.key, [])
-                 if isinstance(name := record.get("full_name"), str)
-                 and record.get("pd_consent") == v.YES]
+                 for name in consenting(rows.get(sheet.key, []))]
     last_month = unpack_rows(before) if before is not None else None
     changes, vanished = _school_changes(school.code, rows, last_month)
     stored = Stored(status="accepted", school_code=school.code, period=own_period, counts={},

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from pipeline import issues as iss
 from pipeline import sheetxml
-from pipeline.values import name_hash, name_key
+from pipeline.values import key_hash, name_key
 from pipeline.workbooks import Formats, atomic_path, new_workbook, write_table
 from pipeline.workspace import Workspace
 from schemas import vocab as v
@@ -74,38 +74,47 @@ def pseudonym(secret: bytes, school_code: str, name: str) -> str:
 class Names:
     """Shows a name only where the person consented to personal-data processing.
 
-    A school's consents (the `name_hash` of each person who gave one) are asked of
-    `consents_of` when the school is first asked about; most schools' names are shown only in
-    lists rendered once and kept."""
+    Consents are learned from a school's records (`learn`), or asked of `consents_of` (the
+    `name_hash` of each person who gave one, from the file's digest) when the school is
+    first asked about; most schools' names are shown only in lists rendered once and kept."""
 
     def __init__(self, secret: bytes,
                  consents_of: Callable[[str], Iterable[int]] | None = None) -> None:
         self.secret = secret
         self.consents_of = consents_of
-        self.consented: set[tuple[str, int]] = set()
+        self.consented: set[tuple[str, str]] = set()  # (school code, name key)
+        self.hashed: set[tuple[str, int]] = set()  # (school code, name hash), from digests
         self.known: set[str] = set()
 
     def _know(self, school_code: str) -> None:
         if school_code not in self.known:
             self.known.add(school_code)
             if self.consents_of is not None:
-                self.consented.update((school_code, hashed)
-                                      for hashed in self.consents_of(school_code))
+                self.hashed.update((school_code, h) for h in self.consents_of(school_code))
 
     def learn(self, school_code: str, records: list[dict[str, Any]]) -> None:
         self._know(school_code)
-        for record in records:
-            name = record.get("full_name")
-            if isinstance(name, str) and record.get("pd_consent") == v.YES:
-                self.consented.add((school_code, name_hash(name)))
+        self.consented.update((school_code, name_key(name)) for name in consenting(records))
 
     def show(self, school_code: str | None, name: Any) -> Any:
         if not isinstance(name, str) or not name:
             return name
-        self._know(school_code or "")
-        if (school_code or "", name_hash(name)) in self.consented:
+        code = school_code or ""
+        self._know(code)
+        key = name_key(name)
+        # a list's cells are many: the hash only where digests told the consents
+        if (code, key) in self.consented or (self.hashed and (code, key_hash(key))
+                                             in self.hashed):
             return name
-        return pseudonym(self.secret, school_code or "", name)
+        return pseudonym(self.secret, code, name)
+
+
+def consenting(records: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The names of the people among `records` who consented to show them (SPEC §5)."""
+    for record in records:
+        name = record.get("full_name")
+        if isinstance(name, str) and record.get("pd_consent") == v.YES:
+            yield name
 
 
 _PERSONAL_HEADERS = {c.header for s in (MENTORS, MENTEES, LINKS) for c in s.columns
@@ -371,5 +380,5 @@ def _issues_sheet(book: Any, formats: Formats, run: Any, names: Names) -> None:
                 [10, 34, 16, 24, 16, 8, 26, 26, 90], wrap=(8,))
 
 
-__all__ = ["SHEETS", "Names", "Renderer", "pseudonym", "render_lists",
+__all__ = ["SHEETS", "Names", "Renderer", "consenting", "pseudonym", "render_lists",
            "write_district_workbook"]

@@ -198,6 +198,7 @@ def loads(text: str | bytes) -> Any:
 
 
 def pack_digest(data: Any) -> bytes:
+    """A file's digest as the ledger keeps it (`unpack_digest`)."""
     return zlib.compress(dumps(data).encode(), 1)
 
 
@@ -309,14 +310,15 @@ class Ledger:
 
     # results ----------------------------------------------------------------------------------
 
-    _RESULT = "SELECT status, school_code, counts, issues, head, processed, {} FROM results "
+    # a result's columns as `_stored` takes them; the last is its packed rows, or NULL
+    _RESULT = "status, school_code, counts, issues, head, processed"
 
     def result(self, sha256: str, period: str, context: str, *,
                rows: bool = True) -> Stored | None:
         """A checked file's result; without `rows`, its rows are left in the store (empty)."""
         row = self.db.execute(
-            self._RESULT.format("data" if rows else "NULL")
-            + "WHERE sha256 = ? AND period = ? AND context = ?",
+            f"SELECT {self._RESULT}, {'data' if rows else 'NULL'} FROM results "
+            "WHERE sha256 = ? AND period = ? AND context = ?",
             (sha256, period, context)).fetchone()
         if row is None:
             return None
@@ -338,9 +340,9 @@ class Ledger:
         for start in range(0, len(shas), _BATCH):
             batch = shas[start:start + _BATCH]
             for sha, *row in self.db.execute(
-                    self._RESULT.replace("SELECT ", "SELECT sha256, ", 1).format("NULL")
-                    + f"WHERE period = ? AND context = ? AND sha256 IN "
-                      f"({','.join('?' * len(batch))})", (period, context, *batch)):
+                    f"SELECT sha256, {self._RESULT}, NULL FROM results WHERE period = ? "
+                    f"AND context = ? AND sha256 IN ({','.join('?' * len(batch))})",
+                    (period, context, *batch)):
                 stored = _stored(row, False) if row[4] is not None else \
                     self.result(sha, period, context)  # stored before heads were kept
                 if stored is not None:

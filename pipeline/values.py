@@ -248,8 +248,13 @@ def name_key(name: str) -> str:
 def name_hash(name: str) -> int:
     """A person's name key as a signed 64-bit number, the same in every run (`hash()` of a
     text is not: Python seeds it per process)."""
-    return int.from_bytes(hashlib.blake2b(name_key(name).encode(), digest_size=8).digest(),
-                          "little", signed=True)
+    return key_hash(name_key(name))
+
+
+def key_hash(key: str) -> int:
+    """`name_hash` of the name whose `name_key` is `key`."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little",
+                          signed=True)
 
 
 def read_class(raw: Any) -> Read:
