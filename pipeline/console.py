@@ -64,10 +64,10 @@ def summary_line(results: list[Any]) -> str:
 
 
 def run_report(run: Any) -> str:
-    if run.unchanged:
-        return (f"Период {run.period}: с прошлого запуска ничего не изменилось — файлы не "
-                f"перечитывались и не перезаписывались.\nСвод: {run.outputs['consolidated']}")
     lines = [file_report(run.results[n]) for n in run.counted]
+    if run.unchanged:  # the same statuses as the run that wrote the outputs, said again
+        lines.append(f"\nПериод {run.period}: с прошлого запуска ничего не изменилось — файлы "
+                     "не перечитывались и не перезаписывались.")
     received = sum(1 for s in run.statuses if s.result is not None)
     lines.append("")
     lines.append(f"Период {run.period}: ожидалось "
@@ -111,18 +111,22 @@ def status_report(status: Any) -> str:
     rows = []
     for row in status.schools:
         on_time = {True: "в срок", False: "опоздание", None: "—"}[row.on_time]
+        # a correction is shown beside the first file, never in its place: timeliness
+        # follows the first one (SPEC §4.6)
+        later = _when(row.received) if row.received != row.first_received else ""
         rows.append([row.school.code, click.style(row.status, fg=_STATUS_COLOURS.get(row.status)),
-                     _when(row.received), on_time, row.errors, row.warnings, row.file or ""])
+                     _when(row.first_received), later, on_time, row.errors, row.warnings,
+                     row.file or ""])
     lines = [f"Период {status.period}, срок сдачи — до {status.deadline:%d.%m.%Y}"]
     if status.last_run is None:
         lines.append(click.style("Свод за этот период ещё не выполнялся: ", fg="yellow")
                      + f"nastavnik run --period {status.period}")
     else:
         lines.append(f"Последний свод: {status.last_run['finished'].replace('T', ' ')}")
-    lines.append(table(["Код ОО", "Статус", "Получен", "Срок", "Ошибок", "Предупр.", "Файл"],
-                       rows))
+    lines.append(table(["Код ОО", "Статус", "Первый файл", "Исправление", "Срок", "Ошибок",
+                        "Предупр.", "Файл"], rows))
     expected = len(status.schools)
-    received = sum(1 for r in status.schools if r.received)
+    received = sum(1 for r in status.schools if r.standing.reported)
     on_time = sum(1 for r in status.schools if r.on_time)
     lines.append(f"Представили {received} из {expected}, в срок — {on_time}.")
     if status.new_files:
@@ -135,7 +139,8 @@ def status_report(status: Any) -> str:
 def history_report(school_code: str, rows: list[dict[str, Any]]) -> str:
     if not rows:
         return f"Файлов школы {school_code} в журнале нет (свод с ними ещё не выполнялся)."
-    body = [[r["period"], _when(r["received"]), r["name"], r["status_ru"], r["role_ru"],
-             r["sha256"][:12]] for r in rows]
+    body = [[r["period"], _when(r["received"]), r["name"], r["status_ru"], r["errors"],
+             r["warnings"], r["role_ru"], r["sha256"][:12]] for r in rows]
     return (f"Файлы школы {school_code}:\n"
-            + table(["Период", "Получен", "Файл", "Статус", "Судьба", "SHA-256"], body))
+            + table(["Период", "Получен", "Файл", "Статус", "Ошибок", "Предупр.", "Судьба",
+                     "SHA-256"], body))

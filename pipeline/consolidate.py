@@ -37,6 +37,7 @@ from pipeline.ledger import (
     workspace_lock,
 )
 from pipeline.read import Form
+from pipeline.standing import Standing, decide
 from pipeline.validate import FileResult, Validation
 from pipeline.values import name_hash, name_key
 from pipeline.workbooks import plain
@@ -55,7 +56,6 @@ from schemas.columns import (
 )
 
 SKIPPED_NAMES = (".",)  # hidden files (.DS_Store and the like) are not school files
-STATUS_MISSING = "не представлен"
 FEEDBACK_DIR = "Замечания"
 _RULE_SOURCES = ("schemas/columns.py", "schemas/vocab.py", "schemas/sheets.py",
                  "pipeline/values.py", "pipeline/read.py", "pipeline/preflight.py",
@@ -97,19 +97,27 @@ class Digest:
 class SchoolStatus:
     school: School
     result: FileResult | None  # the file that counts, None when nothing was received
-    received: dt.datetime | None = None
+    received: dt.datetime | None = None  # of the file that counts
     deadline: dt.datetime | None = None
     files: int = 0
+    first_received: dt.datetime | None = None  # of the school's first file of the month
+
+    @property
+    def standing(self) -> Standing:
+        """Asked for once the run's district-wide issues are in the results."""
+        result = self.result
+        return decide(result.status if result else None,
+                      (i.code for i in result.issues) if result else (),
+                      first_received=self.first_received, received=self.received,
+                      deadline=self.deadline)
 
     @property
     def status_ru(self) -> str:
-        return self.result.status_ru if self.result else STATUS_MISSING
+        return self.standing.status
 
     @property
     def on_time(self) -> bool | None:
-        if self.received is None or self.deadline is None:
-            return None
-        return self.received <= self.deadline
+        return self.standing.on_time
 
 
 @dataclass
@@ -605,9 +613,10 @@ def _decide(workspace: Workspace, period: str,
     for school in workspace.expected(period):
         members = by_school.get(school.code, [])
         counted = next((s for s in members if s.role == "counted"), None)
-        statuses.append(SchoolStatus(school, counted.result if counted else None,
-                                     counted.seen.received if counted else None, due,
-                                     len(members)))
+        statuses.append(SchoolStatus(
+            school, counted.result if counted else None,
+            counted.seen.received if counted else None, due, len(members),
+            min((s.seen.received for s in members), default=None)))
     return statuses
 
 

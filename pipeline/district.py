@@ -171,16 +171,16 @@ def _summary_sheet(book: Any, formats: Formats, run: Any, later: sheetxml.Later)
             continue
         n = index[id(result)]
         accepted = result.status == "accepted"
-        severities = [i.severity for i in result.issues]
+        standing = status.standing
         rows.append([
-            status.school.code, status.school.name, "да", result.status_ru,
+            status.school.code, status.school.name, "да", standing.status,
             Path(result.file).name,
             result.counts["mentors"] if accepted else None,
             result.counts["mentees"] if accepted else None,
             groups.get(n, 0) if accepted else None,
             result.counts["links"] if accepted else None,
-            severities.count("error") + severities.count("fatal"),
-            severities.count("warning"),
+            standing.errors,
+            standing.warnings,
             result.title.get("curator"), result.title.get("curator_phone"),
             result.title.get("curator_email"),
         ])
@@ -189,37 +189,44 @@ def _summary_sheet(book: Any, formats: Formats, run: Any, later: sheetxml.Later)
 
 
 def _deadlines_sheet(book: Any, formats: Formats, run: Any, later: sheetxml.Later) -> None:
-    """Who reported, when, and whether on time; zero pairs reported is not «не представлен»."""
-    expected = len(run.statuses)
-    received = sum(1 for s in run.statuses if s.result is not None)
-    on_time = sum(1 for s in run.statuses if s.on_time)
-    accepted = sum(1 for s in run.statuses if s.result and s.result.status == "accepted")
-    headers = ["Код ОО", "Наименование ОО", "Статус", "Получен", "Срок", "В срок",
-               "Файлов за месяц", "Пар и групп в отчёте"]
+    """Who reported, when, and whether on time; zero pairs reported is not «не представлен».
+    Timeliness follows a school's first file; a later correction is shown beside it."""
+    standings = [s.standing for s in run.statuses]
+    expected = len(standings)
+    received = sum(1 for s in standings if s.reported)
+    on_time = sum(1 for s in standings if s.on_time)
+    accepted = sum(1 for s in standings if s.accepted)
+    headers = ["Код ОО", "Наименование ОО", "Статус", "Получен", "Исправление получено",
+               "Срок", "В срок", "Файлов за месяц", "Пар и групп в отчёте"]
     rows = []
-    for s in run.statuses:
+    for s, standing in zip(run.statuses, standings, strict=True):
         pairs: Any = "отчёта нет"
         if s.result is not None and s.result.status == "accepted":
             pairs = s.result.counts["links"]
         elif s.result is not None:
             pairs = "файл отклонён"
-        rows.append([s.school.code, s.school.name, s.status_ru, s.received, s.deadline.date(),
-                     {True: "да", False: "нет (с опозданием)", None: "—"}[s.on_time], s.files,
-                     pairs])
+        correction = standing.received if standing.received != standing.first_received \
+            else None
+        rows.append([s.school.code, s.school.name, standing.status, standing.first_received,
+                     correction, s.deadline.date(), standing.on_time_ru, s.files, pairs])
+
     def caption(sheet: Any) -> None:
         sheet.write_string(0, 0, f"Сдача отчётов за {run.period}", formats.title)
-        sheet.write_string(1, 0, f"Срок сдачи: до {run.deadline:%d.%m.%Y} включительно")
+        sheet.write_string(1, 0, f"Срок сдачи: до {run.deadline:%d.%m.%Y} включительно; "
+                                 "в срок — по первому файлу школы, исправление после срока "
+                                 "опозданием не считается")
         for r, (label, count) in enumerate((("Ожидалось отчётов", expected),
                                             ("Представили", received),
                                             ("Принято", accepted),
-                                            ("Представили в срок", on_time)), start=2):
+                                            ("Приняты и представлены в срок", on_time)),
+                                           start=2):
             sheet.write_string(r, 0, label, formats.bold)
             sheet.write_number(r, 2, count)
             if r > 2:
                 sheet.write_number(r, 3, count / expected if expected else 0, formats.percent)
 
     write_table(book, formats, "Сдача отчётов", headers, rows,
-                [10, 48, 22, 18, 12, 20, 18, 22], start_row=6, caption=caption, later=later)
+                [10, 48, 22, 18, 18, 12, 20, 18, 22], start_row=6, caption=caption, later=later)
 
 
 def _list_sheet(book: Any, formats: Formats, sheet: Sheet, count: int) -> None:

@@ -515,10 +515,11 @@ class Ledger:
     # history ----------------------------------------------------------------------------------
 
     def history(self, school_code: str) -> list[dict[str, Any]]:
-        """Every file a school sent, with its fate in the last run that saw it."""
+        """Every file a school sent, with its fate and issue codes in the last run that saw
+        it."""
         rows = self.db.execute(
             """SELECT f.id, f.path, f.sha256, f.size, f.period, f.received, rf.role, rf.status,
-                      r.started, r.id
+                      r.started, r.id, rf.result
                FROM files f
                JOIN run_files rf ON rf.file_id = f.id
                JOIN runs r ON r.id = rf.run_id
@@ -527,7 +528,9 @@ class Ledger:
                ORDER BY f.period, f.received, f.path""", (school_code,)).fetchall()
         return [{"file_id": r[0], "path": r[1], "sha256": r[2], "size": r[3], "period": r[4],
                  "received": dt.datetime.fromisoformat(r[5]), "role": r[6], "status": r[7],
-                 "run_started": r[8], "run_id": r[9]} for r in rows]
+                 "run_started": r[8], "run_id": r[9],
+                 "codes": [i.get("code") for i in loads(r[10])["issues"]] if r[10] else None}
+                for r in rows]
 
 
 # --- the lock -------------------------------------------------------------------------------
@@ -576,20 +579,22 @@ def _try_lock(handle: Any) -> bool:
 
 
 def period_files(ledger: Ledger, run_id: int, context: str) -> list[dict[str, Any]]:
-    """The files of one run with their role, status, receipt time and issue counts."""
+    """The files of one run with their role, status, receipt time and issue codes: as the run
+    left them, the warnings it found across the district included."""
     rows = ledger.db.execute(
         """SELECT f.path, f.sha256, f.received, f.period, rf.role, rf.status, rf.school_code,
-                  res.issues
+                  rf.result, res.issues
            FROM run_files rf JOIN files f ON f.id = rf.file_id
            LEFT JOIN results res ON res.sha256 = f.sha256 AND res.period = f.period
                                 AND res.context = ?
            WHERE rf.run_id = ? ORDER BY f.received, f.path""", (context, run_id)).fetchall()
     found = []
-    for path, sha, received, period, role, status, code, issues in rows:
-        severities = [i.get("code") for i in loads(issues or "[]")]
+    for path, sha, received, period, role, status, code, final, issues in rows:
+        # a run before the final result was kept (schema 1) left only the file's own issues
+        kept = loads(final)["issues"] if final else loads(issues or "[]")
         found.append({"path": path, "sha256": sha, "received": dt.datetime.fromisoformat(received),
                       "period": period, "role": role, "status": status, "school_code": code,
-                      "codes": severities})
+                      "codes": [i.get("code") for i in kept]})
     return found
 
 

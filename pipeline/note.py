@@ -23,6 +23,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from pipeline import standing
 from pipeline.indicators import Indicator, Value
 from pipeline.issues import CODES, SEVERITY_RU
 from pipeline.report import DistrictReport, SchoolReport
@@ -100,8 +101,8 @@ PROBLEMS: dict[str, str] = {
     "pair-vanished": "пара исчезла из списка без отметки о завершении",
 }
 
-STATUS_ACCEPTED_WITH_REMARKS = "принят с замечаниями"
-STATUS_REJECTED = "отклонён"
+STATUS_ACCEPTED_WITH_REMARKS = standing.WITH_REMARKS
+STATUS_REJECTED = standing.REJECTED
 
 
 def problem_text(code: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline import sheetxml
+from pipeline import sheetxml, standing
 from pipeline.indicators import Indicator, SchoolData, Value, compute, load_indicators, total
 from pipeline.issues import CODES
 from pipeline.ledger import LEDGER_FILE, Ledger, Stored
@@ -68,11 +68,11 @@ class SchoolReport:
 
     @property
     def reported(self) -> bool:
-        return self.status != "не представлен"
+        return self.status != standing.MISSING
 
     @property
     def accepted(self) -> bool:
-        return self.status in ("принят", "принят с замечаниями")
+        return self.status in (standing.ACCEPTED, standing.WITH_REMARKS)
 
 
 @dataclass
@@ -108,7 +108,12 @@ class DistrictReport:
 
     @property
     def rejected(self) -> list[SchoolReport]:
-        return [s for s in self.schools if s.status == "отклонён"]
+        return [s for s in self.schools if s.status == standing.REJECTED]
+
+    @property
+    def late(self) -> list[SchoolReport]:
+        """Accepted, reported after the deadline (by the school's first file)."""
+        return [s for s in self.schools if s.accepted and s.on_time is False]
 
     def count(self, key: str) -> int:
         return sum(s.counts.get(key, 0) for s in self.schools)
@@ -476,20 +481,22 @@ def _charts_sheet(book: Any, formats: Formats, report: DistrictReport) -> None:
     sheet.insert_chart("F23", pie)
 
     start2 = start + len(forms) + 3
-    late = report.received - report.on_time
-    parts = [("Сдали в срок", report.on_time), ("Сдали с опозданием", late),
-             ("Не сдали", report.expected - report.received)]
+    # a rejected file is not a report on time, nor a late one: it has a slice of its own
+    parts = [("Приняты, сданы в срок", report.on_time),
+             ("Приняты, сданы с опозданием", len(report.late)),
+             ("Отклонены", len(report.rejected)),
+             ("Не сдали", len(report.missing))]
     sheet.write_row(start2, 0, ["Сдача отчётов", "Школ"], formats.header)
     for r, (label, count) in enumerate(parts, start=start2 + 1):
         sheet.write_string(r, 0, label)
         sheet.write_number(r, 1, count)
     rate = book.add_chart({"type": "pie"})
     rate.add_series({"name": "Сдача отчётов",
-                     "categories": [name, start2 + 1, 0, start2 + 3, 0],
-                     "values": [name, start2 + 1, 1, start2 + 3, 1],
+                     "categories": [name, start2 + 1, 0, start2 + len(parts), 0],
+                     "values": [name, start2 + 1, 1, start2 + len(parts), 1],
                      "data_labels": {"value": True},
                      "points": [{"fill": {"color": "#70AD47"}}, {"fill": {"color": "#FFC000"}},
-                                {"fill": {"color": "#C00000"}}]})
+                                {"fill": {"color": "#7F7F7F"}}, {"fill": {"color": "#C00000"}}]})
     rate.set_title({"name": f"Сдача отчётов за {report.period}"})
     rate.set_legend({"position": "right"})
     rate.set_size({"width": 520, "height": 340})

@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.consolidate import deadline, inbox_files
-from pipeline.issues import CODES
 from pipeline.ledger import LEDGER_FILE, Ledger, period_files, seen_paths
+from pipeline.standing import Standing, decide, file_status, severity_counts
 from pipeline.workspace import School, Workspace
 
-STATUS_WORDS = {"accepted": "принят", "rejected": "отклонён"}
 ROLE_WORDS = {"counted": "учитывается", "superseded": "заменён более новым",
               "duplicate": "повтор того же файла", "unattributed": "школа не определена"}
 
@@ -19,14 +18,34 @@ ROLE_WORDS = {"counted": "учитывается", "superseded": "заменён
 @dataclass
 class SchoolRow:
     school: School
-    status: str  # не представлен, отклонён, принят с замечаниями, принят
-    received: dt.datetime | None = None
-    on_time: bool | None = None
-    errors: int = 0
-    warnings: int = 0
-    file: str | None = None
+    standing: Standing
+    file: str | None = None  # the name of the file that counts
     files: int = 0
     codes: list[str] = field(default_factory=list)  # issue codes of the file that counts
+
+    @property
+    def status(self) -> str:
+        return self.standing.status
+
+    @property
+    def received(self) -> dt.datetime | None:
+        return self.standing.received
+
+    @property
+    def first_received(self) -> dt.datetime | None:
+        return self.standing.first_received
+
+    @property
+    def on_time(self) -> bool | None:
+        return self.standing.on_time
+
+    @property
+    def errors(self) -> int:
+        return self.standing.errors
+
+    @property
+    def warnings(self) -> int:
+        return self.standing.warnings
 
 
 @dataclass
@@ -36,11 +55,6 @@ class PeriodStatus:
     last_run: dict[str, Any] | None
     schools: list[SchoolRow] = field(default_factory=list)
     new_files: list[str] = field(default_factory=list)  # in the inbox, not seen by a run yet
-
-
-def _severities(codes: list[str]) -> tuple[int, int]:
-    kinds = [CODES[c][0] for c in codes if c in CODES]
-    return kinds.count("error") + kinds.count("fatal"), kinds.count("warning")
 
 
 def period_status(workspace: Workspace, period: str) -> PeriodStatus:
@@ -61,15 +75,14 @@ def period_status(workspace: Workspace, period: str) -> PeriodStatus:
     for school in workspace.expected(period):
         mine = [f for f in files if f["school_code"] == school.code]
         counted = next((f for f in mine if f["role"] == "counted"), None)
-        row = SchoolRow(school, "не представлен", files=len(mine))
+        standing = decide(counted["status"] if counted else None,
+                          counted["codes"] if counted else (),
+                          first_received=min((f["received"] for f in mine), default=None),
+                          received=counted["received"] if counted else None, deadline=due)
+        row = SchoolRow(school, standing, files=len(mine))
         if counted:
-            errors, warnings = _severities(counted["codes"])
-            row.received, row.errors, row.warnings = counted["received"], errors, warnings
             row.codes = counted["codes"]
-            row.on_time = counted["received"] <= due
             row.file = counted["path"].rsplit("/", 1)[-1]
-            row.status = ("отклонён" if counted["status"] == "rejected" else
-                          "принят с замечаниями" if errors or warnings else "принят")
         status.schools.append(row)
     return status
 
@@ -85,6 +98,8 @@ def school_history(workspace: Workspace, school_code: str) -> list[dict[str, Any
         rows = ledger.history(code)
     for row in rows:
         row["role_ru"] = ROLE_WORDS.get(row["role"], row["role"])
-        row["status_ru"] = STATUS_WORDS.get(row["status"], row["status"])
+        codes = row["codes"] or []
+        row["errors"], row["warnings"] = severity_counts(codes)
+        row["status_ru"] = file_status(row["status"], codes)
         row["name"] = row["path"].rsplit("/", 1)[-1]
     return rows

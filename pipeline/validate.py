@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline import issues as iss
 from pipeline.read import Form, Table
+from pipeline.standing import file_status
 from pipeline.values import name_key
 from pipeline.workspace import School, Workspace, next_month_start
 from schemas import vocab as v
@@ -64,11 +65,7 @@ class FileResult:
 
     @property
     def status_ru(self) -> str:
-        if self.status == "rejected":
-            return "отклонён"
-        if any(i.severity in ("error", "warning") for i in self.issues):
-            return "принят с замечаниями"
-        return "принят"
+        return file_status(self.status, (i.code for i in self.issues))
 
     def as_json(self) -> dict[str, Any]:
         return {"file": self.file, "school_code": self.school_code, "period": self.period,
