@@ -240,9 +240,12 @@ def read_name(raw: Any) -> Read:
     return Read(text, None, note)
 
 
+@lru_cache(maxsize=65536)  # a list's personal cells are many, and a name recurs in its file
 def name_key(name: str) -> str:
-    """Names are compared case-insensitively with ё = е."""
-    return vocab_key(name)
+    """Names are compared case-insensitively with ё = е, and with Latin look-alikes read as
+    Cyrillic: «Пeтрова» (a Latin e) is the same person as «Петрова», so matching and the
+    pseudonym of SPEC §5 agree wherever the name is met."""
+    return vocab_key(name.translate(_LOOKALIKES))
 
 
 def name_hash(name: str) -> int:
