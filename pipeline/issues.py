@@ -95,6 +95,11 @@ CODES: dict[str, tuple[Severity, str, str]] = {
                       "прекращённая.",
                       "Верните строку пары и укажите статус «завершена» или «прекращена "
                       "досрочно» и дату окончания."),
+    # project extension (documented in README): the school's own file holds a formula; the
+    # value it computed is read, the formula itself never leaves the school's file
+    "formula-in-cell": ("warning", "В ячейке формула: в свод взято значение, которое она "
+                        "вычислила при сохранении файла, а не сама формула.",
+                        "Проверьте это значение; надёжнее вписать его вместо формулы."),
     # info: reported
     "extra-column": ("info", "Столбец «{value}» не из шаблона и не читается.",
                      "Ничего делать не нужно; данные из него не попадут в свод."),

@@ -99,6 +99,7 @@ PROBLEMS: dict[str, str] = {
     "cross-school-duplicate": "один человек записан в списках двух школ",
     "program-duration": "продолжительность программы педагога — не 3–12 месяцев",
     "pair-vanished": "пара исчезла из списка без отметки о завершении",
+    "formula-in-cell": "в ячейке формула вместо значения",
 }
 
 STATUS_ACCEPTED_WITH_REMARKS = standing.WITH_REMARKS

@@ -44,6 +44,9 @@ class Preflight:
     # sheet name -> {(row, col) 0-based: "formula" | the error text}: cells a value reader
     # sees as empty although the school's Excel shows a formula result or an error there
     cell_flags: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
+    # sheet name -> cells (0-based) holding a formula with a computed value: the value is
+    # read, and the school is told the cell holds a formula (formula-in-cell)
+    formulas: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
 
 
 def column_number(letters: bytes | str) -> int:
@@ -169,7 +172,8 @@ def _zip(path: Path, max_unpacked_mb: float) -> Preflight:
             if "docProps/custom.xml" in names:
                 text = read("docProps/custom.xml")[:65536].decode("utf-8", "replace")
                 properties = {k: html.unescape(v.strip()) for k, v in _PROP_RE.findall(text)}
-            return Preflight(kind, properties, cell_flags=_cell_flags(read, names))
+            flags, formulas = _cell_flags(read, names)
+            return Preflight(kind, properties, cell_flags=flags, formulas=formulas)
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError, RuntimeError,
             ValueError) as exc:
         detail = "файл повреждён или передан не полностью"
@@ -213,17 +217,20 @@ def _sheet_parts(read: Callable[[str], bytes], names: set[str]) -> dict[str, str
 
 
 def _cell_flags(read: Callable[[str], bytes], names: set[str]
-                ) -> dict[str, dict[tuple[int, int], str]]:
-    """Formulas without a computed value and error cells, which calamine reads as empty.
+                ) -> tuple[dict[str, dict[tuple[int, int], str]], dict[str, set[tuple[int, int]]]]:
+    """Formulas without a computed value and error cells, which calamine reads as empty;
+    and the formulas with a value, which calamine reads as that value without a word.
 
     `read` gives a part's bytes by its name in the zip."""
     flags: dict[str, dict[tuple[int, int], str]] = {}
+    formulas: dict[str, set[tuple[int, int]]] = {}
     for sheet, part in _sheet_parts(read, names).items():
         data = read(part)
         # «<f>» or «<f t=…»: a formula («<formula1>» is a drop-down's list, not a cell)
         if b"<f>" not in data and b"<f " not in data and b't="e"' not in data:
             continue
         found: dict[tuple[int, int], str] = {}
+        computed: set[tuple[int, int]] = set()
         for attrs, inner in _CELL_RE.findall(data):
             ref = _REF_RE.search(attrs)
             if ref is None:
@@ -232,11 +239,16 @@ def _cell_flags(read: Callable[[str], bytes], names: set[str]
             value = _VALUE_RE.search(inner)
             if b't="e"' in attrs:
                 found[where] = html.unescape(value.group(1).decode()) if value else "#ERROR"
-            elif b"<f" in inner and (value is None or value.group(1) == b""):
-                found[where] = "formula"
+            elif b"<f" in inner:
+                if value is None or value.group(1) == b"":
+                    found[where] = "formula"
+                else:
+                    computed.add(where)
         if found:
             flags[sheet] = found
-    return flags
+        if computed:
+            formulas[sheet] = computed
+    return flags, formulas
 
 
 MAX_PROLOG = 1024 * 1024  # bytes of comments before the root element we are willing to skip

@@ -9,6 +9,7 @@ Whether the values are allowed is decided later, in pipeline/validate.py.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -17,7 +18,7 @@ from typing import Any
 
 from pipeline import issues as iss
 from pipeline.preflight import Preflight, preflight
-from pipeline.values import Read, cell_reader, header_key, is_blank, read_cell
+from pipeline.values import Read, cell_reader, header_key, is_blank, read_cell, vocab_key
 from schemas.columns import FORM_SHEETS, IGNORED_SHEETS, Column, Sheet
 
 HEADER_SEARCH_ROWS = 15
@@ -170,9 +171,17 @@ def _map_headers(sheet: Sheet, texts: list[tuple[int, list[str]]]
     return mapped, extras
 
 
+Merge = tuple[tuple[int, int], tuple[int, int]]  # 0-based (top, left), (bottom, right)
+
+
 def read_grid_table(grid: list[list[Any]], sheet: Sheet, issues: list[iss.Issue],
-                    flags: dict[tuple[int, int], str] | None = None) -> Table:
-    """A header-and-rows sheet: find the header, map the columns, read each record."""
+                    flags: dict[tuple[int, int], str] | None = None,
+                    merges: list[Merge] | None = None,
+                    formulas: set[tuple[int, int]] | None = None) -> Table:
+    """A header-and-rows sheet: find the header, map the columns, read each record.
+
+    `merges` are the sheet's merged ranges (a value merged down a group's rows belongs to
+    each of them); `formulas` the cells holding a formula with a computed value."""
     table = Table(sheet.name)
     header_index = find_header(grid, sheet)
     if header_index is None:
@@ -205,6 +214,10 @@ def read_grid_table(grid: list[list[Any]], sheet: Sheet, issues: list[iss.Issue]
         issues.append(iss.make("missing-column", sheet=sheet.name, row=table.header_row,
                                column=column.header,
                                nearest=f" (похожий столбец — «{nearest}»)" if nearest else ""))
+    if first_data < len(grid) and _is_hint_line(grid[first_data], sheet, table.columns):
+        first_data += 1
+    if merges:
+        _spread_merges(grid, merges, first_data)
     found = [(sheet.by_key[k], c) for k, c in table.columns.items()
              if sheet.by_key[k].kind != "skip"]
     for key in (c.key for c in sheet.data_columns):
@@ -217,6 +230,10 @@ def read_grid_table(grid: list[list[Any]], sheet: Sheet, issues: list[iss.Issue]
     number_col = table.columns.get("number", table.columns.get("pair_id"))
     name_col = next((c for k, c in table.columns.items() if sheet.by_key[k].kind == "name"),
                     None)
+    # a pair's number filled down in advance, with nothing beside it, is an unused row
+    pair_at = positions.index(table.columns["pair_id"]) if "pair_id" in table.columns else None
+    formulas = formulas or set()
+    formula_rows = {r for r, _ in formulas}
     for r in range(first_data, len(grid)):
         row = grid[r]
         width = len(row)
@@ -226,11 +243,89 @@ def read_grid_table(grid: list[list[Any]], sheet: Sheet, issues: list[iss.Issue]
             raws = [row[c] if c < width else None for c in positions]
         if all(map(is_blank, raws)) or _not_a_record(row, number_col, name_col):
             continue
+        if pair_at is not None and all(map(is_blank, raws[pair_at + 1:])) \
+                and all(map(is_blank, raws[:pair_at])):
+            continue
         _add_record(table, readers, raws, r + 1, sheet, issues)
+        if r in formula_rows:
+            _formula_warnings(table, found, r, formulas, raws, issues)
     for key in table.values:
         if len(table.values[key]) < len(table.rows):  # a column the file does not have
             table.values[key] = [None] * len(table.rows)
     return table
+
+
+# What a line right under the header holds when it only explains the columns: units, the
+# expected format, the scale. Compared after vocab_key (lower case, ё = е, one kind of dash)
+# with brackets and end punctuation dropped.
+_HINT_RE = re.compile(
+    r"(?:полных |целых )?(?:лет|года?|мес(?:\.|яцев)?)"
+    r"|да ?(?:/|или|,) ?нет|\+ ?/ ?-"
+    r"|дд[./]мм[./]гг(?:гг)?|гггг-мм-дд|мм[./]гггг|гггг-мм"
+    r"|(?:от )?\d{1,2} ?(?:-|до) ?\d{1,2}(?: балл(?:а|ов)?)?|балл(?:а|ов|ы)?"
+    r"|чел\.?|человек|шт\.?|п/п|№"
+    r"|(?:выберите |выбор |выбрать )?из списка|список|выпадающий список"
+    r"|текст|число|целое число|дата|дата начала|дата окончания"
+    r"|фамилия,? имя,? отчество(?: полностью)?|полностью|кириллицей"
+    r"|например\b.*")
+_HINT_STRIP = " ()[]*:.;«»\""
+
+
+def _is_hint(value: Any, column: Column | None) -> bool:
+    if not isinstance(value, str):
+        return False
+    key = vocab_key(value).strip(_HINT_STRIP)
+    return bool(_HINT_RE.fullmatch(key)) or (
+        column is not None and bool(column.hint) and key == vocab_key(column.hint).strip(_HINT_STRIP))
+
+
+def _is_hint_line(row: list[Any], sheet: Sheet, columns: dict[str, int]) -> bool:
+    """Whether the line right under the header only explains the columns («полных лет»,
+    «да/нет», «ДД.ММ.ГГГГ», «1–10») or numbers them (1, 2, 3, …), as printed forms do.
+
+    Every filled cell must be such a hint, so a real record (a person's name, a document) is
+    never taken for one."""
+    at = {position: sheet.by_key[key] for key, position in columns.items()}
+    filled = [(c, v) for c, v in enumerate(row) if not is_blank(v)]
+    if not filled:
+        return False
+    if all(_is_hint(v, at.get(c)) for c, v in filled):
+        return True
+    numbers = [v for _, v in filled if isinstance(v, int | float) and not isinstance(v, bool)]
+    return len(filled) >= 3 and len(numbers) == len(filled) \
+        and all(b - a == 1 for a, b in zip(numbers, numbers[1:], strict=False)) \
+        and numbers[0] in (1, filled[0][0] + 1)
+
+
+def _spread_merges(grid: list[list[Any]], merges: list[Merge], first_data: int) -> None:
+    """Give every cell of a merged range below the header the value its first cell shows.
+
+    A merge across three columns or more within one row is a heading over the table (a
+    group's title), not one value for each column, and is left as it is."""
+    for (top, left), (bottom, right) in merges:
+        if top < first_data or top >= len(grid) or left >= len(grid[top]):
+            continue
+        if top == bottom and right - left >= 2:
+            continue
+        value = grid[top][left]
+        if is_blank(value):
+            continue
+        for r in range(top, min(bottom, len(grid) - 1) + 1):
+            row = grid[r]
+            for c in range(left, min(right, len(row) - 1) + 1):
+                row[c] = value
+
+
+def _formula_warnings(table: Table, found: list[tuple[Column, int]], r: int,
+                      formulas: set[tuple[int, int]], raws: list[Any],
+                      issues: list[iss.Issue]) -> None:
+    """formula-in-cell at each read cell of a record that holds a formula with a value."""
+    index = len(table.rows) - 1
+    for (column, position), raw in zip(found, raws, strict=True):
+        if (r, position) in formulas and (index, column.key) not in table.unread \
+                and not is_blank(raw):
+            issues.append(iss.make("formula-in-cell", sheet=table.sheet, row=r + 1,
+                                   column=column.header, value=raw))
 
 
 class CellProblem(str):
@@ -251,8 +346,9 @@ def _not_a_record(row: list[Any], number_col: int | None, name_col: int | None) 
 
     Only a text cell can say so: a number, date or flag never reads as «итого» or «пример»,
     so those are not turned into text here (this runs for every row)."""
-    first = next((v for v in row if not is_blank(v)), "")
-    if isinstance(first, str) and first.strip().casefold().startswith(_SUMMARY_WORDS):
+    # the first text: a total line may begin with a running number left in «№»
+    first = next((v for v in row if isinstance(v, str) and not is_blank(v)), "")
+    if first.strip().casefold().startswith(_SUMMARY_WORDS):
         return True
     number = row[number_col] if number_col is not None and number_col < len(row) else None
     if isinstance(number, str) and number.strip().casefold().strip(" :.()").startswith(
@@ -306,7 +402,8 @@ def _cell_problem_issue(problem: CellProblem, sheet: str, row: int, column: str)
 
 
 def read_key_value(grid: list[list[Any]], sheet: Sheet, issues: list[iss.Issue],
-                   flags: dict[tuple[int, int], str] | None = None) -> Table:
+                   flags: dict[tuple[int, int], str] | None = None,
+                   formulas: set[tuple[int, int]] | None = None) -> Table:
     """Титул: a label in one cell, its value in the next filled cell of the same row."""
     table = Table(sheet.name, rows=[0])
     flags = flags or {}
@@ -346,6 +443,11 @@ def read_key_value(grid: list[list[Any]], sheet: Sheet, issues: list[iss.Issue],
             table.unread.add((0, column.key))
             issues.append(iss.make(read.code, sheet=sheet.name, row=table.cell_rows[column.key],
                                    column=column.header, value=entry[1], hint=column.hint))
+        elif formulas and read.value is not None and \
+                (table.cell_rows[column.key] - 1, table.columns[column.key]) in formulas:
+            issues.append(iss.make("formula-in-cell", sheet=sheet.name,
+                                   row=table.cell_rows[column.key], column=column.header,
+                                   value=entry[1]))
     return table
 
 
@@ -407,23 +509,84 @@ def read_form(path: Path, *, max_file_mb: float = 20, max_unpacked_mb: float = 2
     for sheet in FORM_SHEETS:
         if sheet.key not in form.sheet_names:
             form.issues.append(iss.make("missing-sheet", sheet=sheet.name, sheet_name=sheet.name))
+    ods: dict[str, tuple[list[Merge], set[tuple[int, int]]]] | None = None
     for sheet in FORM_SHEETS:
         if form.rejected and (sheet.layout != "keyvalue" or sheet.key not in form.sheet_names):
             continue  # a rejected form is still read for its «Титул»: whose file it is
+        name = form.sheet_names[sheet.key]
         try:
-            grid = book.get_sheet_by_name(form.sheet_names[sheet.key]).to_python(
-                skip_empty_area=False)
+            found = book.get_sheet_by_name(name)
+            grid = found.to_python(skip_empty_area=False)
+            merges = found.merged_cell_ranges if sheet.layout != "keyvalue" else None
         except BaseException as exc:
             if not reader_failed(exc):
                 raise
             form.issues.append(_calamine_issue(exc))
             return form
-        flags = checked.cell_flags.get(form.sheet_names[sheet.key])
+        flags = checked.cell_flags.get(name)
+        formulas = checked.formulas.get(name)
+        if form.kind == "ods":  # calamine reads neither merges nor formulas of .ods
+            if ods is None:
+                ods = ods_layout(path)
+            merges, formulas = ods.get(name, (None, None))
         if sheet.layout == "keyvalue":
-            form.tables[sheet.key] = read_key_value(grid, sheet, form.issues, flags)
+            form.tables[sheet.key] = read_key_value(grid, sheet, form.issues, flags, formulas)
         else:
-            form.tables[sheet.key] = read_grid_table(grid, sheet, form.issues, flags)
+            form.tables[sheet.key] = read_grid_table(grid, sheet, form.issues, flags, merges,
+                                                     formulas)
     return form
+
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_CELLS = (_ODS_TABLE + "table-cell", _ODS_TABLE + "covered-table-cell")
+MAX_ODS_REPEAT = 1000  # a formula repeated further down than a form goes is not followed
+
+
+def ods_layout(path: Path) -> dict[str, tuple[list[Merge], set[tuple[int, int]]]]:
+    """Per sheet of an .ods, its merged ranges and its cells holding a formula (0-based).
+
+    python-calamine reports neither for OpenDocument, so content.xml is walked once; the
+    preflight has already refused a DOCTYPE in it. A part that cannot be walked gives
+    nothing: the cells are then read as they are, unmerged."""
+    import zipfile
+
+    from defusedxml.ElementTree import iterparse
+
+    t = _ODS_TABLE
+    layout: dict[str, tuple[list[Merge], set[tuple[int, int]]]] = {}
+    merges: list[Merge] = []
+    formulas: set[tuple[int, int]] = set()
+    r = c = 0
+    repeat_rows = 1
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open("content.xml") as part:
+            for event, element in iterparse(part, events=("start", "end")):
+                tag = element.tag
+                if event == "end":
+                    if tag == t + "table-row":
+                        r += repeat_rows
+                        element.clear()
+                    continue
+                if tag in _ODS_CELLS:
+                    across = int(element.get(t + "number-columns-repeated", "1"))
+                    rows = int(element.get(t + "number-rows-spanned", "1"))
+                    cols = int(element.get(t + "number-columns-spanned", "1"))
+                    if rows > 1 or cols > 1:
+                        merges.append(((r, c), (r + rows - 1, c + cols - 1)))
+                    if element.get(t + "formula"):
+                        formulas.update((r + i, c + j)
+                                        for i in range(min(repeat_rows, MAX_ODS_REPEAT))
+                                        for j in range(min(across, MAX_ODS_REPEAT)))
+                    c += across
+                elif tag == t + "table-row":
+                    c = 0
+                    repeat_rows = int(element.get(t + "number-rows-repeated", "1"))
+                elif tag == t + "table":
+                    merges, formulas, r = [], set(), 0
+                    layout[element.get(t + "name", "")] = (merges, formulas)
+    except Exception:
+        return {}
+    return layout
 
 
 def read_table(path: Path, sheet: Sheet) -> list[dict[str, Any]]:

@@ -525,3 +525,48 @@ def assert_rejected(result: Any, code: str) -> Issue:
 
 def counts_minus(**drop: int) -> dict[str, int]:
     return {key: value - drop.get(key, 0) for key, value in BASE_COUNTS.items()}
+
+
+# --- a form as clerks merge it ---------------------------------------------------------------
+def merge_like_a_clerk(form: FormBuilder) -> Callable[[openpyxl.Workbook], None]:
+    """Merge cells as clerks do, and return the edit that merges them in the saved workbook.
+
+    Group № 1 on «Пары и группы» gets its «№ пары/группы», «ФИО наставника», form, kind,
+    order, start, status and programme merged down its two rows; one «да» is merged over the
+    three teachers' «Обучение …», «Письменное согласие …» and «Согласие на обработку ПДн»
+    (three rows by three columns), and down all mentees' consent; the two pupils' «законным
+    представителем» is merged. The builder keeps only each merge's first cell, as a merged
+    workbook does; the form means exactly the clean form.
+    """
+    from openpyxl.utils import get_column_letter
+
+    group = form.link_row(PETROVA, ORLOVA)
+    pupils = sorted(form.row_of(MENTEES, who) for who in (VOLKOV, LEBEDEVA))
+    assert pupils[1] == pupils[0] + 1
+    # (sheet, first column, last column, first row, last row)
+    merges = [(LINKS, column, column, group, group + 1)
+              for column in (PAIR_ID, MENTOR_NAME, FORM, KIND, ORDER_NUMBER, ORDER_DATE, START,
+                             STATUS, PROGRAM)]
+    teachers = sorted(form.row_of(MENTORS, who) for who in (PETROVA, SOKOLOV, KUZNETSOVA))
+    assert teachers == list(range(teachers[0], teachers[0] + 3))
+    merges += [(MENTORS, TRAINED, PD_CONSENT, teachers[0], teachers[-1]),
+               (MENTEES, PD_CONSENT, PD_CONSENT, form.rows(MENTEES)[0], form.rows(MENTEES)[-1]),
+               (MENTEES, CONSENT_BY, CONSENT_BY, *pupils)]
+    cells = []
+    for sheet, first, last, top, bottom in merges:
+        headers = form.tables[sheet]["headers"]
+        left, right = headers.index(first), headers.index(last)
+        value = form.get(sheet, top, first)
+        for row in range(top, bottom + 1):
+            for col in range(left, right + 1):
+                assert form.get(sheet, row, headers[col]) == value, (sheet, row, headers[col])
+                if (row, col) != (top, left):
+                    form.set(sheet, row, headers[col], None)
+        cells.append((sheet, f"{get_column_letter(left + 1)}{top}:"
+                             f"{get_column_letter(right + 1)}{bottom}"))
+
+    def edit(book: openpyxl.Workbook) -> None:
+        for sheet, ref in cells:
+            book[sheet].merge_cells(ref)
+
+    return edit

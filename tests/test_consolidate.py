@@ -210,6 +210,22 @@ def test_text_a_school_typed_is_never_a_formula_in_the_district_workbook(
     assert all(cell.data_type == "s" for cell in cells)
 
 
+def test_a_formula_in_a_school_file_reaches_the_district_workbook_only_as_its_value(
+        workspace) -> None:
+    # lo_formulas_cached.xlsx: «ФИО наставника» on «Пары и группы» is ='Наставники'!B2 and
+    # so on, with the values LibreOffice computed (tests/data/README.md)
+    source = Path(__file__).parent / "data" / "lo_formulas_cached.xlsx"
+    (inbox(workspace) / "7.xlsx").write_bytes(source.read_bytes())
+
+    _, path, book = run(workspace)
+
+    assert [r["ФИО наставника"] for r in table(book, "Пары и группы")].count(PETROVA) == 2
+    assert not [cell.coordinate for sheet in book for row in sheet.iter_rows() for cell in row
+                if cell.data_type == "f"]
+    remarks = [r for r in table(book, "Замечания") if r["Код"] == "formula-in-cell"]
+    assert len(remarks) == 12, remarks
+
+
 def test_nothing_in_the_inbox_is_changed(workspace, form) -> None:
     import hashlib
 

@@ -403,16 +403,43 @@ def test_a_hidden_row_with_an_error_is_still_reported(form, tmp_path, check):
 
 
 # --- 7. formulas --------------------------------------------------------------------------------
+def formula_cells(path: Path) -> set[tuple[str, int, str]]:
+    """(sheet, row, header) of every formula in a data cell of the file, found by openpyxl
+    (the «№» column is not data: it is not read, so its formulas are not reported)."""
+    book = openpyxl.load_workbook(path)
+    found = set()
+    for sheet in book:
+        if sheet.title == TITLE:
+            found |= {(TITLE, cell.row, sheet.cell(row=cell.row, column=1).value)
+                      for row in sheet.iter_rows(min_col=2, max_col=2) for cell in row
+                      if cell.data_type == "f"}
+            continue
+        headers = [cell.value for cell in sheet[1]]
+        found |= {(sheet.title, cell.row, headers[cell.column - 1])
+                  for row in sheet.iter_rows(min_row=2) for cell in row
+                  if cell.data_type == "f" and headers[cell.column - 1] != NUMBER}
+    return found
+
+
 def test_formulas_with_values_saved_by_libreoffice_are_read_as_their_values(check):
     path = DATA / "lo_formulas_cached.xlsx"
     book = openpyxl.load_workbook(path)  # guard: the fixture really holds formulas
     assert book[MENTEES]["F5"].value == "=6*2"
     assert str(book[LINKS]["B2"].value).startswith("=")
+    formulas = formula_cells(path)
+    assert (MENTEES, 5, AGE) in formulas and (TITLE, 8, T_TEACHERS) in formulas
 
     result = check(path)
 
-    assert_clean(result)
+    # every row is counted with the values the formulas computed; the school is warned at
+    # each formula it typed in a data cell, and at nothing else
+    assert_accepted(result)
     assert result.title.get("teachers_total") == 40, describe(result)
+    assert {(i.code, i.severity) for i in serious(result)} == {("formula-in-cell", "warning")}, \
+        describe(result)
+    assert {(i.sheet, i.row, i.column) for i in serious(result)} == formulas, describe(result)
+    age = assert_issue(result, "formula-in-cell", sheet=MENTEES, row=5, column=AGE)
+    assert age.value == "12", describe(result)
 
 
 @pytest.mark.parametrize(("sheet", "who", "column", "formula"), [

@@ -45,6 +45,7 @@ from conftest import (  # noqa: E402
     VOLKOV,
     ZAITSEVA,
     FormBuilder,
+    merge_like_a_clerk,
 )
 
 MAX_BYTES = 30 * 1024
@@ -163,6 +164,11 @@ def main() -> None:
         form = FormBuilder()
         errors = _with_edits(form, work / "lo_error_cells.xlsx", error_cells(form))
         _convert(errors, "xlsx", HERE / "lo_error_cells.xlsx")
+
+        form = FormBuilder()
+        merged = _with_edits(form, work / "lo_merged.xlsx", merge_like_a_clerk(form))
+        for ext in ("xls", "ods"):
+            _convert(merged, ext, HERE / f"lo_merged.{ext}")
 
 
 if __name__ == "__main__":
