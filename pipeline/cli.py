@@ -20,6 +20,7 @@ import click
 from pipeline import __version__
 from pipeline.clitext import install_russian_click
 from pipeline.console import plural
+from pipeline.russian import os_error
 
 install_russian_click()
 
@@ -55,33 +56,78 @@ def _workspace(path: Path | None, *, required: bool = True) -> Any:
         raise Failure(str(exc)) from exc
 
 
-def _default_period() -> str:
+def _today() -> Any:
     import datetime as dt
 
-    today = dt.date.today()
-    return f"{today.year:04d}-{today.month:02d}"
+    return dt.date.today()
+
+
+def _period_or_nearest(period: str | None, workspace: Any) -> str:
+    """The month asked for, or the one whose deadline is nearest today (said on stderr)."""
+    if period is not None:
+        return period
+    from pipeline.workspace import deadline, nearest_period
+
+    day = workspace.settings.deadline_day
+    period = nearest_period(_today(), day)
+    click.echo(f"Месяц не указан: берём {period} (срок сдачи {deadline(period, day):%d.%m.%Y})",
+               err=True)
+    return period
+
+
+def _template_period(period: str | None, workspace: Any) -> str:
+    """The month asked for, or the month after the one being collected: its templates go out
+    once last month's lists are in."""
+    if period is not None:
+        return period
+    from pipeline.workspace import deadline, following_period, nearest_period
+
+    day = workspace.settings.deadline_day
+    collected = nearest_period(_today(), day)
+    period = following_period(collected)
+    click.echo(f"Месяц не указан: шаблоны на {period} — месяц после {collected} "
+               f"(срок сдачи за {collected} — {deadline(collected, day):%d.%m.%Y})", err=True)
+    return period
 
 
 workspace_option = click.option(
     "-w", "--workspace", "workspace_dir", type=click.Path(file_okay=False, path_type=Path),
     help="Рабочая папка района (по умолчанию — текущая).")
-period_option = click.option("--period", callback=_period, metavar="ГГГГ-ММ",
-                             help="Отчётный месяц, например 2026-11.")
+NEAREST = ("по умолчанию — месяц, срок сдачи отчётов за который (число deadline_day "
+           "следующего месяца) ближе всего к сегодняшнему дню, прошёл он или нет")
+
+
+def period_option(default: str) -> Any:
+    return click.option("--period", callback=_period, metavar="ГГГГ-ММ",
+                        help=f"Отчётный месяц, например 2026-11; {default}.")
+
+
+class _Command(click.Command):
+    """A command whose usage line is Russian: «[ПАРАМЕТРЫ]», not «[OPTIONS]»."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[ПАРАМЕТРЫ]")
+        super().__init__(*args, **kwargs)
 
 
 class _Group(click.Group):
     """Turns an unexpected error into one Russian line; --debug shows the traceback."""
+
+    command_class = _Command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
+        except BrokenPipeError:
+            raise  # the reader went away (| head): click ends quietly
         except Exception as exc:
             if (ctx.obj or {}).get("debug"):
                 raise
-            raise Failure(f"непредвиденная ошибка ({type(exc).__name__}: {exc}) — повторите "
-                          "с --debug и передайте вывод разработчикам") from exc
+            # the exception's own text is a library's English: only --debug shows it
+            raise Failure("непредвиденная ошибка программы — повторите команду с --debug и "
+                          "передайте вывод разработчикам") from exc
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]},
@@ -100,13 +146,19 @@ def cli(ctx: click.Context, debug: bool) -> None:
       nastavnik run --period 2026-11        свод присланных файлов
     """
     ctx.obj = {"debug": debug}
+    if debug:  # the readers' own words, kept out of every message, go to stderr
+        import logging
+
+        log = logging.getLogger("nastavnik")
+        log.addHandler(logging.StreamHandler(sys.stderr))
+        log.setLevel(logging.DEBUG)
 
 
 @cli.command()
 @click.argument("directory", metavar="ПАПКА", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--district", default="Муниципальный район", show_default=True,
-              help="Название района или округа.")
-@click.option("--region", default="", help="Субъект РФ.")
+              metavar="НАЗВАНИЕ", help="Название района или округа.")
+@click.option("--region", default="", metavar="НАЗВАНИЕ", help="Субъект РФ.")
 def init(directory: Path, district: str, region: str) -> None:
     """Создать рабочую папку района: настройки, реестр школ, inbox/ и outbox/.
 
@@ -117,38 +169,48 @@ def init(directory: Path, district: str, region: str) -> None:
     existed = (directory / SETTINGS_FILE).exists()
     try:
         workspace = init_workspace(directory, district=district, region=region)
-    except (OSError, WorkspaceError) as exc:
-        raise Failure(f"{directory}: не удалось создать рабочую папку ({exc}) — "
+    except WorkspaceError as exc:
+        raise Failure(str(exc)) from exc
+    except OSError as exc:
+        raise Failure(f"{directory}: не удалось создать рабочую папку ({os_error(exc)}) — "
                       "проверьте путь и права на запись") from exc
-    verb = "Рабочая папка уже есть" if existed else "Создана рабочая папка"
-    click.echo(f"{verb}: {workspace.root}")
-    click.echo("  nastavnik.toml  — настройки района (откройте и впишите название)")
-    examples = plural(len(workspace.schools), "пример", "примера", "примеров")
-    click.echo(f"  schools.xlsx    — реестр школ ({examples}; замените своими школами)")
+    schools = plural(len(workspace.schools), "школа", "школы", "школ")
+    if existed:
+        click.echo(f"Рабочая папка уже есть, в ней ничего не изменено: {workspace.root}")
+        click.echo(f"  nastavnik.toml  — настройки района «{workspace.settings.district}»")
+        click.echo(f"  schools.xlsx    — реестр школ: {schools}")
+    else:
+        click.echo(f"Создана рабочая папка: {workspace.root}")
+        click.echo("  nastavnik.toml  — настройки района (откройте и впишите название)")
+        click.echo(f"  schools.xlsx    — реестр школ (для примера {schools}; замените своими "
+                   "школами)")
     click.echo("  inbox/ГГГГ-ММ/  — сюда сохраняйте файлы школ за месяц")
     click.echo("  outbox/ГГГГ-ММ/ — здесь появятся свод, отчёты и замечания")
 
 
 @cli.command()
-@period_option
+@period_option("по умолчанию — месяц после того, отчёты за который сдаются сейчас")
 @click.option("--school", "schools", multiple=True, metavar="КОД",
               help="Только для этой школы (можно несколько раз).")
 @workspace_option
 def template(period: str | None, schools: tuple[str, ...], workspace_dir: Path | None) -> None:
     """Сделать шаблоны формы для школ на месяц.
 
+    Без --period — на месяц после того, отчёты за который сдаются сейчас (его шаблон
+    заполняется принятыми списками этого месяца).
+
     Пример: nastavnik template --period 2026-11 --school ОО-07
     """
     from pipeline.template import write_templates
 
     workspace = _workspace(workspace_dir)
-    period = period or _default_period()
+    period = _template_period(period, workspace)
     try:
         paths = write_templates(workspace, period, list(schools) or None)
     except ValueError as exc:
         raise Failure(str(exc)) from exc
     except OSError as exc:
-        raise Failure(f"не удалось записать шаблоны ({exc}) — проверьте права на папку "
+        raise Failure(f"не удалось записать шаблоны ({os_error(exc)}) — проверьте права на папку "
                       "outbox") from exc
     for path in paths:
         click.echo(f"  {path.name}")
@@ -158,9 +220,10 @@ def template(period: str | None, schools: tuple[str, ...], workspace_dir: Path |
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, metavar="ФАЙЛ...",
-                type=click.Path(dir_okay=False, path_type=Path))
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @workspace_option
-@period_option
+@period_option("по умолчанию — по папке inbox/ГГГГ-ММ, где лежит файл; вне такой "
+               "папки месяц в файле не сверяется")
 @click.option("--json", "as_json", is_flag=True, help="Вывести результат в JSON.")
 @click.option("--feedback", "feedback_path", metavar="ФАЙЛ.xlsx",
               type=click.Path(dir_okay=False, path_type=Path),
@@ -204,14 +267,14 @@ def _check_with_feedback(path: Path, workspace: Any, period: str | None, out: Pa
         write_feedbacks([(path, validation.forms[0], validation.results[0], out, None,
                           dt.datetime.now().replace(microsecond=0))])
     except OSError as exc:
-        raise Failure(f"{out}: не удалось записать файл замечаний ({exc.strerror or exc}) — "
+        raise Failure(f"{out}: не удалось записать файл замечаний ({os_error(exc)}) — "
                       "закройте его в Excel или выберите другое место") from exc
     click.echo(f"Замечания записаны: {out}", err=True)
     return validation.results[0]
 
 
 @cli.command()
-@period_option
+@period_option(NEAREST)
 @workspace_option
 @click.option("--json", "as_json", is_flag=True, help="Вывести результат в JSON.")
 def run(period: str | None, workspace_dir: Path | None, as_json: bool) -> None:
@@ -220,32 +283,40 @@ def run(period: str | None, workspace_dir: Path | None, as_json: bool) -> None:
     Пример: nastavnik run --period 2026-11
     """
     workspace = _workspace(workspace_dir)
-    result = _run(workspace, period or _default_period(), quiet=as_json)
+    result = _run(workspace, _period_or_nearest(period, workspace), quiet=as_json)
     if as_json:
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
     sys.exit(EXIT_PROBLEMS if result.problems else EXIT_OK)
 
 
 def _run(workspace: Any, period: str, *, quiet: bool) -> Any:
-    from pipeline.console import run_report
+    from pipeline.console import Eta, run_report
     from pipeline.consolidate import inbox_files, run_period
     from pipeline.ledger import LedgerError
 
+    folder = workspace.inbox / period
+    if not folder.is_dir():  # a mistyped month must not make an empty report for it
+        raise Failure(f"{folder}: такой папки нет — проверьте месяц (--period {period}) или "
+                      "создайте папку и сохраните в неё файлы школ")
     total = len(inbox_files(workspace, period))
     if not quiet and total == 0:
-        click.echo(f"В папке {workspace.inbox / period} нет файлов: свод будет пустым.", err=True)
+        click.echo(f"В папке {folder} нет файлов: свод покажет, что отчёты не представлены.",
+                   err=True)
     try:
         if quiet or total == 0:
             result = run_period(workspace, period)
         else:
+            eta = Eta(total)  # click's own estimate was wildly off at the start
             with click.progressbar(length=total, label="Чтение файлов", file=sys.stderr,
-                                   show_pos=True) as bar:
-                result = run_period(workspace, period, on_file=lambda _p: bar.update(1))
+                                   show_pos=True, show_eta=False,
+                                   item_show_func=lambda text: text) as bar:
+                result = run_period(workspace, period,
+                                    on_file=lambda _p: bar.update(1, eta.tick()))
     except LedgerError as exc:
         raise Failure(str(exc)) from exc
     except OSError as exc:
         raise Failure(f"{getattr(exc, 'filename', '') or workspace.outbox}: не удалось "
-                      f"записать результат ({exc.strerror or exc}) — закройте файл в Excel "
+                      f"записать результат ({os_error(exc)}) — закройте файл в Excel "
                       "или проверьте права на папку outbox") from exc
     if not quiet:
         click.echo(run_report(result))
@@ -253,11 +324,11 @@ def _run(workspace: Any, period: str, *, quiet: bool) -> Any:
 
 
 @cli.command()
-@period_option
+@period_option(NEAREST)
 @workspace_option
 @click.option("--note", is_flag=True, help="Также написать аналитическую справку (.docx).")
 def report(period: str | None, workspace_dir: Path | None, note: bool) -> None:
-    """Отчёт для министерства (только числа, без ФИО) и, по желанию, аналитическая справка.
+    """Отчёт для министерства (только числа) и, по желанию, аналитическая справка.
 
     Пример: nastavnik report --period 2026-11 --note
     """
@@ -271,7 +342,7 @@ def report(period: str | None, workspace_dir: Path | None, note: bool) -> None:
     )
 
     workspace = _workspace(workspace_dir)
-    period = period or _default_period()
+    period = _period_or_nearest(period, workspace)
     try:
         data = build_report(workspace, period)
         path = write_report_workbook(data, report_path(workspace, period))
@@ -284,7 +355,7 @@ def report(period: str | None, workspace_dir: Path | None, note: bool) -> None:
         raise Failure(str(exc)) from exc
     except OSError as exc:
         raise Failure(f"{getattr(exc, 'filename', '') or workspace.outbox}: не удалось записать "
-                      f"({exc.strerror or exc}) — закройте файл в Excel или Word") from exc
+                      f"({os_error(exc)}) — закройте файл в Excel или Word") from exc
 
 
 @cli.command()
@@ -297,16 +368,30 @@ def report(period: str | None, workspace_dir: Path | None, note: bool) -> None:
               help="Реестр муниципальных образований (лист «Реестр МО»); по умолчанию "
                    "ПАПКА/districts.xlsx, если он есть.")
 @click.option("-o", "--output", metavar="ФАЙЛ.xlsx", type=click.Path(dir_okay=False,
-              path_type=Path), help="Куда записать свод региона.")
+              path_type=Path), help="Куда записать свод региона (не в ПАПКУ с отчётами); по "
+              "умолчанию — «Свод региона <регион> <ГГГГ-ММ>.xlsx» рядом с ПАПКОЙ, в папке "
+              "над ней.")
 def rollup(directory: Path, period: str, districts_file: Path | None,
            output: Path | None) -> None:
     """Региональный свод: отчёты районов за месяц из папки — в один отчёт региона.
 
+    Папка с отчётами только читается: свод записывается рядом с ней.
+
     Пример: nastavnik rollup --period 2026-11 отчёты-районов/
     """
-    from pipeline.rollup import RollupError, load_expected, rollup_path, write_rollup_workbook
+    from pipeline.rollup import (
+        RollupError,
+        load_expected,
+        output_inside,
+        rollup_path,
+        write_rollup_workbook,
+    )
     from pipeline.rollup import rollup as make_rollup
 
+    if output is not None and output_inside(directory, output):
+        raise click.BadParameter(
+            f"«{output}» — в папке {directory} лежат отчёты МО, которые читаются; свод региона "
+            "в неё не записывается: укажите файл в другой папке", param_hint="-o/--output")
     try:
         expected = load_expected(districts_file) if districts_file else None
         result = make_rollup(directory, period, expected=expected)
@@ -315,7 +400,7 @@ def rollup(directory: Path, period: str, districts_file: Path | None,
         raise Failure(str(exc)) from exc
     except OSError as exc:
         raise Failure(f"{getattr(exc, 'filename', '') or directory}: не удалось записать "
-                      f"({exc.strerror or exc}) — закройте файл или выберите другое место") from exc
+                      f"({os_error(exc)}) — закройте файл или выберите другое место") from exc
     for found in result.files:
         mark = click.style(found.status, fg="red" if found.rejected else "green")
         click.echo(f"{found.path.name}: {mark}" + (f" [{found.district}]" if found.district
@@ -329,7 +414,7 @@ def rollup(directory: Path, period: str, districts_file: Path | None,
 
 
 @cli.command()
-@period_option
+@period_option(NEAREST)
 @workspace_option
 def status(period: str | None, workspace_dir: Path | None) -> None:
     """Показать, кто из школ сдал отчёт за месяц, когда и в срок ли.
@@ -340,7 +425,7 @@ def status(period: str | None, workspace_dir: Path | None) -> None:
     from pipeline.status import period_status
 
     workspace = _workspace(workspace_dir)
-    click.echo(status_report(period_status(workspace, period or _default_period())))
+    click.echo(status_report(period_status(workspace, _period_or_nearest(period, workspace))))
 
 
 @cli.command()
@@ -365,7 +450,7 @@ def history(school_code: str, workspace_dir: Path | None) -> None:
 @cli.command()
 @click.argument("directory", required=False, default="demo", metavar="[ПАПКА]",
                 type=click.Path(file_okay=False, path_type=Path))
-@period_option
+@period_option("по умолчанию 2026-11")
 def demo(directory: Path, period: str | None) -> None:
     """Создать учебный район с файлами школ и сразу выполнить свод.
 
@@ -377,7 +462,7 @@ def demo(directory: Path, period: str | None) -> None:
     try:
         workspace, files = build_demo(directory, period)
     except OSError as exc:
-        raise Failure(f"{directory}: не удалось создать учебный район ({exc}) — "
+        raise Failure(f"{directory}: не удалось создать учебный район ({os_error(exc)}) — "
                       "выберите другую папку") from exc
     months = sorted({f.parent.name for f in files})
     click.echo(f"Учебный район «{workspace.settings.district}»: "

@@ -45,6 +45,12 @@ RUSSIAN = {
     "path": "Путь",
     "Aborted!": "Прервано.",
     "default: {default}": "по умолчанию: {default}",
+    "required": "обязательно",
+    "env var: {var}": "переменная окружения: {var}",
+    "(dynamic)": "(вычисляется)",
+    "deprecated": "устарело",
+    "Positional arguments": "Аргументы",
+    "Value must be an iterable.": "Нужен список значений.",
     "%(prog)s, version %(version)s": "%(prog)s, версия %(version)s",
 }
 

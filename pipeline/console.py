@@ -5,14 +5,17 @@ Colours are added with click.style; click.echo drops them when the output is not
 
 from __future__ import annotations
 
+import math
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from pipeline.issues import SEVERITY_RU, Issue
-from pipeline.russian import plural  # also imported from here by cli
+from pipeline.russian import plural, plural_word  # plural also imported from here by cli
 
 _COLOURS = {"fatal": "red", "error": "red", "warning": "yellow", "info": "blue"}
 _STATUS_COLOURS = {"принят": "green", "принят с замечаниями": "yellow", "отклонён": "red",
@@ -39,8 +42,9 @@ def file_report(result: Any) -> str:
     if result.school_code:
         head += f" [{result.school_code}]"
     if result.status == "accepted":
-        head += (f" — наставников {counts['mentors']}, наставляемых {counts['mentees']}, "
-                 f"связей в парах {counts['links']}")
+        head += (f" — {plural(counts['mentors'], 'наставник', 'наставника', 'наставников')}, "
+                 f"{plural(counts['mentees'], 'наставляемый', 'наставляемых', 'наставляемых')}, "
+                 f"{plural(counts['links'], 'связь', 'связи', 'связей')} в парах")
     lines = [head]
     by_sheet: dict[str, list[Issue]] = defaultdict(list)
     for issue in result.issues:
@@ -58,9 +62,10 @@ def summary_line(results: list[Any]) -> str:
     accepted = sum(1 for r in results if r.status == "accepted")
     rejected = len(results) - accepted
     severities = [i.severity for r in results for i in r.issues]
+    errors, warnings = severities.count("error"), severities.count("warning")
     return (f"Итого: {plural(len(results), 'файл', 'файла', 'файлов')}, принято {accepted}, "
-            f"отклонено {rejected}; ошибок {severities.count('error')}, "
-            f"предупреждений {severities.count('warning')}.")
+            f"отклонено {rejected}; {plural(errors, 'ошибка', 'ошибки', 'ошибок')}, "
+            f"{plural(warnings, 'предупреждение', 'предупреждения', 'предупреждений')}.")
 
 
 def run_report(run: Any) -> str:
@@ -70,9 +75,12 @@ def run_report(run: Any) -> str:
                      "не перечитывались и не перезаписывались.")
     received = sum(1 for s in run.statuses if s.result is not None)
     lines.append("")
-    lines.append(f"Период {run.period}: ожидалось "
-                 f"{plural(len(run.expected), 'школа', 'школы', 'школ')}, "
-                 f"получено {received}.")
+    expected = len(run.expected)
+    lines.append(f"Период {run.period}: "
+                 f"{plural_word(expected, 'ожидалась', 'ожидались', 'ожидалось')} "
+                 f"{plural(expected, 'школа', 'школы', 'школ')}, "
+                 + (f"{plural_word(received, 'прислала', 'прислали', 'прислали')} отчёт "
+                    f"{received}." if received else "отчёт не прислала ни одна."))
     if run.missing:
         lines.append(click.style("Не представили: ", fg="red") + ", ".join(run.missing))
     late = [s.school.code for s in run.statuses if s.on_time is False]
@@ -88,6 +96,47 @@ def run_report(run: Any) -> str:
         lines.append(f"Замечания для школ ({len(feedback)}), отправьте их школам:")
         lines.extend(f"  {path}" for path in feedback)
     return "\n".join(lines)
+
+
+class Eta:
+    """The time a run has left, from the pace of its last files only.
+
+    click's own estimate divides the time since the start by the files done, so the first
+    file — which also pays for starting the readers — made it say ten minutes for a run of
+    one. Here the pace is that of the last `window` files, measured from the first file
+    done, and nothing is shown until more than `least` are done (a worker hands back 16 at
+    a time, all at once), so unchanged files, done at once, stop counting once the changed
+    ones come.
+    """
+
+    def __init__(self, total: int, *, least: int = 16, window: int = 64,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.total, self.least, self.window, self.clock = total, least, window, clock
+        self.times: list[float] = []  # when each file was done
+
+    def tick(self) -> str:
+        """One more file done; the text to show beside the bar («осталось ≈ 1 мин 20 с»).
+
+        The pace is measured between files done, never from the start, and only once more
+        than `least` files (a worker's batch) are done: a batch comes back at once."""
+        self.times.append(self.clock())
+        done = len(self.times)
+        left = self.total - done
+        if done <= self.least or left <= 0:
+            return ""
+        first = max(0, done - 1 - self.window)
+        pace = (self.times[-1] - self.times[first]) / (done - 1 - first)
+        return f"осталось ≈ {duration(pace * left)}"
+
+
+def duration(seconds: float) -> str:
+    """«5 с», «1 мин 20 с», «2 ч 5 мин» — rounded up to whole seconds, as a wait is."""
+    whole = max(1, math.ceil(seconds))
+    if whole < 60:
+        return f"{whole} с"
+    if whole < 3600:
+        return f"{whole // 60} мин {whole % 60} с"
+    return f"{whole // 3600} ч {whole % 3600 // 60} мин"
 
 
 def table(headers: list[str], rows: list[list[Any]]) -> str:
@@ -128,7 +177,8 @@ def status_report(status: Any) -> str:
     expected = len(status.schools)
     received = sum(1 for r in status.schools if r.standing.reported)
     on_time = sum(1 for r in status.schools if r.on_time)
-    lines.append(f"Представили {received} из {expected}, в срок — {on_time}.")
+    lines.append(f"Отчёт {plural_word(received, 'представила', 'представили', 'представили')} "
+                 f"{received} из {plural(expected, 'школы', 'школ', 'школ')}, в срок — {on_time}.")
     if status.new_files:
         lines.append(click.style(f"В inbox есть новые файлы ({len(status.new_files)}), ещё не "
                                  "вошедшие в свод: ", fg="yellow")

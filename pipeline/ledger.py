@@ -550,13 +550,27 @@ def workspace_lock(state_dir: Path, what: str) -> Iterator[None]:
                               "запустите снова")
         handle.seek(0)
         handle.truncate()
-        user = os.environ.get("USER") or os.environ.get("USERNAME") or "?"
-        handle.write(f"{what} (процесс {os.getpid()}, пользователь {user} на "
+        handle.write(f"{what} (процесс {os.getpid()}, пользователь {_account()} на "
                      f"{socket.gethostname()}, с {dt.datetime.now():%d.%m.%Y %H:%M})")
         handle.flush()
         yield
     finally:
         handle.close()
+
+
+def _account() -> str:
+    """The account the system runs this process as; not $USER, which anyone can set."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):  # Windows; a uid without a name (a container)
+        import getpass
+
+        try:
+            return getpass.getuser()
+        except OSError:
+            return f"uid {os.getuid()}" if hasattr(os, "getuid") else "?"
 
 
 def _try_lock(handle: Any) -> bool:

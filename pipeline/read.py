@@ -9,6 +9,7 @@ Whether the values are allowed is decided later, in pipeline/validate.py.
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -20,6 +21,9 @@ from pipeline import issues as iss
 from pipeline.preflight import Preflight, preflight
 from pipeline.values import Read, cell_reader, header_key, is_blank, read_cell, vocab_key
 from schemas.columns import FORM_SHEETS, IGNORED_SHEETS, Column, Sheet
+
+log = logging.getLogger("nastavnik")  # the readers' own (English) words: --debug shows them
+DAMAGED = "файл повреждён: часть его содержимого не удаётся разобрать"
 
 HEADER_SEARCH_ROWS = 15
 TITLE_SEARCH_ROWS = 60
@@ -475,7 +479,8 @@ def _calamine_issue(exc: BaseException) -> iss.Issue:
     if "password" in text.lower() or "encrypt" in text.lower() \
             or type(exc).__name__ == "PasswordError":
         return iss.make("encrypted-file")
-    return iss.make("unreadable-file", detail=f"ошибка чтения: {text[:120]}")
+    log.debug("calamine: %s: %s", type(exc).__name__, text)
+    return iss.make("unreadable-file", detail=DAMAGED)
 
 
 def read_form(path: Path, *, max_file_mb: float = 20, max_unpacked_mb: float = 200,
@@ -596,7 +601,8 @@ def read_table(path: Path, sheet: Sheet) -> list[dict[str, Any]]:
     except BaseException as exc:
         if not reader_failed(exc):
             raise
-        raise ValueError(f"файл не читается ({exc})") from exc
+        log.debug("calamine: %s: %s", type(exc).__name__, exc)
+        raise ValueError(f"файл не читается ({DAMAGED} или это не книга Excel)") from exc
     wanted = header_key(sheet.name)
     name = next((n for n in book.sheet_names if header_key(n) == wanted), None)
     if name is None:

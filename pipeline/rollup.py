@@ -31,7 +31,7 @@ from typing import Any
 from pipeline import sheetxml
 from pipeline.indicators import Indicator, Measure, Value, total
 from pipeline.preflight import preflight
-from pipeline.read import open_workbook
+from pipeline.read import DAMAGED, log, open_workbook
 from pipeline.report import (
     COUNT_KEYS,
     DATA_HEADERS,
@@ -218,7 +218,8 @@ def load_expected(path: Path) -> list[str]:
         book = open_workbook(path)
         names = list(book.sheet_names)
     except Exception as exc:  # calamine raises its own error types for every bad file
-        raise RollupError(f"{path}: файл не читается ({exc}) — сохраните реестр МО в Excel "
+        log.debug("calamine: %s: %s", type(exc).__name__, exc)
+        raise RollupError(f"{path}: файл не читается ({DAMAGED}) — сохраните реестр МО в Excel "
                           "заново в формате .xlsx") from exc
     wanted = header_key(EXPECTED_SHEET)
     sheet = next((n for n in names if header_key(n) == wanted), None)
@@ -357,7 +358,8 @@ def _read_data(found: DistrictFile) -> list[dict[str, Any]]:
             return []
         grid = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own error types for every bad file
-        found.reject("unreadable-file", f"файл не читается ({str(exc)[:120]}) — {_RESAVE}")
+        log.debug("calamine: %s: %s", type(exc).__name__, exc)
+        found.reject("unreadable-file", f"файл не читается ({DAMAGED}) — {_RESAVE}")
         return []
     wanted = {header_key(h): COLUMN_KEYS[h] for h in DATA_HEADERS}
     start, columns = None, {}
@@ -655,9 +657,15 @@ def _district_rows(files: list[DistrictFile], expected: Sequence[str] | None
 
 
 def rollup_path(directory: Path, result: Rollup) -> Path:
-    """Where the region's workbook goes by default: beside the district reports."""
+    """Where the region's workbook goes by default: beside the folder of district reports,
+    never into it (the folder is what is read; a workbook there would be read next time)."""
     name = re.sub(r'[\\/:*?"<>|]+', " ", result.region or "регион").strip()
-    return Path(directory) / f"Свод региона {name} {result.period}.xlsx"
+    return Path(directory).resolve().parent / f"Свод региона {name} {result.period}.xlsx"
+
+
+def output_inside(directory: Path, output: Path) -> bool:
+    """Whether `output` would be written into the folder the roll-up reads (or below it)."""
+    return Path(output).resolve().parent.is_relative_to(Path(directory).resolve())
 
 
 def write_rollup_workbook(result: Rollup, path: Path) -> Path:

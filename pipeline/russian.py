@@ -7,6 +7,7 @@ prints numbers for a reader use it, so «2 школы» and «67,3 %» look the 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
@@ -123,6 +124,27 @@ def month_year(period: str, case: Case = "nom") -> str:
 def date_words(day: dt.date) -> str:
     """«5 декабря 2026 года» (non-breaking spaces keep «5 декабря» and «2026 года» together)."""
     return f"{day.day}{NBSP}{_MONTHS['gen'][day.month - 1]} {day.year}{NBSP}года"
+
+
+# --- the system's refusals ---------------------------------------------------------------------
+
+_OS_ERRORS = {errno.ENOENT: "нет такого файла или папки",
+              errno.EACCES: "нет прав доступа, или файл открыт в другой программе",
+              errno.EPERM: "нет прав доступа, или файл открыт в другой программе",
+              errno.EISDIR: "на этом месте папка, а не файл",
+              errno.ENOTDIR: "на пути вместо папки лежит файл",
+              errno.EEXIST: "на этом месте уже есть файл или папка",
+              errno.ENOSPC: "на диске нет места",
+              errno.EROFS: "диск доступен только для чтения",
+              errno.ENAMETOOLONG: "слишком длинное имя файла",
+              errno.EBUSY: "файл занят другой программой"}
+
+
+def os_error(exc: OSError) -> str:
+    """What the system refused, in Russian: its own text (strerror) is English on most
+    machines and never reaches a reader."""
+    return _OS_ERRORS.get(exc.errno or 0, f"системная ошибка {exc.errno}" if exc.errno
+                          else "системная ошибка")
 
 
 # --- words -----------------------------------------------------------------------------------

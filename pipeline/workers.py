@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import issues as iss
-from pipeline.read import Form, reader_failed
+from pipeline.read import DAMAGED, Form, log, reader_failed
 
 MEMORY_LIMIT = 2 * 1024**3  # bytes of address space a reader may use (a form needs ~50 MB)
 READ_TIMEOUT = 300  # seconds one file may take when read alone
@@ -207,7 +207,8 @@ def _read_alone(path: Path, limits: dict[str, float]) -> Form:
     except BaseException as exc:
         if not reader_failed(exc):
             raise
-        return crashed(path, f"внутренняя ошибка чтения: {exc}"[:200])
+        log.debug("reader: %s: %s", type(exc).__name__, exc)
+        return crashed(path, DAMAGED)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 

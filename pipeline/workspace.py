@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
+from pipeline.russian import os_error
 from schemas.columns import REGISTRY
 
 SETTINGS_FILE = "nastavnik.toml"
@@ -139,6 +142,26 @@ def deadline(period: str, day: int) -> dt.datetime:
     return dt.datetime.combine(start.replace(day=min(max(day, 1), last.day)), dt.time.max)
 
 
+def following_period(period: str) -> str:
+    start = next_month_start(dt.date.fromisoformat(period + "-01"))
+    return f"{start.year:04d}-{start.month:02d}"
+
+
+def nearest_period(today: dt.date, deadline_day: int) -> str:
+    """The reporting month whose deadline (`deadline_day` of the next month) is nearest to
+    `today`, past or future: the month being collected or just collected.
+
+    The month before last, the last and this one are weighed (with a deadline day of 28 or
+    more, the month before last's deadline can be the nearest: on 01.03 the 28.02 of January).
+    A tie goes to the later month, whose reports are still coming. With deadline_day 10: on
+    05.12 and on 25.12 it is November, on 26.12 December.
+    """
+    this = f"{today.year:04d}-{today.month:02d}"
+    last = previous_period(this)
+    candidates = (this, last, previous_period(last))  # min keeps the first of equals
+    return min(candidates, key=lambda period: abs(
+        (deadline(period, deadline_day).date() - today).days))
+
 
 def is_workspace(path: Path) -> bool:
     return (Path(path) / SETTINGS_FILE).is_file()
@@ -148,22 +171,37 @@ def load_settings(path: Path) -> Settings:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise WorkspaceError(f"{path}: не удаётся прочитать настройки ({exc}) — исправьте файл "
-                             "или создайте рабочую папку заново: nastavnik init") from exc
+        raise WorkspaceError(f"{path}: не удаётся прочитать настройки ({_settings_error(exc)}) "
+                             "— исправьте файл или создайте рабочую папку заново: "
+                             "nastavnik init") from exc
     limits = data.get("limits", {})
-    try:
-        return Settings(
-            district=str(data.get("district", Settings.district)),
-            region=str(data.get("region", "")),
-            deadline_day=int(data.get("deadline_day", Settings.deadline_day)),
-            max_mentees_per_mentor=int(data.get("max_mentees_per_mentor",
-                                                Settings.max_mentees_per_mentor)),
-            max_file_mb=float(limits.get("max_file_mb", Settings.max_file_mb)),
-            max_unpacked_mb=float(limits.get("max_unpacked_mb", Settings.max_unpacked_mb)),
-        )
-    except (TypeError, ValueError) as exc:
-        raise WorkspaceError(f"{path}: неверное значение в настройках ({exc}) — "
-                             "исправьте его, числа пишутся без кавычек") from exc
+
+    def value(table: dict[str, Any], key: str, kind: type) -> Any:
+        try:
+            return kind(table.get(key, getattr(Settings, key)))
+        except (TypeError, ValueError) as exc:
+            raise WorkspaceError(f"{path}: неверное значение {key} = {table[key]!r} — "
+                                 "нужно число, оно пишется без кавычек") from exc
+
+    return Settings(
+        district=str(data.get("district", Settings.district)),
+        region=str(data.get("region", "")),
+        deadline_day=value(data, "deadline_day", int),
+        max_mentees_per_mentor=value(data, "max_mentees_per_mentor", int),
+        max_file_mb=value(limits, "max_file_mb", float),
+        max_unpacked_mb=value(limits, "max_unpacked_mb", float),
+    )
+
+
+def _settings_error(exc: Exception) -> str:
+    """Why the settings could not be read; tomllib's and the system's words are English, so
+    only the line number is kept."""
+    if isinstance(exc, OSError):
+        return os_error(exc)
+    if isinstance(exc, UnicodeDecodeError):
+        return "файл не в кодировке UTF-8"
+    line = re.search(r"at line (\d+)", str(exc))
+    return f"ошибка записи в строке {line.group(1)}" if line else "ошибка записи"
 
 
 def load_registry(path: Path) -> tuple[School, ...]:

@@ -123,7 +123,7 @@ def test_run_prints_a_line_per_file_and_who_is_missing(workspace, form) -> None:
     assert result.exit_code == 0, result.output
     assert "7.xlsx: принят [ОО-07]" in result.output
     assert "Не представили: ОО-08" in result.output
-    assert "ожидалось 2 школы, получено 1" in result.output
+    assert "ожидались 2 школы, прислала отчёт 1." in result.output
 
 
 def test_an_output_that_cannot_be_written_is_an_error_not_a_traceback(workspace, form) -> None:
