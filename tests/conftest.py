@@ -525,3 +525,12 @@ def assert_rejected(result: Any, code: str) -> Issue:
 
 def counts_minus(**drop: int) -> dict[str, int]:
     return {key: value - drop.get(key, 0) for key, value in BASE_COUNTS.items()}
+
+
+def table_start(sheet: Any, first_header: str) -> int:
+    """The Excel row of a table's header on `sheet`: the first row whose column A holds
+    `first_header` (an output sheet may open with a title block)."""
+    for row in sheet.iter_rows(min_col=1, max_col=1):
+        if row[0].value == first_header:
+            return row[0].row
+    raise AssertionError(f"no header «{first_header}» on «{sheet.title}»")
