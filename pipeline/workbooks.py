@@ -261,7 +261,7 @@ def header_width(header: str) -> int:
 
 def fitted_widths(headers: Sequence[str], widths: Sequence[int] | None,
                   rows: Sequence[Sequence[Any]] = (), fit: Sequence[int] = (),
-                  cap: int = 60) -> list[int]:
+                  cap: int = 80) -> list[int]:
     """Column widths: as given (or from the header), never narrower than the header's longest
     word; the columns in `fit` as wide as their longest text in `rows` too, up to `cap`."""
     widths = list(widths) if widths else [max(10, min(45, len(h) + 2)) for h in headers]
