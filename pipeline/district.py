@@ -226,7 +226,7 @@ def _deadlines_sheet(book: Any, formats: Formats, run: Any, later: sheetxml.Late
 
 # where a list's row came from: the school's file and the row Excel shows in it
 SOURCE_HEADERS = ("Файл", "Строка")
-FREE_TEXT_WIDTH = 36  # a list's free text (a position, an organisation): most fit, none is cut
+FREE_TEXT_WIDTH = 44  # a list's free text (a position, an organisation): most fit, none is cut
 
 
 def _list_width(column: Any) -> int:

@@ -229,5 +229,7 @@ def test_the_feedback_list_prints_with_page_numbers_and_whole_codes(workspace, f
     assert_prints(sheet, header)
     code = [c.value for c in sheet[header]].index("Код") + 1
     assert width(sheet, code) >= max(map(len, CODES))
+    labels = [sheet.cell(row=r, column=1).value for r in range(2, header - 2)]  # the receipt
+    assert width(sheet, 1) >= max(len(label) for label in labels if label), labels
     assert sheet.sheet_properties.pageSetUpPr.fitToPage  # the list fits a page's width
 
