@@ -382,9 +382,9 @@ class _Digests:
         task = (stored.title, stored.rows or None,
                 None if stored.rows else self.ledger.packed_rows(sha, self.period, self.context),
                 school, self.ledger.packed_rows(before[0], self.before, before[1])
-                if before else None, bool(self.renderer.missing(sha, school)),
+                if before else None, bool(self.renderer.missing(sha, school, s.path.name)),
                 self.renderer.secret, self.indicators, self.period, unstored is not None,
-                stored.period)
+                stored.period, s.path.name)
         future = self.workers.submit(_digest_job, *task) if self.workers else None
         stored.rows = {}  # in the ledger; `rows_of` brings them back when needed
         if future is None:  # no worker can take it
@@ -406,7 +406,7 @@ class _Digests:
         if unstored is not None:
             self._store(s, unstored, rows)
         if rendered:
-            self.renderer.put(self.renderer.keys(s.seen.sha256, task[3]), rendered)
+            self.renderer.put(self.renderer.keys(s.seen.sha256, task[3], task[-1]), rendered)
         self.fresh[key] = packed
         if len(self.fresh) >= 64:
             self.ledger.keep_digests(self.period, self.fresh)
@@ -454,19 +454,20 @@ _PENDING_DIGESTS = 256  # files whose digest a worker is making, at most (their 
 def _digest_job(title: dict[str, Any], rows: dict[str, list[dict[str, Any]]] | None,
                 packed: bytes | None, school: School, before: bytes | None, render: bool,
                 secret: bytes, indicators: Any, period: str, store: bool,
-                own_period: str | None
+                own_period: str | None, source: str
                 ) -> tuple[dict[str, Any], bytes, list[tuple[int, bytes]], bytes | None]:
     """An accepted file's digest, as data and packed for the ledger; if `render`, its lists
     rendered for the district workbook; if `store`, its title, rows and `own_period`
     packed for the ledger. From its rows (`rows`, or `packed` as the ledger keeps them) and
     those of the school's accepted file of last month (`before`, packed): needs nothing but
-    its arguments, so that a worker process can make it."""
+    its arguments, so that a worker process can make it. `source`: the file's name, which
+    the rendered lists show beside each row."""
     from pipeline.district import consenting, render_lists
     from pipeline.report import school_figures
 
     if rows is None:
         rows = unpack_rows(packed) if packed is not None else {}
-    rendered = render_lists(school, rows, secret) if render else []
+    rendered = render_lists(school, rows, secret, source) if render else []
     people = [(name_hash(name), record["_row"] * 2 + (sheet is MENTEES))
               for sheet in (MENTORS, MENTEES) for record in rows.get(sheet.key, [])
               if record["_ok"] and isinstance(name := record.get("full_name"), str)]

@@ -146,9 +146,9 @@ def write_district_workbook(path: Path, workspace: Workspace, run: Any,
         _deadlines_sheet(book, formats, run, later)
         for k, sheet in enumerate(LISTS):
             count = sum(n for _, n in lists[k])
-            _list_sheet(book, formats, sheet, count)
+            headers = _list_sheet(book, formats, sheet, count)
             kept = cache.rendered_segments(key for key, n in lists[k] if n)  # read as placed
-            later.add(len(book.worksheets()) - 1, kept, count, len(sheet.data_columns) + 2)
+            later.add(len(book.worksheets()) - 1, kept, count, len(headers))
         _changes_sheet(book, formats, run, names)
         _issues_sheet(book, formats, run, names)
         book.close()
@@ -185,7 +185,8 @@ def _summary_sheet(book: Any, formats: Formats, run: Any, later: sheetxml.Later)
             result.title.get("curator_email"),
         ])
     widths = [10, 48, 10, 22, 44, 13, 14, 12, 15, 9, 16, 34, 20, 30]
-    write_table(book, formats, "Сводка", headers, rows, widths, later=later)
+    write_table(book, formats, "Сводка", headers, rows, widths, later=later,
+                fit=(1, 3, 4, 11, 12, 13), repeat_columns=1)
 
 
 def _deadlines_sheet(book: Any, formats: Formats, run: Any, later: sheetxml.Later) -> None:
@@ -226,22 +227,39 @@ def _deadlines_sheet(book: Any, formats: Formats, run: Any, later: sheetxml.Late
                 sheet.write_number(r, 3, count / expected if expected else 0, formats.percent)
 
     write_table(book, formats, "Сдача отчётов", headers, rows,
-                [10, 48, 22, 18, 18, 12, 20, 18, 22], start_row=6, caption=caption, later=later)
+                [10, 48, 22, 18, 18, 12, 20, 18, 22], start_row=6, caption=caption, later=later,
+                fit=(1, 2), repeat_columns=1)
 
 
-def _list_sheet(book: Any, formats: Formats, sheet: Sheet, count: int) -> None:
-    """A list's sheet with its header only; its `count` rows are placed after closing."""
+# where a list's row came from: the school's file and the row Excel shows in it
+SOURCE_HEADERS = ("Файл", "Строка")
+FREE_TEXT_WIDTH = 44  # a list's free text (a position, an organisation): most fit, none is cut
+
+
+def _list_width(column: Any) -> int:
+    """A list column's width without reading its rows (a region's lists hold a million
+    cells): a vocabulary's longest word, or room for most free text."""
+    if column.vocab:
+        return max(column.width, min(45, max(map(len, column.vocab)) + 2))
+    return max(column.width, FREE_TEXT_WIDTH) if column.kind == "text" else column.width
+
+
+def _list_sheet(book: Any, formats: Formats, sheet: Sheet, count: int) -> list[str]:
+    """A list's sheet with its header only; its `count` rows are placed after closing.
+    Returns its headers."""
     columns = sheet.data_columns
-    headers = ["Код ОО", "Наименование ОО", *[c.header for c in columns]]
+    headers = ["Код ОО", "Наименование ОО", *[c.header for c in columns], *SOURCE_HEADERS]
     dates = [k for k, c in enumerate(columns, start=2) if c.kind == "date"]
-    write_table(book, formats, sheet.name, headers, [], [10, 36, *[c.width for c in columns]],
-                dates=dates, placed_later=count)
+    write_table(book, formats, sheet.name, headers, [],
+                [10, 36, *map(_list_width, columns), 40, 8], dates=dates, placed_later=count,
+                repeat_columns=1)
+    return headers
 
 
-def rendered_key(render_key: str, sha256: str, school: Any, secret: bytes) -> str:
-    """What a school's rendered lists depend on: the file, the school, the renderer, the
-    district's key for pseudonyms."""
-    return hashlib.sha256("|".join((render_key, sha256, school.code, school.name,
+def rendered_key(render_key: str, sha256: str, school: Any, secret: bytes, source: str) -> str:
+    """What a school's rendered lists depend on: the file and its name (`source`), the
+    school, the renderer, the district's key for pseudonyms."""
+    return hashlib.sha256("|".join((render_key, sha256, source, school.code, school.name,
                                     hashlib.sha256(secret).hexdigest())).encode()).hexdigest()
 
 
@@ -252,23 +270,23 @@ class Renderer:
         self.cache, self.period, self.render_key, self.secret = cache, period, render_key, secret
         self.fresh: dict[str, tuple[int, bytes]] = {}
 
-    def keys(self, sha256: str, school: Any) -> list[str]:
-        key = rendered_key(self.render_key, sha256, school, self.secret)
+    def keys(self, sha256: str, school: Any, source: str) -> list[str]:
+        key = rendered_key(self.render_key, sha256, school, self.secret, source)
         return [f"{key}:{k}" for k in range(len(LISTS))]
 
-    def missing(self, sha256: str, school: Any) -> list[str]:
+    def missing(self, sha256: str, school: Any, source: str) -> list[str]:
         """The keys of the school's lists, if the cache lacks any of them; else none."""
-        keys = self.keys(sha256, school)
+        keys = self.keys(sha256, school, source)
         return [] if len(self.cache.rendered_rows(keys)) == len(keys) else keys
 
-    def add(self, sha256: str, school: Any, rows: dict[str, list[dict[str, Any]]],
+    def add(self, sha256: str, school: Any, source: str, rows: dict[str, list[dict[str, Any]]],
             kept: dict[str, int] | None = None) -> dict[str, int]:
         """Render the school's lists unless the cache has them; their keys and row counts."""
-        keys = self.keys(sha256, school)
+        keys = self.keys(sha256, school, source)
         kept = self.cache.rendered_rows(keys) if kept is None else kept
         if all(key in kept for key in keys):
             return {key: kept[key] for key in keys}
-        rendered = render_lists(school, rows, self.secret)
+        rendered = render_lists(school, rows, self.secret, source)
         self.put(keys, rendered)
         return {key: count for key, (count, _) in zip(keys, rendered, strict=True)}
 
@@ -284,14 +302,15 @@ class Renderer:
 
 
 def render_lists(school: Any, rows: dict[str, list[dict[str, Any]]],
-                 secret: bytes) -> list[tuple[int, bytes]]:
+                 secret: bytes, source: str) -> list[tuple[int, bytes]]:
     """A school's lists rendered and deflated: (how many rows, the `segment`) for each of
-    LISTS. Needs nothing but its arguments, so a worker process can do it."""
+    LISTS; `source` is the name of the school's file, shown beside each row with the row's
+    number in it. Needs nothing but its arguments, so a worker process can do it."""
     names = Names(secret)
     for key in ("mentors", "mentees"):
         names.learn(school.code, rows.get(key, []))
     return [(len(rendered), sheetxml.segment("".join(rendered)))
-            for rendered in _render_school(school, rows, names)]
+            for rendered in _render_school(school, rows, names, source)]
 
 
 def _rendered_lists(run: Any, secret: bytes, cache: RowCache) -> list[list[tuple[str, int]]]:
@@ -306,20 +325,27 @@ def _rendered_lists(run: Any, secret: bytes, cache: RowCache) -> list[list[tuple
         if s.role == "counted" and s.result.status == "accepted" and school:
             schools.append((str(school.code), n, s))
     schools.sort(key=lambda item: item[:2])
-    keys = [renderer.keys(s.seen.sha256, s.result.school) for *_, s in schools]
+    keys = [renderer.keys(s.seen.sha256, s.result.school, source_name(s)) for *_, s in schools]
     kept = cache.rendered_rows([key for per_list in keys for key in per_list])
     for (*_, s), per_list in zip(schools, keys, strict=True):
         if not all(key in kept for key in per_list):
-            kept.update(renderer.add(s.seen.sha256, s.result.school, run.rows_of(s), kept))
+            kept.update(renderer.add(s.seen.sha256, s.result.school, source_name(s),
+                                     run.rows_of(s), kept))
     renderer.flush()
     cache.forget_rendered(run.period, {key for per_list in keys for key in per_list})
     return [[(per_list[k], kept[per_list[k]]) for per_list in keys] for k in range(len(LISTS))]
 
 
+def source_name(submission: Any) -> str:
+    """The name of a submission's file, as the lists show where their rows came from (the
+    run's digests name it so too)."""
+    return Path(submission.path).name
+
+
 def _render_school(school: Any, rows: dict[str, list[dict[str, Any]]],
-                   names: Names) -> list[list[str]]:
-    """A school's accepted rows of each list, rendered. The stored values are plain already
-    (str, int, float, bool, date)."""
+                   names: Names, source: str) -> list[list[str]]:
+    """A school's accepted rows of each list, rendered, each with its file's name and its
+    row in it (`_row`). The stored values are plain already (str, int, float, bool, date)."""
     lists = []
     for sheet in LISTS:
         keys = [c.key for c in sheet.data_columns]
@@ -328,7 +354,7 @@ def _render_school(school: Any, rows: dict[str, list[dict[str, Any]]],
         for record in rows.get(sheet.key, []):
             if not record["_ok"]:
                 continue
-            values = [school.code, school.name, *map(record.get, keys)]
+            values = [school.code, school.name, *map(record.get, keys), source, record["_row"]]
             for n in personal:
                 values[n] = names.show(school.code, values[n])
             rendered.append(sheetxml.render_row(values))
@@ -362,7 +388,7 @@ def _changes_sheet(book: Any, formats: Formats, run: Any, names: Names) -> None:
                            f"{compared})" if compared else
                      f"Нет принятых данных за {run.previous_period} для сравнения"])
     write_table(book, formats, "Изменения", headers, rows,
-                [10, 40, 14, 24, 32, 32, 32, 12, 24, 12, 12])
+                [10, 40, 14, 24, 32, 32, 32, 12, 24, 12, 12], fit=(1, 8), repeat_columns=1)
 
 
 def _issues_sheet(book: Any, formats: Formats, run: Any, names: Names) -> None:
@@ -384,7 +410,8 @@ def _issues_sheet(book: Any, formats: Formats, run: Any, names: Names) -> None:
                          iss.SEVERITY_RU[issue.severity], issue.code, issue.sheet, issue.row,
                          issue.column, value, issue.message])
     write_table(book, formats, "Замечания", headers, rows,
-                [10, 34, 16, 24, 16, 8, 26, 26, 90], wrap=(8,))
+                [10, 34, 16, 24, 16, 8, 26, 26, 90], wrap=(8,), fit=(1, 2, 3, 4),
+                repeat_columns=1)
 
 
 __all__ = ["SHEETS", "Names", "Renderer", "consenting", "pseudonym", "render_lists",

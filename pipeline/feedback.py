@@ -29,8 +29,10 @@ FILLS = {"fatal": "FFC7CE", "error": "FFC7CE", "warning": "FFEB9C", "info": "DDE
 HEADER_FILL = "DDEBF7"
 TABLE_HEADERS = ("Лист", "Строка", "Столбец", "Значение", "Что не так", "Как исправить",
                  "Важность", "Код")
-TABLE_WIDTHS = (20, 8, 30, 24, 60, 50, 15, 22)
-WRAPPED = (4, 5)  # «Что не так», «Как исправить»
+# narrow enough to print on a landscape page's width (workbooks.FIT_WIDTH); the texts wrap,
+# the codes do not: «Код» is as wide as the longest; «Лист» holds the receipt's labels too
+TABLE_WIDTHS = (18, 8, 20, 15, 35, 28, 16, max(map(len, iss.CODES)) + 2)
+WRAPPED = (2, 3, 4, 5)  # «Столбец», «Значение», «Что не так», «Как исправить»
 RECEIPT_ROWS = 10  # the receipt takes rows 1–10; the table's header is row 12
 TABLE_HEADER_ROW = RECEIPT_ROWS + 2
 NOTE = ("Исправьте отмеченные ячейки прямо в листах этого файла (красные — ошибки, такая "

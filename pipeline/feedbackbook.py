@@ -43,7 +43,7 @@ from pipeline.feedback import (
 from pipeline.read import Form, open_workbook
 from pipeline.template import vocabularies
 from pipeline.validate import FileResult
-from pipeline.workbooks import atomic_path, text_lines
+from pipeline.workbooks import PAGE_NUMBERS, atomic_path, text_lines
 from schemas.columns import LISTS_SHEET
 
 FILLS = {severity: PatternFill("solid", fgColor=rgb) for severity, rgb in feedback.FILLS.items()}
@@ -220,6 +220,7 @@ def _write_table(sheet: Any, listed: Listed) -> None:
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.oddFooter.center.text = PAGE_NUMBERS
 
 
 class _Look:

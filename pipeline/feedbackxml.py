@@ -35,7 +35,7 @@ from pipeline import issues as iss
 from pipeline.feedback import Listed
 from pipeline.read import Form
 from pipeline.sheetxml import column_letters, copy_package, text_element
-from pipeline.workbooks import atomic_path, text_lines
+from pipeline.workbooks import PAGE_NUMBERS, atomic_path, text_lines
 from schemas.columns import FORM_SHEETS, LISTS_SHEET
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -742,7 +742,9 @@ def _list_sheet(receipt: list[tuple[str, Any]], listed: Listed, styles: _Styles
         + "".join(f'<mergeCell ref="{m}"/>' for m in merges) + "</mergeCells>"
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
         'footer="0.3"/><pageSetup paperSize="9" orientation="landscape" fitToWidth="1" '
-        'fitToHeight="0"/>'), last
+        'fitToHeight="0"/>'
+        f"<headerFooter><oddFooter>&amp;C{html.escape(PAGE_NUMBERS)}</oddFooter></headerFooter>"
+        ), last
 
 
 _EPOCH = dt.datetime(1899, 12, 30)

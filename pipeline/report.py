@@ -18,12 +18,19 @@ from pipeline import sheetxml, standing
 from pipeline.indicators import Indicator, SchoolData, Value, compute, load_indicators, total
 from pipeline.issues import CODES
 from pipeline.ledger import LEDGER_FILE, Ledger, Stored
+from pipeline.russian import month_year
 from pipeline.workbooks import (
+    FOOTER,
     Formats,
     atomic_path,
+    header_width,
+    heading,
+    made_line,
     new_workbook,
+    page_breaks,
     printable,
     set_identity,
+    title_block,
     write_table,
 )
 from pipeline.workspace import School, Workspace, previous_period
@@ -293,14 +300,30 @@ def write_report_workbook(report: DistrictReport, path: Path) -> Path:
                      region=report.region or "—", period=report.period)
         formats = Formats(book)
         later = sheetxml.Later()  # the long tables, rendered as XML (pipeline/sheetxml.py)
-        _indicators_sheet(book, formats, report, later)
-        _counts_sheet(book, formats, report, later)
-        _documents_sheet(book, formats, report, later)
-        _charts_sheet(book, formats, report)
-        _data_sheet(book, formats, report, later)
+        lines = report_lines(report)
+        _indicators_sheet(book, formats, report, later, lines)
+        _counts_sheet(book, formats, report, later, lines)
+        _documents_sheet(book, formats, report, later, lines)
+        _charts_sheet(book, formats, report, lines)
+        _data_sheet(book, formats, report, later, lines)
         book.close()
         later.place(tmp)
     return path
+
+
+REPORT_TITLE = "Отчёт о наставничестве"
+VALUE_FORMAT = "0.0"  # «Значение» of «Данные»: a percentage, rounded where a person reads it
+
+
+def period_line(place: str, period: str) -> str:
+    """Whose and which month a workbook is: «Тестовый район, отчётный период: ноябрь…»."""
+    return f"{place}, отчётный период: {month_year(period)} ({period})"
+
+
+def report_lines(report: DistrictReport) -> list[str]:
+    """The lines under each sheet's title: the district (region), the period, when made."""
+    place = report.district + (f" ({report.region})" if report.region else "")
+    return [period_line(place, report.period), made_line()]
 
 
 def _fraction(value: Value) -> float | None:
@@ -320,37 +343,44 @@ class IndicatorRow:
 def write_indicator_sheet(book: Any, formats: Formats, indicators: list[Indicator],
                           lead: list[tuple[str, int]], rows: list[IndicatorRow],
                           total_row: IndicatorRow, *, extra: list[tuple[str, int]] = (),
-                          name: str = "Показатели", later: sheetxml.Later) -> Any:
-    """Each indicator as %, numerator and denominator under its name (a two-row heading);
-    the last row, in bold, is the total computed from the summed parts. The rows are
-    rendered as XML (`later`), a thousand schools' in a tenth of xlsxwriter's time."""
+                          name: str = "Показатели", later: sheetxml.Later,
+                          title: str, lines: list[str]) -> Any:
+    """Each indicator as %, numerator and denominator under its name (a two-row heading)
+    below the sheet's `title_block`; the last row, in bold, is the total computed from the
+    summed parts. The rows are rendered as XML (`later`), a thousand schools' in a tenth of
+    xlsxwriter's time."""
     sheet = book.add_worksheet(name)
-    sheet.set_row(0, 15 * 3)
+    top = title_block(sheet, formats, title, lines)
+    sheet.set_row(top, 15 * 3)
     bold_percent = book.add_format({"bold": True, "num_format": "0.0%", "top": 1})
     bold = book.add_format({"bold": True, "top": 1})
     sub = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "align": "center",
                            "bg_color": "#DDEBF7", "border": 1})
+    widths: list[int] = []
     for col, (text, width) in enumerate(lead):
-        sheet.merge_range(0, col, 1, col, text, formats.header)
-        sheet.set_column(col, col, width)
+        sheet.merge_range(top, col, top + 1, col, text, formats.header)
+        widths.append(max(width, header_width(text)))
     first = len(lead)
+    parts = ("%", "числитель", "знаменатель")
     for n, indicator in enumerate(indicators):
         col = first + 3 * n
-        sheet.merge_range(0, col, 0, col + 2, f"{indicator.code}: {indicator.name}",
+        sheet.merge_range(top, col, top, col + 2, f"{indicator.code}: {indicator.name}",
                           formats.header)
-        for k, text in enumerate(("%", "числитель", "знаменатель")):
-            sheet.write_string(1, col + k, text, sub)
-        sheet.set_column(col, col, 8, formats.percent)
-        sheet.set_column(col + 1, col + 2, 12)
+        for k, text in enumerate(parts):
+            sheet.write_string(top + 1, col + k, text, sub)
+        widths += [8, *[header_width(text) for text in parts[1:]]]
     after = first + 3 * len(indicators)
-    for k, (text, width) in enumerate(extra):
-        sheet.merge_range(0, after + k, 1, after + k, text, formats.header)
-        sheet.set_column(after + k, after + k, width)
-    last = len(rows) + 2
+    for text, width in extra:
+        sheet.merge_range(top, len(widths), top + 1, len(widths), text, formats.header)
+        widths.append(max(width, header_width(text)))
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, width, formats.percent if first <= col < after
+                         and (col - first) % 3 == 0 else None)
+    last = top + len(rows) + 2
     percent = str(formats.percent._get_xf_index())  # the styles of the rendered cells
     bold_styles = (str(bold._get_xf_index()), str(bold_percent._get_xf_index()))
     rendered = []
-    for r, row in enumerate([*rows, total_row], start=2):
+    for r, row in enumerate([*rows, total_row], start=top + 2):
         style, percent_style = bold_styles if r == last else (None, percent)
         cells: list[tuple[Any, str | None]] = [
             (None if text is None else str(text), style) for text in row.lead]
@@ -369,25 +399,28 @@ def write_indicator_sheet(book: Any, formats: Formats, indicators: list[Indicato
         "знаменатель равен нулю.", None)])]
     later.add(len(book.worksheets()) - 1, ["".join(rendered)], len(rendered),
               after + len(extra))
-    sheet.freeze_panes(2, len(lead))
-    sheet.autofilter(1, 0, last, after + len(extra) - 1)
-    printable(sheet, 1)
-    sheet.repeat_rows(0, 1)
+    sheet.freeze_panes(top + 2, len(lead))
+    sheet.autofilter(top + 1, 0, last, after + len(extra) - 1)
+    printable(sheet, top + 1, first_header_row=top, widths=widths, repeat_columns=1)
+    # an indicator's three columns stay on one page
+    sheet.set_v_pagebreaks(page_breaks(widths, [first + 3 * n for n in range(len(indicators))]
+                                       + list(range(after, after + len(extra))), 1))
     return sheet
 
 
 def _indicators_sheet(book: Any, formats: Formats, report: DistrictReport,
-                      later: sheetxml.Later) -> None:
+                      later: sheetxml.Later, lines: list[str]) -> None:
     rows = [IndicatorRow([s.code, s.name, s.status], s.values) for s in report.schools]
     total_row = IndicatorRow(["Итого", report.district,
                               f"принято {report.accepted} из {report.expected}"], report.total)
     write_indicator_sheet(book, formats, report.indicators,
                           [("Код ОО", 9), ("Наименование ОО", 36), ("Статус отчёта", 21)],
-                          rows, total_row, later=later)
+                          rows, total_row, later=later,
+                          title=f"{REPORT_TITLE}: показатели по школам", lines=lines)
 
 
 def _counts_sheet(book: Any, formats: Formats, report: DistrictReport,
-                  later: sheetxml.Later) -> None:
+                  later: sheetxml.Later, lines: list[str]) -> None:
     totals = {attribute: report.by(attribute) for attribute in ("by_form", "by_kind",
                                                                 "by_status")}
     forms = [f for f in v.FORMS if totals["by_form"][f]] or list(v.FORMS[:1])
@@ -413,11 +446,13 @@ def _counts_sheet(book: Any, formats: Formats, report: DistrictReport,
                      counts["links"], *[by_form[f] for f in forms], *[by_kind[k] for k in kinds],
                      *[by_status[s] for s in statuses]])
     write_table(book, formats, "Численность", headers, rows,
-                [10, 44, 22, 12, 13, 11, 9, *[16] * (len(headers) - 7)], later=later)
+                [10, 44, 22, 12, 13, 11, 9, *[16] * (len(headers) - 7)], later=later,
+                repeat_columns=1, **heading(formats, f"{REPORT_TITLE}: численность "
+                                            "наставников, наставляемых, пар и групп", lines))
 
 
 def _documents_sheet(book: Any, formats: Formats, report: DistrictReport,
-                     later: sheetxml.Later) -> None:
+                     later: sheetxml.Later, lines: list[str]) -> None:
     headers = ["Код ОО", "Наименование ОО", *v.DOCUMENTS]
     rows = []
     for school in report.schools:
@@ -430,21 +465,27 @@ def _documents_sheet(book: Any, formats: Formats, report: DistrictReport,
     have = [sum(1 for s in report.schools if s.documents.get(d)) for d in v.DOCUMENTS]
     rows.append(["Итого", "школ, где документ есть", *have])
     write_table(book, formats, "Документы", headers, rows, [10, 44, *[22] * len(v.DOCUMENTS)],
-                later=later)
+                later=later, **heading(formats, f"{REPORT_TITLE}: документы школ о "
+                                       "наставничестве", lines))
 
 
-def _charts_sheet(book: Any, formats: Formats, report: DistrictReport) -> None:
-    """Native Excel charts over small tables on the same sheet (they stay live in Excel)."""
+def _charts_sheet(book: Any, formats: Formats, report: DistrictReport,
+                  lines: list[str]) -> None:
+    """Native Excel charts over small tables on the same sheet (they stay live in Excel),
+    below the sheet's title block; printed on pages a chart wide, as long as the tables."""
     sheet = book.add_worksheet("Диаграммы")
+    top = title_block(sheet, formats, f"{REPORT_TITLE}: диаграммы", lines)
     sheet.set_column(0, 0, 24)
     sheet.set_column(1, 3, 12)
-    sheet.set_portrait()
+    sheet.set_landscape()
     sheet.set_paper(9)
-    sheet.fit_to_pages(1, 1)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    sheet.set_footer(FOOTER)
     name = "Диаграммы"
     coverage = [s for s in report.schools if s.values]
-    sheet.write_row(0, 0, ["Школа", "K1, %", "K3, %"], formats.header)
-    for r, school in enumerate(coverage, start=1):
+    sheet.write_row(top, 0, ["Школа", "K1, %", "K3, %"], formats.header)
+    for r, school in enumerate(coverage, start=top + 1):
         sheet.write_string(r, 0, school.code)
         for c, code in enumerate(("K1", "K3"), start=1):
             value = school.values.get(code)
@@ -456,15 +497,15 @@ def _charts_sheet(book: Any, formats: Formats, report: DistrictReport) -> None:
         if indicator is None:
             continue
         chart.add_series({"name": f"{code}: {indicator.name}",
-                          "categories": [name, 1, 0, max(len(coverage), 1), 0],
-                          "values": [name, 1, c, max(len(coverage), 1), c]})
+                          "categories": [name, top + 1, 0, top + max(len(coverage), 1), 0],
+                          "values": [name, top + 1, c, top + max(len(coverage), 1), c]})
     chart.set_title({"name": "Охват наставничеством по школам, %"})
     chart.set_y_axis({"min": 0, "name": "%"})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 900, "height": 380})
-    sheet.insert_chart("F2", chart)
+    sheet.insert_chart(top + 1, 5, chart)
 
-    start = len(coverage) + 3
+    start = top + len(coverage) + 3
     forms = report.by("by_form").most_common()
     sheet.write_row(start, 0, ["Форма наставничества", "Пар и групп"], formats.header)
     for r, (form, count) in enumerate(forms, start=start + 1):
@@ -478,7 +519,7 @@ def _charts_sheet(book: Any, formats: Formats, report: DistrictReport) -> None:
     pie.set_title({"name": "Пары и группы по формам наставничества"})
     pie.set_legend({"none": True})
     pie.set_size({"width": 900, "height": 360})
-    sheet.insert_chart("F23", pie)
+    sheet.insert_chart(top + 22, 5, pie)
 
     start2 = start + len(forms) + 3
     # a rejected file is not a report on time, nor a late one: it has a slice of its own
@@ -500,7 +541,7 @@ def _charts_sheet(book: Any, formats: Formats, report: DistrictReport) -> None:
     rate.set_title({"name": f"Сдача отчётов за {report.period}"})
     rate.set_legend({"position": "right"})
     rate.set_size({"width": 520, "height": 340})
-    sheet.insert_chart("F42", rate)
+    sheet.insert_chart(top + 41, 5, rate)
 
 
 def data_rows(report: DistrictReport) -> list[list[Any]]:
@@ -527,6 +568,10 @@ def data_rows(report: DistrictReport) -> list[list[Any]]:
 
 
 def _data_sheet(book: Any, formats: Formats, report: DistrictReport,
-                later: sheetxml.Later) -> None:
+                later: sheetxml.Later, lines: list[str]) -> None:
+    """«Данные» under a title block: the roll-up finds its header row by searching
+    (`rollup.HEADER_SEARCH_ROWS`), and reads «Значение» as stored, unrounded."""
     write_table(book, formats, DATA_SHEET, list(DATA_HEADERS), data_rows(report),
-                [6, 24, 40, 18, 46, 12, 12, 12], later=later)
+                [6, 24, 40, 18, 46, 12, 12, 12], later=later, fit=(1, 2),
+                numbers={7: book.add_format({"num_format": VALUE_FORMAT})},
+                **heading(formats, f"{REPORT_TITLE}: данные для регионального свода", lines))

@@ -41,10 +41,19 @@ from pipeline.report import (
     REPORT_FORM,
     REPORT_VERSION,
     IndicatorRow,
+    period_line,
     write_indicator_sheet,
 )
 from pipeline.values import clean_text, header_key, is_blank, vocab_key
-from pipeline.workbooks import Formats, atomic_path, new_workbook, set_identity, write_table
+from pipeline.workbooks import (
+    Formats,
+    atomic_path,
+    heading,
+    made_line,
+    new_workbook,
+    set_identity,
+    write_table,
+)
 
 ROLLUP_FORM = "region-report"
 ROLLUP_VERSION = 1
@@ -679,9 +688,10 @@ def write_rollup_workbook(result: Rollup, path: Path) -> Path:
         set_identity(book, ROLLUP_FORM, ROLLUP_VERSION, region=region, period=result.period)
         formats = Formats(book)
         later = sheetxml.Later()
-        _indicators_sheet(book, formats, result, later)
-        _submission_sheet(book, formats, result)
-        _problems_sheet(book, formats, result)
+        lines = [period_line(result.region or "регион не указан", result.period), made_line()]
+        _indicators_sheet(book, formats, result, later, lines)
+        _submission_sheet(book, formats, result, lines)
+        _problems_sheet(book, formats, result, lines)
         book.close()
         later.place(tmp)
     return Path(path)
@@ -692,8 +702,11 @@ def _fraction(value: Value | None) -> float | None:
     return None if percent is None else percent / 100
 
 
+ROLLUP_TITLE = "Региональный свод о наставничестве"
+
+
 def _indicators_sheet(book: Any, formats: Formats, result: Rollup,
-                      later: sheetxml.Later) -> None:
+                      later: sheetxml.Later, lines: list[str]) -> None:
     counts = ("mentors", "mentees", "pairs", "links")
     rows = []
     for district in result.districts:
@@ -705,10 +718,12 @@ def _indicators_sheet(book: Any, formats: Formats, result: Rollup,
                              result.total, [result.count(k) for k in counts])
     write_indicator_sheet(book, formats, result.indicators,
                           [("Муниципальное образование", 34), ("Статус отчёта", 22)], rows,
-                          total_row, extra=[(COUNT_KEYS[k], 13) for k in counts], later=later)
+                          total_row, extra=[(COUNT_KEYS[k], 13) for k in counts], later=later,
+                          title=f"{ROLLUP_TITLE}: показатели по муниципальным образованиям",
+                          lines=lines)
 
 
-def _submission_sheet(book: Any, formats: Formats, result: Rollup) -> None:
+def _submission_sheet(book: Any, formats: Formats, result: Rollup, lines: list[str]) -> None:
     keys = ("schools_expected", "schools_received", "schools_accepted", "schools_on_time")
     headers = ["Муниципальное образование", "Ожидается", "Отчёт получен", "Статус отчёта",
                "Файл", "Изменён", *[COUNT_KEYS[k] for k in keys],
@@ -728,9 +743,13 @@ def _submission_sheet(book: Any, formats: Formats, result: Rollup) -> None:
                  *[result.count(k) for k in keys],
                  *[_fraction(result.rate(k)) for k in keys[1:]]])
     widths = [34, 11, 10, 22, 40, 16, 14, 14, 12, 12, 14, 12, 14]
-    sheet = write_table(book, formats, "Сдача", headers, rows, widths)
-    sheet.set_column(10, 12, 14, formats.percent)
-    _total_row(book, sheet, formats, len(rows), rows[-1], range(10, 13))
+    titled = heading(formats, f"{ROLLUP_TITLE}: сдача отчётов муниципальными образованиями",
+                     lines)
+    write_table(book, formats, "Сдача", headers, rows, widths, fit=(0, 4),
+                numbers=dict.fromkeys(range(10, 13), formats.percent), repeat_columns=1,
+                **titled)
+    _total_row(book, book.worksheets()[-1], formats, titled["start_row"] + len(rows), rows[-1],
+               range(10, 13))
 
 
 def _total_row(book: Any, sheet: Any, formats: Formats, row: int, values: list[Any],
@@ -745,7 +764,7 @@ def _total_row(book: Any, sheet: Any, formats: Formats, row: int, values: list[A
             sheet.write_string(row, col, str(value), cell_format)
 
 
-def _problems_sheet(book: Any, formats: Formats, result: Rollup) -> None:
+def _problems_sheet(book: Any, formats: Formats, result: Rollup, lines: list[str]) -> None:
     headers = ["Файл", "МО", "Период", "Статус файла", f"Строка «{DATA_SHEET}»", "Код",
                "Замечание"]
     rows: list[list[Any]] = []
@@ -757,5 +776,8 @@ def _problems_sheet(book: Any, formats: Formats, result: Rollup) -> None:
         if result.district(name) and result.district(name).file is None:
             rows.append([None, name, result.period, STATUS_MISSING, None, "missing-report",
                          "отчёт МО за месяц не получен — напомните МО о сроке"])
-    write_table(book, formats, "Замечания", headers, rows, [36, 28, 9, 18, 10, 22, 90],
-                wrap=(6,))
+    # narrow enough to print on a page's width: the texts wrap
+    write_table(book, formats, "Замечания", headers, rows, [24, 20, 9, 12, 9, 24, 37],
+                wrap=(0, 1, 3, 6),
+                **heading(formats, f"{ROLLUP_TITLE}: замечания к файлам муниципальных "
+                          "образований", lines))

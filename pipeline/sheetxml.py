@@ -78,7 +78,8 @@ def _text_cell(value: str) -> str:
 def render_row(values: Sequence[Any], marks: Sequence[str | None] | None = None) -> str:
     """One <row>, its cells from column A; trailing empty values are left out. Strings are
     always text. A date is styled DATE_STYLE, or DATETIME_STYLE when it has a time of day,
-    unless `marks` gives the style of each column's dates. This runs for every cell of a
+    unless `marks` gives the style of each column's dates; a number that is not whole
+    (a float) takes its column's style in `marks` (a percentage's rounding), if any. This runs for every cell of a
     regional district's lists."""
     cells = []
     blanks = 0
@@ -100,7 +101,8 @@ def render_row(values: Sequence[Any], marks: Sequence[str | None] | None = None)
             if not math.isfinite(value):
                 blanks += 1
                 continue
-            cell = f"<c><v>{value:.16G}</v></c>"
+            cell = (f'<c s="{marks[k]}"><v>{value:.16G}</v></c>' if marks and marks[k]
+                    else f"<c><v>{value:.16G}</v></c>")
         elif isinstance(value, dt.datetime):
             serial = (value.replace(tzinfo=None) - _EPOCH).total_seconds() / 86400
             timed = value.time() != dt.time(0)
@@ -236,7 +238,7 @@ def _rewrite(path: Path, staged: Path,
             if info.filename in parts:
                 pieces, count, width = parts[info.filename]
                 head, tail = _split_sheet(source.read(info))
-                last = head.count(b"<row ") + count
+                last = _last_row(head) + count
                 head = re.sub(rb'<dimension ref="[^"]*"/>',
                               f'<dimension ref="A1:{column_letters(width)[-1]}{max(last, 1)}"/>'
                               .encode(), head, count=1)
@@ -351,6 +353,12 @@ class Later:
     def place(self, path: Path) -> None:
         if self.bodies:
             place_rows(path, self.bodies)
+
+
+def _last_row(head: bytes) -> int:
+    """The number of the last row in a sheet part's head (its rows carry `r`), 0 if none."""
+    found = re.findall(rb'<row r="(\d+)"', head[-4096:]) or re.findall(rb'<row r="(\d+)"', head)
+    return int(found[-1]) if found else 0
 
 
 def _split_sheet(data: bytes) -> tuple[bytes, bytes]:

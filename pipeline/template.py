@@ -22,6 +22,7 @@ from pipeline.ledger import LEDGER_FILE, Ledger, Stored
 from pipeline.values import name_key, vocab_key
 from pipeline.workbooks import (
     DATE_FORMAT,
+    FOOTER,
     Formats,
     atomic_path,
     new_workbook,
@@ -417,6 +418,7 @@ def _write_instructions(book: Any, formats: _FormFormats, *, school_code: str,
     sheet.set_landscape()
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)
+    sheet.set_footer(FOOTER)
     sheet.hide_gridlines(2)
     sheet.protect("", {"format_columns": True, "format_rows": True})
     sheet.activate()
@@ -456,6 +458,7 @@ def _write_keyvalue(book: Any, formats: _FormFormats, sheet_def: Sheet,
     sheet.set_portrait()
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)
+    sheet.set_footer(FOOTER)
     sheet.protect("", dict(_PROTECTION, insert_rows=False, delete_rows=False))
 
 
@@ -508,6 +511,7 @@ def _write_table(book: Any, formats: _FormFormats, sheet_def: Sheet,
     sheet.set_landscape()
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)
+    sheet.set_footer(FOOTER)
     protection = _PROTECTION if not fixed else dict(_PROTECTION, insert_rows=False,
                                                       delete_rows=False)
     sheet.protect("", protection)

@@ -99,7 +99,8 @@ def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
                 widths: Sequence[int] | None = None, wrap: Sequence[int] = (),
                 start_row: int = 0, caption: Callable[[Any], None] | None = None,
                 dates: Sequence[int] = (), placed_later: int = 0,
-                later: sheetxml.Later | None = None) -> Any:
+                later: sheetxml.Later | None = None, fit: Sequence[int] = (),
+                numbers: dict[int, Any] | None = None, repeat_columns: int = 0) -> Any:
     """A sheet with a header row, frozen, with filters, holding `rows` as typed cells.
 
     Columns in `wrap` wrap their text; their rows are given the height the text needs, since
@@ -107,26 +108,34 @@ def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
     (0-based), leaving the rows above for `caption`, which writes them first (in a large
     workbook rows must be written in order). Columns in `dates` are formatted as dates.
     `placed_later`: rows put below the header after the workbook is closed
-    (pipeline/sheetxml.py), which the filter must cover.
+    (pipeline/sheetxml.py), which the filter must cover. No column is narrower than its
+    header's longest word; the columns in `fit` are as wide as their longest text (capped).
+    `numbers` maps a column to the format of its fractional numbers (a percentage's
+    rounding); whole numbers (counts) stay as they are.
+    `repeat_columns`: the first columns printed on every page of a table too wide for one.
 
     With `later` (and no wrapped column), `rows` are rendered as XML and left with it to be
     placed once the workbook is closed: several times faster than xlsxwriter's cells for
     tables of thousands of rows. Columns holding dates are then formatted as dates (or with
     the time of day, if some value has one) without being named in `dates`.
     """
+    numbers = numbers or {}
     marks = None
+    widths = fitted_widths(headers, widths, rows, fit)
     if later is not None and not wrap:
         rows = [[plain(value) for value in row] for row in rows]
         marks = _date_marks(rows, len(headers))
         dates = [*dates, *[c for c, mark in enumerate(marks) if mark == sheetxml.DATE_STYLE]]
+        for col, number_format in numbers.items():
+            marks[col] = str(number_format._get_xf_index())
         placed_later += len(rows)
     sheet = book.add_worksheet(name)
     if caption is not None:
         caption(sheet)
-    widths = list(widths) if widths else [max(10, min(45, len(h) + 2)) for h in headers]
     for col, header in enumerate(headers):
         sheet.write_string(start_row, col, header, formats.header)
         sheet.set_column(col, col, widths[col], formats.wrap if col in wrap else
+                         numbers[col] if col in numbers else
                          formats.date if col in dates else
                          formats.datetime if marks and marks[col] == sheetxml.DATETIME_STYLE
                          else None)
@@ -150,12 +159,14 @@ def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
                 sheet.write_datetime(r, col, value, formats.date)
             elif isinstance(value, str):
                 sheet.write_string(r, col, value)
+            elif col in numbers and isinstance(value, float):
+                sheet.write_number(r, col, value, numbers[col])
             elif value is not None:
                 write_cell(sheet, r, col, value, formats)
     sheet.freeze_panes(start_row + 1, 0)
     sheet.autofilter(start_row, 0, start_row + max(len(rows) + placed_later, 1),
                      max(len(headers) - 1, 0))
-    printable(sheet, start_row)
+    printable(sheet, start_row, widths=widths, repeat_columns=repeat_columns)
     return sheet
 
 
@@ -192,13 +203,97 @@ def text_lines(text: Any, width: float) -> int:
     return count
 
 
-def printable(sheet: Any, header_row: int = 0) -> None:
-    """Landscape A4, all columns on one page width, the header on every page."""
-    sheet.set_landscape()
+# how wide a sheet may be (in characters of column width) and still be printed on one page's
+# width at a size people read: a landscape A4 page holds about 135 characters of Calibri at
+# 100 % (a portrait one 95), so fitting 170 shrinks it to 80 % at most; a wider table is split
+# across pages instead of shrunk
+PAGE_WIDTH = 135
+PORTRAIT_WIDTH = 95
+FIT_WIDTH = 170
+PAGE_NUMBERS = "Страница &P из &N"
+FOOTER = "&C" + PAGE_NUMBERS  # centred
+
+
+def printable(sheet: Any, header_row: int = 0, *, widths: Sequence[float] | None = None,
+              first_header_row: int | None = None, repeat_columns: int = 0) -> None:
+    """A4 with page numbers in the footer and the header rows (`first_header_row` to
+    `header_row`, 0-based) on every page. Landscape unless `widths` (the columns' widths)
+    fit a portrait page; fitted to the page's width only where that keeps the text readable
+    (FIT_WIDTH): a wider table is printed across pages, a block of rows across all its
+    columns before the next, with its first `repeat_columns` columns on each page."""
+    total = sum(widths) if widths else FIT_WIDTH
+    if total <= PORTRAIT_WIDTH:
+        sheet.set_portrait()
+    else:
+        sheet.set_landscape()
     sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(header_row)
-    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    if total <= FIT_WIDTH:
+        sheet.fit_to_pages(1, 0)
+    else:
+        sheet.print_across()
+        if repeat_columns:
+            sheet.repeat_columns(0, repeat_columns - 1)
+    sheet.repeat_rows(header_row if first_header_row is None else first_header_row, header_row)
+    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    sheet.set_footer(FOOTER)
+
+
+def page_breaks(widths: Sequence[float], starts: Sequence[int], repeated: int = 0
+                ) -> list[int]:
+    """Where to break a table too wide for a page, only before the columns in `starts`
+    (the first columns of groups that belong together), each page holding as many groups as
+    fit beside the `repeated` first columns."""
+    breaks: list[int] = []
+    page_start = 0
+    for start, end in zip(starts, [*starts[1:], len(widths)], strict=True):
+        used = sum(widths[page_start:end]) + (sum(widths[:repeated]) if breaks else 0)
+        if page_start < start and used > PAGE_WIDTH:
+            breaks.append(start)
+            page_start = start
+    return breaks
+
+
+def header_width(header: str) -> int:
+    """The narrowest column whose header wraps at spaces only: its longest word, and a
+    margin for the filter's button."""
+    return max((len(word) for word in header.split()), default=0) + 3
+
+
+def fitted_widths(headers: Sequence[str], widths: Sequence[int] | None,
+                  rows: Sequence[Sequence[Any]] = (), fit: Sequence[int] = (),
+                  cap: int = 80) -> list[int]:
+    """Column widths: as given (or from the header), never narrower than the header's longest
+    word; the columns in `fit` as wide as their longest text in `rows` too, up to `cap`."""
+    widths = list(widths) if widths else [max(10, min(45, len(h) + 2)) for h in headers]
+    widths = [max(w, header_width(h)) for w, h in zip(widths, headers, strict=True)]
+    for col in fit:
+        longest = max((len(value) for row in rows if col < len(row)
+                       and isinstance(value := row[col], str)), default=0)
+        widths[col] = max(widths[col], min(cap, longest + 2))
+    return widths
+
+
+def heading(formats: Formats, title: str, lines: Sequence[str]) -> dict[str, Any]:
+    """`write_table`'s `start_row` and `caption` for a table under a `title_block`."""
+    return {"start_row": len(lines) + 2,
+            "caption": lambda sheet: title_block(sheet, formats, title, lines)}
+
+
+def title_block(sheet: Any, formats: Formats, title: str, lines: Sequence[str]) -> int:
+    """A sheet's opening lines: what it is (`title`, large), then `lines` (whose, which period,
+    when made); returns the row below them and a blank one, where the table's header goes."""
+    sheet.write_string(0, 0, title, formats.title)
+    for r, line in enumerate(lines, start=1):
+        sheet.write_string(r, 0, line)
+    return len(lines) + 2
+
+
+def made_line(made: dt.datetime | None = None) -> str:
+    """When and by which version a workbook was made."""
+    from pipeline import __version__
+
+    made = made or dt.datetime.now()
+    return f"Сформирован {made:%d.%m.%Y в %H:%M} программой nastavnik {__version__}"
 
 
 _PLAIN_TYPES = (str, bool, int, dt.date)

@@ -570,3 +570,12 @@ def merge_like_a_clerk(form: FormBuilder) -> Callable[[openpyxl.Workbook], None]
             book[sheet].merge_cells(ref)
 
     return edit
+
+
+def table_start(sheet: Any, first_header: str) -> int:
+    """The Excel row of a table's header on `sheet`: the first row whose column A holds
+    `first_header` (an output sheet may open with a title block)."""
+    for row in sheet.iter_rows(min_col=1, max_col=1):
+        if row[0].value == first_header:
+            return row[0].row
+    raise AssertionError(f"no header «{first_header}» on «{sheet.title}»")

@@ -22,6 +22,7 @@ from conftest import (
     TRAINED,
     ZAITSEVA,
     FormBuilder,
+    table_start,
 )
 
 from pipeline.cli import cli
@@ -88,17 +89,20 @@ def test_the_workbook_shows_values_numerators_and_a_school_that_did_not_report(t
     book = openpyxl.load_workbook(path)
     assert book.sheetnames[:2] == ["Показатели", "Численность"]
     sheet = book["Показатели"]
-    rows = {r[0]: r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0]}
+    start = table_start(sheet, "Код ОО")
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=start + 2, values_only=True) if r[0]}
     assert rows["ОО-09"][2] == "не представлен"
     assert all(cell is None for cell in rows["ОО-09"][3:])  # not reported is not zero
     total = rows["Итого"]
     assert total[3] == pytest.approx(0.01)  # K1 as a fraction shown as a percent
     assert total[4:6] == (4, 400)
-    assert sheet.cell(row=3, column=4).number_format == "0.0%"
-    counts = {r[0]: r for r in book["Численность"].iter_rows(min_row=2, values_only=True)}
+    assert sheet.cell(row=start + 2, column=4).number_format == "0.0%"
+    counts = {r[0]: r for r in book["Численность"].iter_rows(
+        min_row=table_start(book["Численность"], "Код ОО") + 1, values_only=True)}
     assert counts["ОО-07"][3:7] == (4, 5, 5, 6)  # mentors, mentees, pairs and groups, links
     assert counts["ОО-09"][2] == "не представлен" and counts["ОО-09"][3] is None
-    documents = {r[0]: r for r in book["Документы"].iter_rows(min_row=2, values_only=True)}
+    documents = {r[0]: r for r in book["Документы"].iter_rows(
+        min_row=table_start(book["Документы"], "Код ОО") + 1, values_only=True)}
     assert documents["ОО-07"][2:] == ("да",) * 5
     assert any(ws._charts for ws in book)  # native charts
 
@@ -110,8 +114,9 @@ def test_the_data_sheet_and_properties_identify_the_report(tmp_path, form) -> No
     assert props["nastavnik.form"] == "district-report"
     assert props["nastavnik.district"] == "Тестовый район"
     assert props["nastavnik.period"] == NOV
-    data = list(book[DATA_SHEET].iter_rows(values_only=True))
-    district_rows = {r[3]: r for r in data[1:] if r[0] == "МО"}
+    data = list(book[DATA_SHEET].iter_rows(
+        min_row=table_start(book[DATA_SHEET], "Уровень") + 1, values_only=True))
+    district_rows = {r[3]: r for r in data if r[0] == "МО"}
     assert district_rows["K1"][5:7] == (4, 400)
     assert district_rows["schools_expected"][5] == 3
 
@@ -156,7 +161,8 @@ denominator = { table = "links", where = { status = ["действует"] } }
     # the clean form: 5 active links, pair № 4 has no programme → 4 of 5 in each school
     assert (report.total["K7"].numerator, report.total["K7"].denominator) == (8, 10)
     path = write_report_workbook(report, tmp_path / "r.xlsx")
-    headers = [c.value for c in openpyxl.load_workbook(path)["Показатели"][1]]
+    sheet = openpyxl.load_workbook(path)["Показатели"]
+    headers = [c.value for c in sheet[table_start(sheet, "Код ОО")]]
     assert "K7: Доля пар с персонализированной программой" in headers
 
 

@@ -27,6 +27,7 @@ from conftest import (
     T_PUPILS_10_18,
     ZAITSEVA,
     FormBuilder,
+    table_start,
 )
 
 from pipeline.consolidate import run_period
@@ -112,9 +113,10 @@ def folder(tmp_path: Path, reports: dict[str, Path]) -> Callable[..., Path]:
 def data_rows(path: Path) -> list[dict[str, Any]]:
     """«Данные» of a district report as records, with the Excel row of each."""
     sheet = openpyxl.load_workbook(path)[DATA_SHEET]
-    rows = list(sheet.iter_rows(values_only=True))
+    start = table_start(sheet, "Уровень")
+    rows = list(sheet.iter_rows(min_row=start, values_only=True))
     return [dict(zip(rows[0], row, strict=True), row=n)
-            for n, row in enumerate(rows[1:], start=2)]
+            for n, row in enumerate(rows[1:], start=start + 1)]
 
 
 def district_totals(path: Path) -> dict[str, tuple[float, float]]:
@@ -132,7 +134,10 @@ def describe(result: Rollup) -> str:
 
 
 def table(path: Path, sheet: str) -> list[dict[str, Any]]:
-    rows = list(openpyxl.load_workbook(path)[sheet].iter_rows(values_only=True))
+    found = openpyxl.load_workbook(path)[sheet]
+    first = {"Показатели": "Муниципальное образование", "Сдача": "Муниципальное образование",
+             "Замечания": "Файл"}[sheet]
+    rows = list(found.iter_rows(min_row=table_start(found, first), values_only=True))
     if sheet != "Показатели":
         return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
     # a two-row heading: «K1: name» over «%», «числитель», «знаменатель»
@@ -187,7 +192,9 @@ def test_two_of_three_districts_report_and_the_region_sums_numerators_and_denomi
     assert (region["K1 числитель"], region["K1 знаменатель"]) == (4, 350)
     assert indicators[2]["Статус отчёта"] == STATUS_MISSING and indicators[2][k1] is None
     sheet = openpyxl.load_workbook(path)["Показатели"]
-    assert sheet.cell(row=len(indicators) + 2, column=3).number_format == "0.0%"
+    total_row = table_start(sheet, "Муниципальное образование") + len(indicators) + 1
+    assert sheet.cell(row=total_row, column=1).value == "Итого по региону"
+    assert sheet.cell(row=total_row, column=3).number_format == "0.0%"
     submission = {r["Муниципальное образование"]: r for r in table(path, "Сдача")}
     assert submission[SOSNOVSKY]["Отчёт получен"] == "нет"
     assert submission[SOSNOVSKY]["Статус отчёта"] == STATUS_MISSING

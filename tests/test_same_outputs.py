@@ -45,10 +45,16 @@ def _remarks(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     return cells
 
 
+def _made(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """A workbook's cells but the line of its title blocks that says when it was made."""
+    return {name: [row for row in rows if not str(row[0] if row else "").startswith(
+        "Сформирован ")] for name, rows in _cells(path).items()}
+
+
 def _outputs(root: Path) -> dict[str, Any]:
     folder = root / "outbox" / PERIOD
     found = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*.xlsx")}
-    return {name: _remarks(path) if "Замечания/" in name else _cells(path)
+    return {name: _remarks(path) if "Замечания/" in name else _made(path)
             for name, path in sorted(found.items())}
 
 
