@@ -88,12 +88,17 @@ CODES: dict[str, tuple[Severity, str, str]] = {
                                "({other}).", "Проверьте, не записан ли он дважды."),
     "program-duration": ("warning", "Пара педагогов длилась {months} мес.; обычно программа "
                          "длится от 3 до 12 месяцев.", "Проверьте даты."),
-    # project extension (documented in README): found against last month's accepted data
+    # project extensions (documented in README)
+    # found against last month's accepted data
     "pair-vanished": ("warning", "Пара № {value} действовала в прошлом месяце ({previous}), а "
                       "теперь её нет в списке, и она не отмечена как завершённая или "
                       "прекращённая.",
                       "Верните строку пары и укажите статус «завершена» или «прекращена "
                       "досрочно» и дату окончания."),
+    # found within a file: a link to a person whose row is left out (SPEC §4.7)
+    "link-to-rejected-person": ("error", "{who} не принят в свод из-за ошибки в строке "
+                                "{person_row} листа «{person_sheet}», поэтому и эта строка не "
+                                "учтена.", "Исправьте ошибку в той строке, и пара будет учтена."),
     # info: reported
     "extra-column": ("info", "Столбец «{value}» не из шаблона и не читается.",
                      "Ничего делать не нужно; данные из него не попадут в свод."),

@@ -98,6 +98,7 @@ PROBLEMS: dict[str, str] = {
     "cross-school-duplicate": "один человек записан в списках двух школ",
     "program-duration": "продолжительность программы педагога — не 3–12 месяцев",
     "pair-vanished": "пара исчезла из списка без отметки о завершении",
+    "link-to-rejected-person": "в паре указан человек, чья строка не принята из-за ошибки",
 }
 
 STATUS_ACCEPTED_WITH_REMARKS = "принят с замечаниями"
