@@ -11,14 +11,18 @@ import pytest
 from conftest import (
     AGE,
     BASE_COUNTS,
+    CATEGORY,
+    MENTEES,
     MENTORS,
     MOROZOV,
     NAME,
     PD_CONSENT,
     PERIOD,
     PETROVA,
+    POSITION,
     SOKOLOV,
     T_CODE,
+    VOLKOV,
     FormBuilder,
 )
 
@@ -229,3 +233,27 @@ def test_an_empty_month_still_gives_a_summary_of_who_did_not_report(workspace) -
     result, _, book = run(workspace)
     assert result.missing == ["ОО-07", "ОО-08"]
     assert [r["Статус"] for r in table(book, "Сводка")] == ["не представлен"] * 2
+
+
+def test_the_district_pairs_name_only_people_on_the_district_lists(workspace, form) -> None:
+    """SPEC §4.7: a pair whose mentor or mentee row is left out is left out too, so the
+    district's «Пары и группы» never names a person «Наставники»/«Наставляемые» do not have."""
+    form.set(MENTORS, form.row_of(MENTORS, SOKOLOV), POSITION, None)  # required
+    form.set(MENTEES, form.row_of(MENTEES, VOLKOV), CATEGORY, "школьник")  # bad-value
+    form.set(MENTORS, form.row_of(MENTORS, PETROVA), PD_CONSENT, "нет")  # a code, not a name
+    form.save(inbox(workspace) / "7.xlsx")
+    form.copy().set_title(T_CODE, "ОО-08").save(inbox(workspace) / "8.xlsx")
+
+    result, _, book = run(workspace)
+
+    mentors = {(m["Код ОО"], m["ФИО"]) for m in table(book, "Наставники")}
+    mentees = {(m["Код ОО"], m["ФИО"]) for m in table(book, "Наставляемые")}
+    links = table(book, "Пары и группы")
+    assert {(p["Код ОО"], p["ФИО наставника"]) for p in links} <= mentors
+    assert {(p["Код ОО"], p["ФИО наставляемого"]) for p in links} <= mentees
+    assert not {SOKOLOV, VOLKOV} & {name for _, name in mentors | mentees}
+    # each school's two pairs of those people are out, with their reason at the pair's row
+    assert len(links) == 2 * (BASE_COUNTS["links"] - 2)
+    assert [r.counts["links"] for r in result.results] == [BASE_COUNTS["links"] - 2] * 2
+    reasons = [i for i in table(book, "Замечания") if i["Код"] == "link-to-rejected-person"]
+    assert sorted(i["Код ОО"] for i in reasons) == ["ОО-07", "ОО-07", "ОО-08", "ОО-08"]
