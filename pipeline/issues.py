@@ -84,8 +84,8 @@ CODES: dict[str, tuple[Severity, str, str]] = {
     "title-count-mismatch": ("warning", "{detail}.", "Проверьте числа на «Титуле» и списки."),
     "missing-satisfaction": ("warning", "Пара завершена, но не указана {which}.",
                              "Заполните оценку от 1 до 10."),
-    "cross-school-duplicate": ("warning", "Этот человек есть и в списке другой школы "
-                               "({other}).", "Проверьте, не записан ли он дважды."),
+    "cross-school-duplicate": ("warning", "Этот человек есть и {where} ({other}).",
+                               "Проверьте, не записан ли он дважды."),
     "program-duration": ("warning", "Пара педагогов длилась {months} мес.; обычно программа "
                          "длится от 3 до 12 месяцев.", "Проверьте даты."),
     # project extensions (documented in README)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from pathlib import Path
 
@@ -257,3 +258,43 @@ def test_the_district_pairs_name_only_people_on_the_district_lists(workspace, fo
     assert [r.counts["links"] for r in result.results] == [BASE_COUNTS["links"] - 2] * 2
     reasons = [i for i in table(book, "Замечания") if i["Код"] == "link-to-rejected-person"]
     assert sorted(i["Код ОО"] for i in reasons) == ["ОО-07", "ОО-07", "ОО-08", "ОО-08"]
+
+
+@pytest.mark.parametrize(("schools", "expected"), [
+    pytest.param(2, {"ОО-01": "в списке другой школы (ОО-02)",
+                     "ОО-02": "в списке другой школы (ОО-01)"}, id="two"),
+    pytest.param(4, {"ОО-01": "в списках других школ (ОО-02, ОО-03 и ОО-04)",
+                     "ОО-03": "в списках других школ (ОО-01, ОО-02 и ОО-04)"}, id="four"),
+    pytest.param(8, {"ОО-01": "в списках других школ (ОО-02, ОО-03, ОО-04 и ещё 4)",
+                     "ОО-03": "в списках других школ (ОО-01, ОО-02, ОО-04 и ещё 4)",
+                     "ОО-08": "в списках других школ (ОО-01, ОО-02, ОО-03 и ещё 4)"},
+                 id="eight"),
+])
+def test_a_namesake_in_many_schools_is_told_a_few_of_them(tmp_path, form, schools,
+                                                          expected) -> None:
+    """The same person in every school of the district: each school's message names three
+    other schools at most, and how many more there are."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+    from pipeline.workspace import School, init_workspace
+
+    registry = tuple(School(f"ОО-{n:02d}", f"МБОУ «СОШ № {n}»") for n in range(1, schools + 1))
+    workspace = init_workspace(tmp_path / "район", district="Тестовый район", schools=registry)
+    for school in registry:
+        form.copy().set_title(T_CODE, school.code).save(inbox(workspace) / f"{school.code}.xlsx")
+
+    result = CliRunner().invoke(cli, ["run", "--period", PERIOD, "-w", str(workspace.root),
+                                      "--json"], catch_exceptions=False)
+
+    assert result.exit_code == 0, result.output
+    files = json.loads(result.output)["files"]
+    said = {f["school_code"]: [i["message"] for i in f["issues"]
+                               if i["code"] == "cross-school-duplicate"
+                               and i["value"] == PETROVA] for f in files}
+    for code, where in expected.items():
+        message = f"Этот человек есть и {where}. Проверьте, не записан ли он дважды."
+        assert said[code] == [message], said[code]
+    book = Path(json.loads(result.output)["outputs"]["consolidated"])
+    assert f"Этот человек есть и {expected['ОО-01']}. Проверьте, не записан ли он дважды." \
+        in all_cells(book)

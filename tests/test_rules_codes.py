@@ -47,7 +47,8 @@ def test_no_code_outside_the_spec_unless_documented_as_an_extension():
 def test_every_code_has_a_plain_russian_message(code):
     issue = make(code, sheet="Наставники", row=2, column="ФИО", value="x", detail="подробности",
                  first_row=1, status="завершена", fixed="Петрова Анна Сергеевна", count=4,
-                 limit=3, months=1, which="оценка", other="ОО-08", expected="2026-11",
+                 limit=3, months=1, which="оценка", other="ОО-08",
+                 where="в списке другой школы", expected="2026-11",
                  sheet_name="Наставники", previous="2026-10",
                  who="Наставник", person_row=3, person_sheet="Наставники")
     assert issue.severity == SPEC_CODES.get(code, EXTENSIONS.get(code))
