@@ -278,7 +278,9 @@ def _run(workspace: Workspace, period: str, ledger: Ledger, workers: Any,
             for s, stored, form in zip(batch, stored_all(validation), validation.forms,
                                        strict=True):
                 s.stored = stored  # the form's values are let go; its feedback needs only
-                s.form = form.layout() if stored.issues else None  # where they were
+                # where they were, kept for a clean file too (2–3 KB): the district may yet
+                # warn it (a namesake elsewhere), and its feedback then need not read it again
+                s.form = form.layout()
             for s, form in zip(batch, validation.forms, strict=True):
                 digests.add(s, unstored=form.properties.get(PROP_VERSION) or "")
     digests.finish()
