@@ -420,7 +420,7 @@ def _people_warnings(mentors: list[dict[str, Any]], mentees: list[dict[str, Any]
                      add: Any) -> None:
     for sheet, records in ((MENTORS, mentors), (MENTEES, mentees)):
         for rec in records:
-            if rec["pd_consent"] == v.NO:
+            if rec.get("pd_consent") == v.NO:
                 add(sheet, "no-pd-consent", rec["_row"], "pd_consent", v.NO)
     for rec in mentors:
         if rec["category"] in (v.MENTOR_TEACHER, v.MENTOR_HEAD) \
