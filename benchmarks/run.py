@@ -2,6 +2,7 @@
 
     python benchmarks/run.py                                  # 50, 1,000 and 10,000 schools
     python benchmarks/run.py --sizes 50,1000 --work /tmp/nastavnik-bench
+    python benchmarks/run.py --namesakes --sizes 1000          # cold runs, with namesakes
 
 For each size: a synthetic workspace (benchmarks/synthetic.py; kept in --work and reused for
 the same size and seed), then, each as a whole process, `nastavnik run --json` cold (no
@@ -9,6 +10,11 @@ ledger, empty outbox), warm (nothing changed) and after 5 % of the schools resub
 the baseline (benchmarks/baseline.py: pandas + pandera, file by file) on the same files;
 once, `nastavnik --help`. The table goes to stdout and, with the machine and the targets,
 to BENCHMARKS.md (or --out).
+
+With --namesakes, only cold runs, of each workspace and of its twin where every school lists
+the same three people (the district-wide rules' worst case); their table replaces the
+section «Namesakes» of BENCHMARKS.md (or --out) and nothing else, and a full benchmark
+keeps that section.
 """
 
 from __future__ import annotations
@@ -323,6 +329,98 @@ def _check_run(result: SizeResult, what: str, data: dict[str, Any],
                          f"{result.notes[-1]}")
 
 
+# --- namesakes -------------------------------------------------------------------------------
+
+NAMESAKES_HEADING = "## Namesakes: the same three people in every school"
+NAMESAKES_COLUMNS = ("schools", "distinct cold s", "namesakes cold s", "namesakes / distinct",
+                     "cross-school warnings", "feedback files")
+
+
+def bench_namesakes(work: Path, schools: int, seed: int, *, jobs: int, repeats: int,
+                    log: Any) -> tuple[list[str], list[str]]:
+    """Cold runs of the workspace and of its twin with namesakes, alternated, `repeats`
+    times each (the fastest counts): a table row and every time taken."""
+    spaces = {}
+    for label, namesakes in (("distinct", False), ("namesakes", True)):
+        log(f"{schools} schools, {label}: workspace…")
+        spaces[label] = synthetic.workspace(work, schools, seed, jobs=jobs, namesakes=namesakes)
+    times: dict[str, list[float]] = {label: [] for label in spaces}
+    seen: dict[str, tuple[int, int]] = {}
+    for _ in range(repeats):
+        for label, workspace in spaces.items():
+            workspace.reset_outputs()
+            log(f"  nastavnik run, cold, {label}…")
+            run, data = nastavnik_run(workspace, f"cold, {label}", watch=False)
+            log(f"    {run.seconds:.2f} s")
+            times[label].append(run.seconds)
+            if len(data["files"]) != workspace.files or data["unchanged"]:
+                raise SystemExit(f"nastavnik run (cold, {label}) did not check every file")
+            seen[label] = (sum(i["code"] == "cross-school-duplicate"
+                               for f in data["files"] for i in f["issues"]),
+                           len(data["outputs"].get("feedback") or []))
+    if seen["namesakes"][0] < schools:
+        raise SystemExit("the namesakes were not found across the schools: "
+                         f"{seen['namesakes'][0]} cross-school warnings")
+    distinct, namesakes = min(times["distinct"]), min(times["namesakes"])
+    row = [str(schools), _cell(distinct), _cell(namesakes), _cell(namesakes / distinct),
+           f"{seen['distinct'][0]} / {seen['namesakes'][0]}",
+           f"{seen['distinct'][1]} / {seen['namesakes'][1]}"]
+    notes = [f"- {schools} schools, cold, {label}: " + ", ".join(f"{t:.2f}" for t in ts) + " s"
+             for label, ts in times.items()]
+    return row, notes
+
+
+def namesakes_section(rows: list[list[str]], notes: list[str], command: str, seed: int,
+                      speed: list[float], repeats: int) -> str:
+    return "\n".join([
+        NAMESAKES_HEADING,
+        "",
+        f"`{command}` — {dt.datetime.now():%Y-%m-%d %H:%M}, seed {seed}. Machine: {machine()}. "
+        f"Its speed just now: a loop of {CALIBRATION_LOOP:,} additions in a function took "
+        f"{speed[0]:.2f} s before the runs and {speed[-1]:.2f} s after them.",
+        "",
+        markdown_table(NAMESAKES_COLUMNS, rows),
+        "",
+        "Cold runs (no ledger, empty outbox) of the workspace above («distinct»: names unique "
+        "in the workspace) and of its twin where every school also lists the same "
+        f"{synthetic.NAMESAKES} people («namesakes»: its first mentor and first two mentees "
+        "renamed, `synthetic.workspace(..., namesakes=True)`), so that each of those names is "
+        "in every school and every school gets their `cross-school-duplicate` warnings, each "
+        "naming three other schools and how many more, and a feedback file. The two are run "
+        f"alternately, {repeats} time{'s' if repeats != 1 else ''} each, and the fastest counts. The warnings and feedback "
+        "files are «distinct / namesakes».",
+        "",
+        *notes,
+        "",
+    ])
+
+
+def put_section(text: str, heading: str, section: str | None) -> str:
+    """`text` with its section under `heading` (up to the next «## ») replaced by `section`,
+    or `section` appended; None removes nothing and adds nothing."""
+    if section is None:
+        return text
+    start = text.find(heading)
+    if start < 0:
+        return text.rstrip("\n") + "\n\n" + section
+    end = text.find("\n## ", start + len(heading))
+    rest = "\n" + text[end + 1:] if end >= 0 else ""
+    return text[:start] + section.rstrip("\n") + "\n" + rest
+
+
+def old_section(path: Path, heading: str) -> str | None:
+    """The section under `heading` in the file at `path`, if there is one."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    start = text.find(heading)
+    if start < 0:
+        return None
+    end = text.find("\n## ", start + len(heading))
+    return text[start:end + 1] if end >= 0 else text[start:]
+
+
 # --- the report ------------------------------------------------------------------------------
 
 
@@ -550,6 +648,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat-max", type=int, default=1000, metavar="N",
                         help="repeat only up to N schools; larger sizes are timed once "
                              "(default 1000)")
+    parser.add_argument("--namesakes", action="store_true",
+                        help="only cold runs, of each size's workspace and of its twin where "
+                             "every school lists the same three people; their table replaces "
+                             "the section «Namesakes» of --out")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     args.work.mkdir(parents=True, exist_ok=True)
@@ -561,6 +663,21 @@ def main(argv: list[str] | None = None) -> int:
     PYTHON = python_for(args.python, args.work, log)
     compile_bytecode()
     speed = [calibrate()]
+    command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    if args.namesakes:
+        measured = [bench_namesakes(args.work, n, args.seed, jobs=args.jobs,
+                                    repeats=args.repeat if n <= args.repeat_max else 1, log=log)
+                    for n in sizes]
+        speed.append(calibrate())
+        rows = [row for row, _ in measured]
+        print(markdown_table(NAMESAKES_COLUMNS, rows))
+        section = namesakes_section(rows, [n for _, notes in measured for n in notes],
+                                    command.strip(), args.seed, speed, args.repeat)
+        before = args.out.read_text(encoding="utf-8") if args.out.is_file() else "# Benchmarks\n"
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(put_section(before, NAMESAKES_HEADING, section), encoding="utf-8")
+        log(f"written: {args.out}")
+        return 0
     results = [bench_size(args.work, n, args.seed, jobs=args.jobs,
                           baseline=n <= args.baseline_max,
                           repeats=args.repeat if n <= args.repeat_max else 1, log=log)
@@ -571,11 +688,12 @@ def main(argv: list[str] | None = None) -> int:
     print(markdown_table(COLUMNS, table_rows(results, help_s)))
     print()
     print(markdown_table(["target", "measured", "verdict"], targets(results, help_s), left=1))
-    command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    kept = old_section(args.out, NAMESAKES_HEADING)  # measured apart (--namesakes)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(report(results, help_s, command.strip(), args.seed, speed,
-                               (args.repeat, args.repeat_max), _python_note(args.python)),
-                    encoding="utf-8")
+    args.out.write_text(put_section(report(results, help_s, command.strip(), args.seed, speed,
+                                           (args.repeat, args.repeat_max),
+                                           _python_note(args.python)),
+                                    NAMESAKES_HEADING, kept), encoding="utf-8")
     log(f"written: {args.out}")
     return 0
 

@@ -6,6 +6,10 @@ workspace) and is written by the project's own `write_form`; 5 % of the schools 
 demo's mistakes. Another 5 % also get a corrected file (one more mentee and pair, received a
 day later), kept outside the workspace until `Synthetic.resubmit` puts it in the inbox over
 the first one.
+
+With `namesakes`, the same workspace but for three people whom every school lists (its
+first mentor and first two mentees renamed): the district-wide rule that finds a person in
+two schools meets its worst case, each name in every school.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ RESUBMITTED_SHARE = 0.05
 # Bump when the generated files change, so that older workspaces in --work are not reused.
 GENERATOR_VERSION = 1
 MANIFEST = "manifest.json"
+NAMESAKES = 3  # people every school of a `namesakes` workspace lists
 
 # school type, share of the registry, its name
 _TYPES = (("СОШ", 55, "Средняя школа"), ("ООШ", 20, "Основная школа"),
@@ -83,10 +88,13 @@ class Synthetic:
                 item.unlink()
 
 
-def workspace(work: Path, schools: int, seed: int, *, jobs: int = 2) -> Synthetic:
-    """The workspace of `schools` schools for `seed` in `work`, generated unless already there."""
-    root = work / f"schools-{schools}-seed-{seed}"
-    extra = work / f"schools-{schools}-seed-{seed}.extra"
+def workspace(work: Path, schools: int, seed: int, *, jobs: int = 2,
+              namesakes: bool = False) -> Synthetic:
+    """The workspace of `schools` schools for `seed` in `work`, generated unless already there;
+    with `namesakes`, every school also lists the same three people."""
+    name = f"schools-{schools}-seed-{seed}" + ("-namesakes" if namesakes else "")
+    root = work / name
+    extra = work / f"{name}.extra"
     manifest = _manifest(extra)
     if manifest and manifest["version"] == GENERATOR_VERSION and root.is_dir():
         synthetic = _from_manifest(root, extra, manifest, reused=True)
@@ -95,7 +103,7 @@ def workspace(work: Path, schools: int, seed: int, *, jobs: int = 2) -> Syntheti
     for folder in (root, extra):  # left by an interrupted or older generation
         shutil.rmtree(folder, ignore_errors=True)
     started = time.perf_counter()
-    _generate(root, extra, schools, seed, jobs)
+    _generate(root, extra, schools, seed, jobs, namesakes)
     manifest = _manifest(extra)
     manifest["generation_s"] = round(time.perf_counter() - started, 2)
     (extra / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1),
@@ -127,7 +135,8 @@ def registry(count: int, rng: random.Random) -> tuple[School, ...]:
                  for n, (school_type, _, label) in enumerate(kinds, start=1))
 
 
-def _generate(root: Path, extra: Path, count: int, seed: int, jobs: int) -> None:
+def _generate(root: Path, extra: Path, count: int, seed: int, jobs: int,
+              namesakes: bool = False) -> None:
     rng = random.Random(seed)
     schools = registry(count, rng)
     init_workspace(root, district=f"Синтетический округ ({count} школ)", region=REGION,
@@ -141,6 +150,11 @@ def _generate(root: Path, extra: Path, count: int, seed: int, jobs: int) -> None
     # Names are unique across the workspace, so they are drawn here, one school after another;
     # only the writing of the files (most of the time) is spread over processes.
     names = RegionNames(random.Random(f"{seed} names"))
+    # drawn apart, so that everything else is as in the workspace without namesakes; taken
+    # out of the names anyone else may get
+    common = RegionNames(random.Random(f"{seed} namesakes"))
+    shared = [common.person(female=True) for _ in range(NAMESAKES)] if namesakes else []
+    names.used.update(shared)
     clock = random.Random(f"{seed} received")
     resubmitted: dict[str, float] = {}
     with ProcessPoolExecutor(max(1, jobs)) as pool:
@@ -149,6 +163,8 @@ def _generate(root: Path, extra: Path, count: int, seed: int, jobs: int) -> None
             form_rng = random.Random(f"{seed}:{number}")
             title, rows = school_form(form_rng, school, PERIOD, number,
                                       mistakes=number in mistaken, names=names)
+            if shared:
+                rows = with_namesakes(rows, shared)
             name = file_name(school, PERIOD, form_rng)
             received = _received(clock)
             tasks = [(inbox / name, school, title, rows, received,
@@ -170,7 +186,7 @@ def _generate(root: Path, extra: Path, count: int, seed: int, jobs: int) -> None
     manifest = {"version": GENERATOR_VERSION, "schools": count, "seed": seed,
                 "period": PERIOD, "files": len(files),
                 "inbox_bytes": sum(p.stat().st_size for p in files), "generation_s": None,
-                "mistakes": len(mistaken), "resubmitted": resubmitted}
+                "mistakes": len(mistaken), "resubmitted": resubmitted, "namesakes": shared}
     (extra / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
 
 
@@ -225,3 +241,18 @@ def with_newcomer(rng: random.Random, names: RegionNames, title: dict[str, Any],
     title["teachers_total"] += 1
     title["young_specialists"] += 1
     return title, rows
+
+
+def with_namesakes(rows: dict[str, list[dict[str, Any]]], shared: list[str]
+                   ) -> dict[str, list[dict[str, Any]]]:
+    """The form's first mentor and first two mentees renamed to the people every school
+    lists, in the pairs too."""
+    rows = copy.deepcopy(rows)
+    renamed: dict[str, str] = {}
+    for person, name in zip([*rows["mentors"][:1], *rows["mentees"][:2]], shared, strict=False):
+        renamed[person["full_name"]] = name
+        person["full_name"] = name
+    for link in rows["links"]:
+        for key in ("mentor_name", "mentee_name"):
+            link[key] = renamed.get(link[key], link[key])
+    return rows

@@ -37,6 +37,7 @@ from pipeline.ledger import (
     workspace_lock,
 )
 from pipeline.read import Form
+from pipeline.russian import join_words, number
 from pipeline.standing import Standing, decide
 from pipeline.validate import FileResult, Validation
 from pipeline.values import name_hash, name_key
@@ -285,7 +286,9 @@ def _run(workspace: Workspace, period: str, ledger: Ledger, workers: Any,
             for s, stored, form in zip(batch, stored_all(validation), validation.forms,
                                        strict=True):
                 s.stored = stored  # the form's values are let go; its feedback needs only
-                s.form = form.layout() if stored.issues else None  # where they were
+                # where they were, kept for a clean file too (2–3 KB): the district may yet
+                # warn it (a namesake elsewhere), and its feedback then need not read it again
+                s.form = form.layout()
             for s, form in zip(batch, validation.forms, strict=True):
                 digests.add(s, unstored=form.properties.get(PROP_VERSION) or "")
     digests.finish()
@@ -659,13 +662,33 @@ def _cross_school(submissions: list[Submission],
     for places in exact.values():
         if len(places) < 2:
             continue
+        # the schools are ranked once per name, and each names the first few others: a name
+        # that every school of a region lists costs as much as the schools that list it
+        first_few = sorted((submissions[m].result.school_code or "?", m)
+                           for m in places)[:OTHER_SCHOOLS_SHOWN + 1]
         for n, spots in places.items():
-            others = ", ".join(sorted(submissions[m].result.school_code or "?"
-                                      for m in places if m != n))
+            where, others = other_schools([code for code, m in first_few if m != n],
+                                          len(places) - 1)
             for sheet, row, name in spots:
                 submissions[n].result.issues.append(iss.make(
                     "cross-school-duplicate", sheet=sheet.name, row=row,
-                    column=sheet.by_key["full_name"].header, value=name, other=others))
+                    column=sheet.by_key["full_name"].header, value=name, where=where,
+                    other=others))
+
+
+OTHER_SCHOOLS_SHOWN = 3  # a namesake's message names this many other schools at most
+
+
+def other_schools(codes: list[str], count: int) -> tuple[str, str]:
+    """Where else a person is listed, for `cross-school-duplicate`: «в списке другой школы»
+    and «ОО-08»; or «в списках других школ» and «ОО-02, ОО-05 и ОО-09», or past the first
+    few of `codes` (sorted), «ОО-02, ОО-05, ОО-09 и ещё 187»."""
+    shown = codes[:OTHER_SCHOOLS_SHOWN]
+    if count == 1:
+        return "в списке другой школы", shown[0]
+    if count <= len(shown):
+        return "в списках других школ", join_words(shown)
+    return "в списках других школ", f"{', '.join(shown)} и ещё {number(count - len(shown))}"
 
 
 def _pair_key(record: dict[str, Any]) -> tuple[str, str] | None:

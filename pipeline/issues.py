@@ -85,11 +85,12 @@ CODES: dict[str, tuple[Severity, str, str]] = {
     "title-count-mismatch": ("warning", "{detail}.", "Проверьте числа на «Титуле» и списки."),
     "missing-satisfaction": ("warning", "Пара завершена, но не указана {which}.",
                              "Заполните оценку от 1 до 10."),
-    "cross-school-duplicate": ("warning", "Этот человек есть и в списке другой школы "
-                               "({other}).", "Проверьте, не записан ли он дважды."),
+    "cross-school-duplicate": ("warning", "Этот человек есть и {where} ({other}).",
+                               "Проверьте, не записан ли он дважды."),
     "program-duration": ("warning", "Пара педагогов длилась {months} мес.; обычно программа "
                          "длится от 3 до 12 месяцев.", "Проверьте даты."),
-    # project extension (documented in README): found against last month's accepted data
+    # project extensions (documented in README)
+    # found against last month's accepted data
     "pair-vanished": ("warning", "Пара № {value} действовала в прошлом месяце ({previous}), а "
                       "теперь её нет в списке, и она не отмечена как завершённая или "
                       "прекращённая.",
@@ -100,6 +101,10 @@ CODES: dict[str, tuple[Severity, str, str]] = {
     "formula-in-cell": ("warning", "В ячейке формула: в свод взято значение, которое она "
                         "вычислила при сохранении файла, а не сама формула.",
                         "Проверьте это значение; надёжнее вписать его вместо формулы."),
+    # found within a file: a link to a person whose row is left out (SPEC §4.7)
+    "link-to-rejected-person": ("error", "{who} не принят в свод из-за ошибки в строке "
+                                "{person_row} листа «{person_sheet}», поэтому и эта строка не "
+                                "учтена.", "Исправьте ошибку в той строке, и пара будет учтена."),
     # info: reported
     "extra-column": ("info", "Столбец «{value}» не из шаблона и не читается.",
                      "Ничего делать не нужно; данные из него не попадут в свод."),

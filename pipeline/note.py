@@ -100,6 +100,7 @@ PROBLEMS: dict[str, str] = {
     "program-duration": "продолжительность программы педагога — не 3–12 месяцев",
     "pair-vanished": "пара исчезла из списка без отметки о завершении",
     "formula-in-cell": "в ячейке формула вместо значения",
+    "link-to-rejected-person": "в паре указан человек, чья строка не принята из-за ошибки",
 }
 
 STATUS_ACCEPTED_WITH_REMARKS = standing.WITH_REMARKS

@@ -315,9 +315,10 @@ def _key(name: Any) -> str | None:
 
 
 def _cross_rules(form: Form, n: int, period: str | None, sink: _Sink, limit: int) -> None:
+    """The rules across one form's sheets: the errors first, then the warnings about what
+    the errors leave in (SPEC §4.7: a row left out raises no further issue)."""
     tables = form.tables
     mentors, mentees, links = (_records(tables[k]) for k in ("mentors", "mentees", "links"))
-    title = {key: vals[0] for key, vals in tables["title"].values.items()}
 
     def add(sheet: Sheet, code: str, row: int | None, column_key: str | None, value: Any = None,
             **params: Any) -> None:
@@ -325,50 +326,56 @@ def _cross_rules(form: Form, n: int, period: str | None, sink: _Sink, limit: int
         sink.add(n, sheet.key, iss.make(code, sheet=sheet.name, row=row, column=column,
                                         value=value, **params))
 
-    people: dict[str, dict[str, dict[str, Any]]] = {}
-    for sheet, records in ((MENTORS, mentors), (MENTEES, mentees)):
-        first: dict[str, dict[str, Any]] = {}
-        for rec in records:
-            key = _key(rec["full_name"])
-            if key is None:
-                continue
-            if key in first:
-                add(sheet, "duplicate-person", rec["_row"], "full_name", rec["full_name"],
-                    first_row=first[key]["_row"])
-            else:
-                first[key] = rec
-            if rec.get("pd_consent") == v.NO:
-                add(sheet, "no-pd-consent", rec["_row"], "pd_consent", v.NO)
-        people[sheet.key] = first
-    for rec in mentors:
-        if rec["category"] in (v.MENTOR_TEACHER, v.MENTOR_HEAD) \
-                and rec["mentoring_consent"] == v.NO:
-            add(MENTORS, "no-mentoring-consent", rec["_row"], "mentoring_consent", v.NO)
-    for rec in mentees:
-        if rec["category"] == v.MENTEE_YOUNG and isinstance(rec["experience"], int) \
-                and rec["experience"] > 3:
-            add(MENTEES, "category-experience-mismatch", rec["_row"], "experience",
-                rec["experience"])
+    def kept(sheet: Sheet, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [rec for rec in records if (sheet.key, n, rec["_row"]) not in sink.bad]
 
-    first_day, last_day = period_bounds(period) if period else (None, None)
-    known_mentors, known_mentees = people["mentors"], people["mentees"]
+    people = {MENTORS.key: _duplicate_people(MENTORS, mentors, add),
+              MENTEES.key: _duplicate_people(MENTEES, mentees, add)}
+    bounds = period_bounds(period) if period else (None, None)
+    _link_errors(links, people, bounds, add)
+    _links_to_rejected_people(links, people, sink.bad, n, add)
+    # warnings: only about rows kept, and values that were read
+    kept_mentors, kept_mentees = kept(MENTORS, mentors), kept(MENTEES, mentees)
+    _people_warnings(kept_mentors, kept_mentees, add)
+    kept_links = kept(LINKS, links)
+    for rec in kept_links:
+        _link_warnings(rec, bounds[0], lambda *a, **k: add(LINKS, *a, **k))
+    _load_warnings(kept_mentors, kept_mentees, links, kept_links, limit, add)
+    title = {key: vals[0] for key, vals in tables["title"].values.items()}
+    _title_counts(title, tables["title"], kept_mentors, kept_mentees,
+                  lambda *a, **k: add(TITLE, *a, **k))
+
+
+def _duplicate_people(sheet: Sheet, records: list[dict[str, Any]], add: Any
+                      ) -> dict[str, dict[str, Any]]:
+    """`duplicate-person` on the later rows; each person's first row by name key."""
+    first: dict[str, dict[str, Any]] = {}
+    for rec in records:
+        key = _key(rec["full_name"])
+        if key is None:
+            continue
+        if key in first:
+            add(sheet, "duplicate-person", rec["_row"], "full_name", rec["full_name"],
+                first_row=first[key]["_row"])
+        else:
+            first[key] = rec
+    return first
+
+
+def _link_errors(links: list[dict[str, Any]], people: dict[str, dict[str, dict[str, Any]]],
+                 bounds: tuple[dt.date | None, dt.date | None], add: Any) -> None:
+    """Who a link names, whether it is written once, its form and its dates."""
+    known_mentors, known_mentees = people[MENTORS.key], people[MENTEES.key]
     pairs_seen: dict[tuple[str, str], int] = {}
     group_mentor: dict[str, tuple[str, int]] = {}
-    active_by_mentor: Counter[str] = Counter()
-    active_by_mentee: Counter[str] = Counter()
-    linked_mentors: set[str] = set()
-    linked_mentees: set[str] = set()
     for rec in links:
         row = rec["_row"]
-        mentor, mentee = _key(rec["mentor_name"]), _key(rec["mentee_name"])
-        if mentor:
-            linked_mentors.add(mentor)
-            if mentor not in known_mentors:
-                add(LINKS, "unknown-mentor", row, "mentor_name", rec["mentor_name"])
-        if mentee:
-            linked_mentees.add(mentee)
-            if mentee not in known_mentees:
-                add(LINKS, "unknown-mentee", row, "mentee_name", rec["mentee_name"])
+        mentor = rec["_mentor"] = _key(rec["mentor_name"])
+        mentee = rec["_mentee"] = _key(rec["mentee_name"])
+        if mentor and mentor not in known_mentors:
+            add(LINKS, "unknown-mentor", row, "mentor_name", rec["mentor_name"])
+        if mentee and mentee not in known_mentees:
+            add(LINKS, "unknown-mentee", row, "mentee_name", rec["mentee_name"])
         if mentor and mentee:
             if mentor == mentee:
                 add(LINKS, "self-pair", row, "mentee_name", rec["mentee_name"])
@@ -386,27 +393,68 @@ def _cross_rules(form: Form, n: int, period: str | None, sink: _Sink, limit: int
                     first_row=group_mentor[pair_id][1])
         _link_roles(rec, known_mentors.get(mentor or ""), known_mentees.get(mentee or ""),
                     lambda *a, **k: add(LINKS, *a, **k))
-        _link_dates(rec, first_day, last_day, lambda *a, **k: add(LINKS, *a, **k))
-        if rec["status"] == v.STATUS_ACTIVE:
-            if mentor:
-                active_by_mentor[mentor] += 1
-            if mentee:
-                active_by_mentee[mentee] += 1
+        _link_dates(rec, bounds[1], lambda *a, **k: add(LINKS, *a, **k))
 
-    for key, rec in known_mentors.items():
+
+_LINK_SIDES = ((MENTORS, "_mentor", "mentor_name", "Наставник"),
+               (MENTEES, "_mentee", "mentee_name", "Наставляемый"))
+
+
+def _links_to_rejected_people(links: list[dict[str, Any]],
+                              people: dict[str, dict[str, dict[str, Any]]],
+                              bad: set[tuple[str, int, int]], n: int, add: Any) -> None:
+    """A link whose mentor or mentee row is left out is left out too, pointing at that row:
+    the district's pairs never name a person its lists do not have (SPEC §4.7)."""
+    for rec in links:
+        for sheet, key, column, who in _LINK_SIDES:
+            person = people[sheet.key].get(rec[key] or "")
+            if person is not None and (sheet.key, n, person["_row"]) in bad:
+                add(LINKS, "link-to-rejected-person", rec["_row"], column, rec[column],
+                    who=who, person_row=person["_row"], person_sheet=sheet.name)
+
+
+def _people_warnings(mentors: list[dict[str, Any]], mentees: list[dict[str, Any]],
+                     add: Any) -> None:
+    for sheet, records in ((MENTORS, mentors), (MENTEES, mentees)):
+        for rec in records:
+            if rec.get("pd_consent") == v.NO:
+                add(sheet, "no-pd-consent", rec["_row"], "pd_consent", v.NO)
+    for rec in mentors:
+        if rec["category"] in (v.MENTOR_TEACHER, v.MENTOR_HEAD) \
+                and rec["mentoring_consent"] == v.NO:
+            add(MENTORS, "no-mentoring-consent", rec["_row"], "mentoring_consent", v.NO)
+    for rec in mentees:
+        if rec["category"] == v.MENTEE_YOUNG and isinstance(rec["experience"], int) \
+                and rec["experience"] > 3:
+            add(MENTEES, "category-experience-mismatch", rec["_row"], "experience",
+                rec["experience"])
+
+
+def _load_warnings(mentors: list[dict[str, Any]], mentees: list[dict[str, Any]],
+                   links: list[dict[str, Any]], kept_links: list[dict[str, Any]], limit: int,
+                   add: Any) -> None:
+    """Active pairs per person, counted over the kept links; a person named by any link,
+    kept or not, is in a pair (a link with an error is reported at the link)."""
+    active_by_mentor = Counter(rec["_mentor"] for rec in kept_links
+                               if rec["status"] == v.STATUS_ACTIVE and rec["_mentor"])
+    active_by_mentee = Counter(rec["_mentee"] for rec in kept_links
+                               if rec["status"] == v.STATUS_ACTIVE and rec["_mentee"])
+    linked_mentors = {rec["_mentor"] for rec in links}
+    linked_mentees = {rec["_mentee"] for rec in links}
+    for rec in mentors:
+        key = _key(rec["full_name"])
         if active_by_mentor[key] > limit:
             add(MENTORS, "mentor-overload", rec["_row"], "full_name", rec["full_name"],
                 count=active_by_mentor[key], limit=limit)
         if key not in linked_mentors:
             add(MENTORS, "unpaired-mentor", rec["_row"], "full_name", rec["full_name"])
-    for key, rec in known_mentees.items():
+    for rec in mentees:
+        key = _key(rec["full_name"])
         if active_by_mentee[key] > 1:
             add(MENTEES, "mentee-multiple-pairs", rec["_row"], "full_name", rec["full_name"],
                 count=active_by_mentee[key])
         if key not in linked_mentees:
             add(MENTEES, "unpaired-mentee", rec["_row"], "full_name", rec["full_name"])
-    _title_counts(title, tables["title"], mentors, mentees,
-                  lambda *a, **k: add(TITLE, *a, **k))
 
 
 def _link_roles(rec: dict[str, Any], mentor: dict | None, mentee: dict | None, add: Any) -> None:
@@ -433,9 +481,7 @@ def _months(start: dt.date, end: dt.date) -> float:
     return (end.year - start.year) * 12 + end.month - start.month + (end.day - start.day) / 31
 
 
-def _link_dates(rec: dict[str, Any], first_day: dt.date | None, last_day: dt.date | None,
-                add: Any) -> None:
-    import pandas as pd
+def _link_dates(rec: dict[str, Any], last_day: dt.date | None, add: Any) -> None:
     row, start, end, order = rec["_row"], rec["start"], rec["end"], rec["order_date"]
     status = rec["status"]
     if start and order and order > start:
@@ -452,12 +498,18 @@ def _link_dates(rec: dict[str, Any], first_day: dt.date | None, last_day: dt.dat
     if status in (v.STATUS_FINISHED, v.STATUS_STOPPED) and end is None \
             and "end" not in rec["_unread"]:
         add("missing-end-date", row, "end", None, status=status)
+
+
+def _link_warnings(rec: dict[str, Any], first_day: dt.date | None, add: Any) -> None:
+    """A kept link's dates and marks that look wrong, though the link is counted."""
+    import pandas as pd
+    row, start, end, status = rec["_row"], rec["start"], rec["end"], rec["status"]
     if status == v.STATUS_ACTIVE and end and first_day and end < first_day:
         add("stale-active-pair", row, "end", end)
     if status == v.STATUS_FINISHED:
         for key, which in (("mentee_satisfaction", "удовлетворённость наставляемого"),
                            ("mentor_satisfaction", "удовлетворённость наставника")):
-            if rec[key] is None or rec[key] is pd.NA:
+            if (rec[key] is None or rec[key] is pd.NA) and key not in rec["_unread"]:
                 add("missing-satisfaction", row, key, None, which=which)
         if rec["form"] in v.TEACHER_FORMS and start and end and end >= start:
             months = _months(start, end)

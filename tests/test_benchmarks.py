@@ -68,3 +68,28 @@ def test_benchmark_of_twenty_schools_writes_the_table_and_the_targets(tmp_path) 
     # the same table on stdout, and the workspace kept for the next invocation
     assert _table(result.stdout, "schools")[0] == COLUMNS
     assert (work / "schools-20-seed-7" / "inbox" / "2026-11").is_dir()
+
+
+def test_namesakes_benchmark_of_twenty_schools_adds_its_section_and_keeps_the_rest(
+        tmp_path) -> None:
+    out = tmp_path / "BENCH.md"
+    before = "# Benchmarks\n\nThe main table.\n\n## Targets\n\nThe targets.\n"
+    out.write_text(before, encoding="utf-8")
+    command = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--namesakes", "--sizes",
+               "20", "--work", str(tmp_path / "work"), "--out", str(out), "--repeat", "1",
+               "--python", "here"]
+
+    for _ in range(2):  # the second time replaces the section
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith(before)
+    assert text.count("## Namesakes") == 1
+    header, *rows = _table(text, "schools")
+    assert header == ["schools", "distinct cold s", "namesakes cold s", "namesakes / distinct",
+                      "cross-school warnings", "feedback files"]
+    assert len(rows) == 1 and rows[0][0] == "20"
+    distinct, namesakes = (int(n) for n in rows[0][4].split(" / "))
+    assert distinct == 0 and namesakes >= 20  # three people in every school
+    assert (tmp_path / "work" / "schools-20-seed-7-namesakes" / "inbox" / "2026-11").is_dir()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from pathlib import Path
 
@@ -11,14 +12,18 @@ import pytest
 from conftest import (
     AGE,
     BASE_COUNTS,
+    CATEGORY,
+    MENTEES,
     MENTORS,
     MOROZOV,
     NAME,
     PD_CONSENT,
     PERIOD,
     PETROVA,
+    POSITION,
     SOKOLOV,
     T_CODE,
+    VOLKOV,
     FormBuilder,
 )
 
@@ -245,3 +250,67 @@ def test_an_empty_month_still_gives_a_summary_of_who_did_not_report(workspace) -
     result, _, book = run(workspace)
     assert result.missing == ["ОО-07", "ОО-08"]
     assert [r["Статус"] for r in table(book, "Сводка")] == ["не представлен"] * 2
+
+
+def test_the_district_pairs_name_only_people_on_the_district_lists(workspace, form) -> None:
+    """SPEC §4.7: a pair whose mentor or mentee row is left out is left out too, so the
+    district's «Пары и группы» never names a person «Наставники»/«Наставляемые» do not have."""
+    form.set(MENTORS, form.row_of(MENTORS, SOKOLOV), POSITION, None)  # required
+    form.set(MENTEES, form.row_of(MENTEES, VOLKOV), CATEGORY, "школьник")  # bad-value
+    form.set(MENTORS, form.row_of(MENTORS, PETROVA), PD_CONSENT, "нет")  # a code, not a name
+    form.save(inbox(workspace) / "7.xlsx")
+    form.copy().set_title(T_CODE, "ОО-08").save(inbox(workspace) / "8.xlsx")
+
+    result, _, book = run(workspace)
+
+    mentors = {(m["Код ОО"], m["ФИО"]) for m in table(book, "Наставники")}
+    mentees = {(m["Код ОО"], m["ФИО"]) for m in table(book, "Наставляемые")}
+    links = table(book, "Пары и группы")
+    assert {(p["Код ОО"], p["ФИО наставника"]) for p in links} <= mentors
+    assert {(p["Код ОО"], p["ФИО наставляемого"]) for p in links} <= mentees
+    assert not {SOKOLOV, VOLKOV} & {name for _, name in mentors | mentees}
+    # each school's two pairs of those people are out, with their reason at the pair's row
+    assert len(links) == 2 * (BASE_COUNTS["links"] - 2)
+    assert [r.counts["links"] for r in result.results] == [BASE_COUNTS["links"] - 2] * 2
+    reasons = [i for i in table(book, "Замечания") if i["Код"] == "link-to-rejected-person"]
+    assert sorted(i["Код ОО"] for i in reasons) == ["ОО-07", "ОО-07", "ОО-08", "ОО-08"]
+
+
+@pytest.mark.parametrize(("schools", "expected"), [
+    pytest.param(2, {"ОО-01": "в списке другой школы (ОО-02)",
+                     "ОО-02": "в списке другой школы (ОО-01)"}, id="two"),
+    pytest.param(4, {"ОО-01": "в списках других школ (ОО-02, ОО-03 и ОО-04)",
+                     "ОО-03": "в списках других школ (ОО-01, ОО-02 и ОО-04)"}, id="four"),
+    pytest.param(8, {"ОО-01": "в списках других школ (ОО-02, ОО-03, ОО-04 и ещё 4)",
+                     "ОО-03": "в списках других школ (ОО-01, ОО-02, ОО-04 и ещё 4)",
+                     "ОО-08": "в списках других школ (ОО-01, ОО-02, ОО-03 и ещё 4)"},
+                 id="eight"),
+])
+def test_a_namesake_in_many_schools_is_told_a_few_of_them(tmp_path, form, schools,
+                                                          expected) -> None:
+    """The same person in every school of the district: each school's message names three
+    other schools at most, and how many more there are."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+    from pipeline.workspace import School, init_workspace
+
+    registry = tuple(School(f"ОО-{n:02d}", f"МБОУ «СОШ № {n}»") for n in range(1, schools + 1))
+    workspace = init_workspace(tmp_path / "район", district="Тестовый район", schools=registry)
+    for school in registry:
+        form.copy().set_title(T_CODE, school.code).save(inbox(workspace) / f"{school.code}.xlsx")
+
+    result = CliRunner().invoke(cli, ["run", "--period", PERIOD, "-w", str(workspace.root),
+                                      "--json"], catch_exceptions=False)
+
+    assert result.exit_code == 0, result.output
+    files = json.loads(result.output)["files"]
+    said = {f["school_code"]: [i["message"] for i in f["issues"]
+                               if i["code"] == "cross-school-duplicate"
+                               and i["value"] == PETROVA] for f in files}
+    for code, where in expected.items():
+        message = f"Этот человек есть и {where}. Проверьте, не записан ли он дважды."
+        assert said[code] == [message], said[code]
+    book = Path(json.loads(result.output)["outputs"]["consolidated"])
+    assert f"Этот человек есть и {expected['ОО-01']}. Проверьте, не записан ли он дважды." \
+        in all_cells(book)

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from conftest import (
     AGE,
     CATEGORY,
+    LEBEDEVA,
     LINKS,
     MENTORS,
     MOROZOV,
@@ -73,7 +74,8 @@ def test_problems_are_listed_errors_first_with_column_letter_and_header(workspac
     assert severities == sorted(severities, key=["ошибка", "предупреждение",
                                                  "сведение"].index)
     errors = [r for r in rows if r[6] == "ошибка"]
-    assert [(r[0], r[1]) for r in errors] == [(MENTORS, row), (LINKS, form.rows(LINKS)[-1])]
+    assert [(r[0], r[1]) for r in errors] == [(MENTORS, row), (LINKS, form.link_row(MOROZOV, LEBEDEVA)),
+                                              (LINKS, form.rows(LINKS)[-1])]  # his pair too
     age_letter = openpyxl.utils.get_column_letter(form.column_of(MENTORS, AGE))
     assert errors[0][2] == f"{age_letter} — {AGE}"
     assert errors[0][3] == "5"
@@ -224,7 +226,8 @@ def test_check_writes_feedback_for_one_file(workspace, form, tmp_path):
                                       "--period", PERIOD, "--feedback", str(out)])
     assert result.exit_code == 1, result.output
     assert out.is_file()
-    assert [r[7] for r in listed(openpyxl.load_workbook(out))] == ["out-of-range"]
+    assert [r[7] for r in listed(openpyxl.load_workbook(out))] == ["out-of-range",
+                                                                   "link-to-rejected-person"]
 
 
 def test_check_feedback_needs_exactly_one_file(workspace, form, tmp_path):

@@ -22,6 +22,7 @@ from conftest import (
     CATEGORY,
     EXPERIENCE,
     FORM,
+    KUZNETSOVA,
     LINKS,
     MENTEE_NAME,
     MENTEE_SATISFACTION,
@@ -288,8 +289,11 @@ def test_school_leaves_blank_rows_between_people_rows_keep_their_excel_numbers(f
 
     result = check(form)
 
-    assert_accepted(result, counts_minus(mentees=1))  # the row with the error is left out
-    assert [(i.code, i.row, i.column) for i in serious(result)] == [("out-of-range", 7, AGE)], \
+    # the row with the error is left out, and so is his pair, at its own row (SPEC §4.7)
+    assert_accepted(result, counts_minus(mentees=1, links=1))
+    pair = form.link_row(KUZNETSOVA, VOLKOV)
+    assert [(i.code, i.row, i.column) for i in serious(result)] == [
+        ("out-of-range", 7, AGE), ("link-to-rejected-person", pair, MENTEE_NAME)], \
         describe(result)
 
 

@@ -21,8 +21,10 @@ SPEC_SEVERITIES = {
 }
 SPEC_CODES = {code: severity for severity, codes in SPEC_SEVERITIES.items()
               for code in codes.split()}
-# Codes the project added to the contract (documented in its docs); none so far.
-EXTENSIONS: dict[str, str] = {"pair-vanished": "warning", "formula-in-cell": "warning"}  # README: codes we added
+# Codes the project added to the contract (documented in its docs).
+EXTENSIONS: dict[str, str] = {"pair-vanished": "warning",  # README: codes we added
+                              "formula-in-cell": "warning",
+                              "link-to-rejected-person": "error"}
 
 
 def test_spec_lists_thirty_eight_codes():
@@ -46,7 +48,9 @@ def test_no_code_outside_the_spec_unless_documented_as_an_extension():
 def test_every_code_has_a_plain_russian_message(code):
     issue = make(code, sheet="Наставники", row=2, column="ФИО", value="x", detail="подробности",
                  first_row=1, status="завершена", fixed="Петрова Анна Сергеевна", count=4,
-                 limit=3, months=1, which="оценка", other="ОО-08", expected="2026-11",
-                 sheet_name="Наставники", previous="2026-10")
+                 limit=3, months=1, which="оценка", other="ОО-08",
+                 where="в списке другой школы", expected="2026-11",
+                 sheet_name="Наставники", previous="2026-10",
+                 who="Наставник", person_row=3, person_sheet="Наставники")
     assert issue.severity == SPEC_CODES.get(code, EXTENSIONS.get(code))
     assert any("а" <= ch <= "я" for ch in issue.message.lower())

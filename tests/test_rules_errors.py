@@ -53,6 +53,12 @@ def assert_left_out(result, **drop: int) -> None:
     assert result.counts == counts_minus(**drop), describe(result)
 
 
+def links_of(form, name: str) -> int:
+    """How many rows of «Пары и группы» name the person: they go with the person (§4.7)."""
+    return sum(1 for row in form.rows(LINKS)
+               if name in (form.get(LINKS, row, MENTOR_NAME), form.get(LINKS, row, MENTEE_NAME)))
+
+
 # --- required --------------------------------------------------------------------------------
 def test_mentor_without_a_name_is_required(form, check):
     row = form.row_of(MENTORS, SOKOLOV)
@@ -71,7 +77,7 @@ def test_teacher_mentor_without_a_position_is_required(form, check):
     result = check(form)
 
     assert_issue(result, "required", sheet=MENTORS, row=row, column=POSITION)
-    assert_left_out(result, mentors=1)
+    assert_left_out(result, mentors=1, links=links_of(form, PETROVA))
     # the mentor is on the sheet, so her pairs must not be called «unknown mentor»
     assert_no_issue(result, "unknown-mentor")
 
@@ -90,7 +96,7 @@ def test_pupil_mentee_without_a_class_is_required(form, check):
     result = check(form)
 
     assert_issue(result, "required", sheet=MENTEES, row=row, column=CLASS)
-    assert_left_out(result, mentees=1)
+    assert_left_out(result, mentees=1, links=links_of(form, VOLKOV))
 
 
 def test_pupil_mentor_without_an_age_is_required(form, check):
@@ -100,7 +106,7 @@ def test_pupil_mentor_without_an_age_is_required(form, check):
     result = check(form)
 
     assert_issue(result, "required", sheet=MENTORS, row=row, column=AGE)
-    assert_left_out(result, mentors=1)
+    assert_left_out(result, mentors=1, links=links_of(form, MOROZOV))
 
 
 def test_teacher_mentee_without_experience_is_required(form, check):
@@ -110,7 +116,7 @@ def test_teacher_mentee_without_experience_is_required(form, check):
     result = check(form)
 
     assert_issue(result, "required", sheet=MENTEES, row=row, column=EXPERIENCE)
-    assert_left_out(result, mentees=1)
+    assert_left_out(result, mentees=1, links=links_of(form, ORLOVA))
 
 
 def test_pair_without_a_start_date_is_required(form, check):
@@ -139,7 +145,7 @@ def test_mentor_category_not_in_the_list_is_bad_value(form, check):
     result = check(form)
 
     assert_issue(result, "bad-value", sheet=MENTORS, row=row, column=CATEGORY, value="учитель")
-    assert_left_out(result, mentors=1)
+    assert_left_out(result, mentors=1, links=links_of(form, SOKOLOV))
 
 
 def test_maybe_in_a_yes_no_column_is_bad_value(form, check):
@@ -150,7 +156,7 @@ def test_maybe_in_a_yes_no_column_is_bad_value(form, check):
 
     assert_issue(result, "bad-value", sheet=MENTEES, row=row, column=PD_CONSENT,
                  value="может быть")
-    assert_left_out(result, mentees=1)
+    assert_left_out(result, mentees=1, links=links_of(form, ORLOVA))
 
 
 def test_class_fifteen_is_bad_value(form, check):
@@ -160,7 +166,7 @@ def test_class_fifteen_is_bad_value(form, check):
     result = check(form)
 
     assert_issue(result, "bad-value", sheet=MENTORS, row=row, column=CLASS, value="15Г")
-    assert_left_out(result, mentors=1)
+    assert_left_out(result, mentors=1, links=links_of(form, MOROZOV))
 
 
 def test_pair_status_not_in_the_list_is_bad_value(form, check):
@@ -192,7 +198,7 @@ def test_age_written_as_a_word_is_bad_number(form, check):
     result = check(form)
 
     assert_issue(result, "bad-number", sheet=MENTEES, row=row, column=AGE, value="много")
-    assert_left_out(result, mentees=1)
+    assert_left_out(result, mentees=1, links=links_of(form, VOLKOV))
 
 
 # --- out-of-range ----------------------------------------------------------------------------
@@ -203,7 +209,7 @@ def test_pupil_mentor_aged_seven_is_out_of_range(form, check):
     result = check(form)
 
     assert_issue(result, "out-of-range", sheet=MENTORS, row=row, column=AGE, value="7")
-    assert_left_out(result, mentors=1)
+    assert_left_out(result, mentors=1, links=links_of(form, MOROZOV))
 
 
 def test_teacher_with_eighty_years_of_experience_is_out_of_range(form, check):
@@ -213,7 +219,7 @@ def test_teacher_with_eighty_years_of_experience_is_out_of_range(form, check):
     result = check(form)
 
     assert_issue(result, "out-of-range", sheet=MENTORS, row=row, column=EXPERIENCE, value="80")
-    assert_left_out(result, mentors=1)
+    assert_left_out(result, mentors=1, links=links_of(form, PETROVA))
 
 
 def test_satisfaction_eleven_is_out_of_range(form, check):
