@@ -192,7 +192,7 @@ def test_a_line_of_units_and_hints_under_the_header_is_part_of_the_header(form, 
 
     result = check(form)
 
-    assert result.counts == {**BASE_COUNTS, "mentees": 4}, describe(result)
+    assert result.counts == {**BASE_COUNTS, "mentees": 4, "links": 5}, describe(result)  # its pair too
     assert [(i.code, i.sheet, i.row) for i in result.issues if i.severity != "info"] == \
         [("out-of-range", MENTEES, row)], describe(result)
     for sheet, hint_row in hint_rows.items():
