@@ -222,8 +222,10 @@ def test_a_person_written_right_under_the_header_with_hints_in_cells_is_still_a_
 
     result = check(form)
 
-    assert result.counts == {**BASE_COUNTS, "mentors": 3}, describe(result)
+    # the row is read as Petrova's (so it is left out with her pairs), not skipped as a hint
+    assert result.counts == {**BASE_COUNTS, "mentors": 3, "links": 4}, describe(result)
     assert_issue(result, "bad-number", sheet=MENTORS, row=row, column=AGE)
+    assert_issue(result, "link-to-rejected-person", sheet=LINKS, row=2, column=MENTOR_NAME)
 
 
 TOTALS_AFTER_A_NUMBER = [
