@@ -235,12 +235,14 @@ def _local(timestamp: float) -> dt.datetime:
 def run_period(workspace: Workspace, period: str, *,
                on_file: Callable[[Path], None] | None = None) -> RunResult:
     """The monthly consolidation of `period` (YYYY-MM) for the workspace's district."""
+    from pipeline.paths import clean_staging
     from pipeline.workers import Workers, frozen
 
     # what exists before the run (modules, the caller's objects) lives through it: the cycle
     # collector's full collections need not walk it again and again
     with workspace_lock(workspace.state_dir, f"свод за {period}"), \
             Ledger.open(workspace.state_dir) as ledger, Workers() as workers, frozen():
+        clean_staging(workspace.root)  # what an interrupted run left; the lock is ours
         return _run(workspace, period, ledger, workers, on_file)
 
 

@@ -9,11 +9,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from pipeline.paths import SETTINGS_FILE, STATE_DIR
 from schemas.columns import REGISTRY
 
-SETTINGS_FILE = "nastavnik.toml"
 REGISTRY_FILE = "schools.xlsx"
-STATE_DIR = ".nastavnik"
 
 SETTINGS_TEMPLATE = """\
 # Настройки nastavnik для муниципального органа управления образованием.
