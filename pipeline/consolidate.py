@@ -36,6 +36,7 @@ from pipeline.ledger import (
     unpack_rows,
     workspace_lock,
 )
+from pipeline.paths import readable, readable_name
 from pipeline.read import Form
 from pipeline.standing import Standing, decide
 from pipeline.validate import FileResult, Validation
@@ -253,7 +254,8 @@ def _run(workspace: Workspace, period: str, ledger: Ledger, workers: Any,
     paths = inbox_files(workspace, period)
     folder = _relative(workspace.root.resolve(), (workspace.inbox / period).resolve())
     # resolved once: resolving costs a system call per part of a path, for a thousand files
-    seen = ledger.see([(f"{folder}/{path.name}", *_facts(path)) for path in paths], period)
+    seen = ledger.see([(f"{folder}/{readable_name(path.name)}", *_facts(path))
+                       for path in paths], period)
     submissions = [Submission(path, s) for path, s in zip(paths, seen, strict=True)]
     previous_files = ledger.accepted_files(previous_period(period))
     writers = _sources_digest(_OUTPUT_SOURCES).hexdigest()
@@ -510,7 +512,7 @@ def _unchanged(workspace: Workspace, period: str, ledger: Ledger, run_id: int,
         data = known.get(s.seen.id, {})
         school = workspace.school(data.get("school_code"))
         s.result = FileResult(
-            file=str(s.path), school_code=data.get("school_code"), period=data.get("period"),
+            file=readable(s.path), school_code=data.get("school_code"), period=data.get("period"),
             status=data.get("status", "rejected"), counts=data.get("counts", {}),
             issues=[iss.Issue(**i) for i in data.get("issues", [])], school=school)
         if on_file:
@@ -587,7 +589,7 @@ def stored_all(validation: Validation) -> list[Stored]:
 def _file_result(s: Submission, workspace: Workspace) -> FileResult:
     stored = s.stored
     school = workspace.school(stored.school_code) if stored.school_code else None
-    return FileResult(file=str(s.path), school_code=school.code if school else
+    return FileResult(file=readable(s.path), school_code=school.code if school else
                       stored.school_code, period=stored.period, status=stored.status,
                       counts=dict(stored.counts), issues=list(stored.issues), school=school,
                       title=dict(stored.title))

@@ -61,6 +61,30 @@ def clean_staging(root: Path) -> list[Path]:
     return removed
 
 
+def readable_name(name: str) -> str:
+    """A file name as a person should see it, and as the ledger and the outputs record it.
+
+    A name that is not UTF-8 reaches Python with its bytes escaped as surrogates; such names
+    come from attachments saved by old mail clients, in cp1251 or cp866. They are decoded as
+    whichever of those gives more Cyrillic letters; bytes that fit neither are shown as «?»."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        pass
+    raw = os.fsencode(name)
+    decoded = [raw.decode(codec, "replace") for codec in ("cp1251", "cp866")]
+    best = max(decoded, key=lambda text: sum(ch.isalpha() and "\u0400" <= ch <= "\u04ff"
+                                               for ch in text))
+    return best.replace("\ufffd", "?")
+
+
+def readable(path: Path | str) -> str:
+    """`path` with a readable name (`readable_name`), as text."""
+    path = Path(path)
+    return str(path.with_name(readable_name(path.name))) if path.name else str(path)
+
+
 def same_disk(a: Path, b: Path) -> bool:
     """Whether a rename from one folder to the other stays on one file system."""
     try:

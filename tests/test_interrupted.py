@@ -14,7 +14,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
+from conftest import T_CODE
 
+from pipeline.cli import cli
 from pipeline.consolidate import run_period
 from pipeline.paths import STAGING_DIR, STATE_DIR
 from pipeline.workspace import open_workspace
@@ -113,3 +116,24 @@ def test_a_run_killed_at_any_moment_is_finished_by_the_next(tmp_path, delay):
         sorted(p.name for p in (theirs / "Замечания").glob("*"))
     with sqlite3.connect(root / STATE_DIR / "ledger.sqlite") as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_file_named_in_an_old_mail_clients_encoding_is_read_like_any_other(workspace, form):
+    folder = workspace.inbox / NOV
+    folder.mkdir(parents=True)
+    for name, codec, code in (("Отчёт школа 7.xlsx", "cp1251", "ОО-07"),
+                              ("Гимназия 8.xlsx", "cp866", "ОО-08")):
+        saved = form.copy().set_title(T_CODE, code).save(folder / "tmp.xlsx")
+        os.rename(os.fsencode(saved), os.fsencode(folder) + b"/" + name.encode(codec))
+
+    result = CliRunner().invoke(cli, ["run", "--period", NOV, "-w", str(workspace.root)])
+
+    assert result.exit_code == 0, result.output
+    assert "Отчёт школа 7.xlsx: принят с замечаниями [ОО-07]" in result.output  # namesakes
+    assert "Гимназия 8.xlsx: принят с замечаниями [ОО-08]" in result.output
+    summary = openpyxl.load_workbook(workspace.outbox / NOV / f"Свод_{NOV}.xlsx")["Сводка"]
+    files = {row[4] for row in summary.iter_rows(values_only=True)}
+    assert {"Отчёт школа 7.xlsx", "Гимназия 8.xlsx"} <= files
+    status = CliRunner().invoke(cli, ["status", "--period", NOV, "-w", str(workspace.root)])
+    assert status.exit_code == 0, status.output
+    assert "Гимназия 8.xlsx" in status.output and "новые файлы" not in status.output
