@@ -36,7 +36,7 @@ from pipeline.ledger import (
     unpack_rows,
     workspace_lock,
 )
-from pipeline.paths import readable, readable_name
+from pipeline.paths import link_outside, readable, readable_name
 from pipeline.read import Form
 from pipeline.standing import Standing, decide
 from pipeline.validate import FileResult, Validation
@@ -218,14 +218,15 @@ def run_context(workspace: Workspace) -> str:
 
 
 def _facts(path: Path) -> tuple[str, int, dt.datetime]:
-    """SHA-256, size and modification time; unreadable files get a placeholder hash."""
-    sha = file_sha256(path)
+    """SHA-256, size and modification time; unreadable files get a placeholder hash, and so
+    do links that lead outside the workspace, which are never opened."""
+    sha = None if link_outside(path) else file_sha256(path)
     try:
         stat = path.stat()
     except OSError:
         sha = None
     if sha is None:
-        return "unreadable:" + path.name, 0, dt.datetime.now().replace(microsecond=0)
+        return "unreadable:" + readable_name(path.name), 0, dt.datetime.now().replace(microsecond=0)
     return sha, stat.st_size, _local(stat.st_mtime)
 
 

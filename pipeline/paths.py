@@ -85,6 +85,18 @@ def readable(path: Path | str) -> str:
     return str(path.with_name(readable_name(path.name))) if path.name else str(path)
 
 
+def link_outside(path: Path) -> bool:
+    """Whether `path`, in a workspace, is a link that leads outside it: such a file is never
+    opened (a link to /etc/passwd saved into inbox/ must not be read, let alone reported)."""
+    path = Path(path)
+    if not path.is_symlink():
+        return False
+    root = workspace_root(path)
+    if root is None:
+        return False
+    return not path.resolve().is_relative_to(root.resolve())
+
+
 def same_disk(a: Path, b: Path) -> bool:
     """Whether a rename from one folder to the other stays on one file system."""
     try:

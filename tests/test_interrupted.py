@@ -137,3 +137,30 @@ def test_a_file_named_in_an_old_mail_clients_encoding_is_read_like_any_other(wor
     status = CliRunner().invoke(cli, ["status", "--period", NOV, "-w", str(workspace.root)])
     assert status.exit_code == 0, status.output
     assert "Гимназия 8.xlsx" in status.output and "новые файлы" not in status.output
+
+
+def test_a_link_in_the_inbox_to_a_file_outside_the_workspace_is_not_opened(workspace, form,
+                                                                          tmp_path):
+    form.save(workspace.inbox / NOV / "7.xlsx")
+    secret = tmp_path / "outside" / "passwd.xlsx"
+    secret.parent.mkdir()
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    (workspace.inbox / NOV / "8.xlsx").symlink_to(secret)
+
+    run = run_period(workspace, NOV)
+
+    linked = next(r for r in run.results if r.file.endswith("8.xlsx"))
+    assert linked.status == "rejected"
+    assert [i.code for i in linked.issues] == ["link-outside-workspace"]
+    assert "ссылка на файл вне рабочей папки" in linked.issues[0].message
+    accepted = next(r for r in run.results if r.file.endswith("7.xlsx"))
+    assert accepted.status == "accepted"  # the run goes on
+    for output in workspace.outbox.rglob("*.xlsx"):
+        assert "root:x:0:0" not in texts(output)
+
+
+def texts(path: Path) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(path) as package:
+        return "".join(package.read(n).decode("utf-8", "replace") for n in package.namelist())
