@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from pipeline.paths import readable
 from pipeline.read import Form
 from pipeline.validate import FileResult, Validation, validate_forms
 from pipeline.workers import Workers, iter_forms, read_forms
@@ -77,6 +78,6 @@ def check_files(paths: Sequence[Path | str], *, workspace: Workspace | None = No
         validation = read_and_validate([paths[n] for n in members], workspace=workspace,
                                        period=group_period)
         for n, result in zip(members, validation.results, strict=True):
-            result.file = str(paths[n])
+            result.file = readable(paths[n])
             results[n] = result
     return [r for r in results if r is not None]

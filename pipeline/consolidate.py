@@ -36,6 +36,7 @@ from pipeline.ledger import (
     unpack_rows,
     workspace_lock,
 )
+from pipeline.paths import link_outside, readable, readable_name
 from pipeline.read import Form
 from pipeline.russian import join_words, number
 from pipeline.standing import Standing, decide
@@ -218,14 +219,15 @@ def run_context(workspace: Workspace) -> str:
 
 
 def _facts(path: Path) -> tuple[str, int, dt.datetime]:
-    """SHA-256, size and modification time; unreadable files get a placeholder hash."""
-    sha = file_sha256(path)
+    """SHA-256, size and modification time; unreadable files get a placeholder hash, and so
+    do links that lead outside the workspace, which are never opened."""
+    sha = None if link_outside(path) else file_sha256(path)
     try:
         stat = path.stat()
     except OSError:
         sha = None
     if sha is None:
-        return "unreadable:" + path.name, 0, dt.datetime.now().replace(microsecond=0)
+        return "unreadable:" + readable_name(path.name), 0, dt.datetime.now().replace(microsecond=0)
     return sha, stat.st_size, _local(stat.st_mtime)
 
 
@@ -236,12 +238,14 @@ def _local(timestamp: float) -> dt.datetime:
 def run_period(workspace: Workspace, period: str, *,
                on_file: Callable[[Path], None] | None = None) -> RunResult:
     """The monthly consolidation of `period` (YYYY-MM) for the workspace's district."""
+    from pipeline.paths import clean_staging
     from pipeline.workers import Workers, frozen
 
     # what exists before the run (modules, the caller's objects) lives through it: the cycle
     # collector's full collections need not walk it again and again
     with workspace_lock(workspace.state_dir, f"свод за {period}"), \
             Ledger.open(workspace.state_dir) as ledger, Workers() as workers, frozen():
+        clean_staging(workspace.root)  # what an interrupted run left; the lock is ours
         return _run(workspace, period, ledger, workers, on_file)
 
 
@@ -252,7 +256,8 @@ def _run(workspace: Workspace, period: str, ledger: Ledger, workers: Any,
     paths = inbox_files(workspace, period)
     folder = _relative(workspace.root.resolve(), (workspace.inbox / period).resolve())
     # resolved once: resolving costs a system call per part of a path, for a thousand files
-    seen = ledger.see([(f"{folder}/{path.name}", *_facts(path)) for path in paths], period)
+    seen = ledger.see([(f"{folder}/{readable_name(path.name)}", *_facts(path))
+                       for path in paths], period)
     submissions = [Submission(path, s) for path, s in zip(paths, seen, strict=True)]
     previous_files = ledger.accepted_files(previous_period(period))
     writers = _sources_digest(_OUTPUT_SOURCES).hexdigest()
@@ -380,14 +385,14 @@ class _Digests:
             return
         # digested by a worker, from its rows (or as the ledger keeps them) and last
         # month's: this process goes on with the next files
-        sha = s.seen.sha256
+        sha, name = s.seen.sha256, readable_name(s.path.name)  # as source_name(s)
         before = self.previous.get(school.code)
         task = (stored.title, stored.rows or None,
                 None if stored.rows else self.ledger.packed_rows(sha, self.period, self.context),
                 school, self.ledger.packed_rows(before[0], self.before, before[1])
-                if before else None, bool(self.renderer.missing(sha, school, s.path.name)),
+                if before else None, bool(self.renderer.missing(sha, school, name)),
                 self.renderer.secret, self.indicators, self.period, unstored is not None,
-                stored.period, s.path.name)
+                stored.period, name)
         future = self.workers.submit(_digest_job, *task) if self.workers else None
         stored.rows = {}  # in the ledger; `rows_of` brings them back when needed
         if future is None:  # no worker can take it
@@ -512,7 +517,7 @@ def _unchanged(workspace: Workspace, period: str, ledger: Ledger, run_id: int,
         data = known.get(s.seen.id, {})
         school = workspace.school(data.get("school_code"))
         s.result = FileResult(
-            file=str(s.path), school_code=data.get("school_code"), period=data.get("period"),
+            file=readable(s.path), school_code=data.get("school_code"), period=data.get("period"),
             status=data.get("status", "rejected"), counts=data.get("counts", {}),
             issues=[iss.Issue(**i) for i in data.get("issues", [])], school=school)
         if on_file:
@@ -589,7 +594,7 @@ def stored_all(validation: Validation) -> list[Stored]:
 def _file_result(s: Submission, workspace: Workspace) -> FileResult:
     stored = s.stored
     school = workspace.school(stored.school_code) if stored.school_code else None
-    return FileResult(file=str(s.path), school_code=school.code if school else
+    return FileResult(file=readable(s.path), school_code=school.code if school else
                       stored.school_code, period=stored.period, status=stored.status,
                       counts=dict(stored.counts), issues=list(stored.issues), school=school,
                       title=dict(stored.title))

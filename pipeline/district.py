@@ -338,8 +338,10 @@ def _rendered_lists(run: Any, secret: bytes, cache: RowCache) -> list[list[tuple
 
 def source_name(submission: Any) -> str:
     """The name of a submission's file, as the lists show where their rows came from (the
-    run's digests name it so too)."""
-    return Path(submission.path).name
+    run's digests name it so too), readable whatever its encoding."""
+    from pipeline.paths import readable_name
+
+    return readable_name(Path(submission.path).name)
 
 
 def _render_school(school: Any, rows: dict[str, list[dict[str, Any]]],

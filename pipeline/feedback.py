@@ -18,6 +18,7 @@ from typing import Any
 
 from pipeline import issues as iss
 from pipeline.ledger import file_sha256
+from pipeline.paths import readable_name
 from pipeline.read import Form, Table
 from pipeline.sheetxml import column_letters
 from pipeline.validate import FileResult
@@ -69,7 +70,7 @@ def receipt_rows(source: Path, result: FileResult, received: dt.datetime | None,
     counts = result.counts
     return [
         ("Замечания к файлу школы", None),
-        ("Файл", source.name),
+        ("Файл", readable_name(source.name)),
         ("SHA-256", file_sha256(source) or "—"),
         ("Получен", received),
         ("Проверен", checked),

@@ -105,6 +105,10 @@ CODES: dict[str, tuple[Severity, str, str]] = {
     "link-to-rejected-person": ("error", "{who} не принят в свод из-за ошибки в строке "
                                 "{person_row} листа «{person_sheet}», поэтому и эта строка не "
                                 "учтена.", "Исправьте ошибку в той строке, и пара будет учтена."),
+    # a link in inbox/ to a file outside the workspace: not opened
+    "link-outside-workspace": ("fatal", "Это ссылка на файл вне рабочей папки; такие ссылки не "
+                               "открываются.", "Сохраните в папку inbox сам файл, а не ссылку "
+                               "на него."),
     # info: reported
     "extra-column": ("info", "Столбец «{value}» не из шаблона и не читается.",
                      "Ничего делать не нужно; данные из него не попадут в свод."),

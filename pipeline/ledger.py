@@ -537,8 +537,10 @@ class Ledger:
 
 
 @contextlib.contextmanager
-def workspace_lock(state_dir: Path, what: str) -> Iterator[None]:
-    """One run at a time per workspace. The OS releases the lock if the process dies."""
+def workspace_lock(state_dir: Path, what: str) -> Iterator[str | None]:
+    """One run at a time per workspace. The lock is the process's own (a POSIX record lock):
+    the workers it forks do not hold it, and the OS releases it when the process dies. Yields
+    who held it last without letting it go (a run that was killed), or None."""
     state_dir.mkdir(parents=True, exist_ok=True)
     path = state_dir / LOCK_FILE
     handle = path.open("a+", encoding="utf-8")
@@ -549,11 +551,16 @@ def workspace_lock(state_dir: Path, what: str) -> Iterator[None]:
             raise LockedError(f"рабочая папка занята: {holder} — дождитесь окончания и "
                               "запустите снова")
         handle.seek(0)
+        interrupted = handle.read().strip() or None  # a finished holder leaves it empty
+        handle.seek(0)
         handle.truncate()
         handle.write(f"{what} (процесс {os.getpid()}, пользователь {_account()} на "
                      f"{socket.gethostname()}, с {dt.datetime.now():%d.%m.%Y %H:%M})")
         handle.flush()
-        yield
+        yield interrupted
+        handle.seek(0)
+        handle.truncate()  # let go in order: the next holder finds nothing to take over
+        handle.flush()
     finally:
         handle.close()
 
@@ -586,7 +593,9 @@ def _try_lock(handle: Any) -> bool:
         except OSError:
             return False
     try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        # lockf, not flock: a flock is shared with forked children, which kept a killed
+        # run's workspace locked for as long as its workers lived
+        fcntl.lockf(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         return True
     except OSError:
         return False

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import issues as iss
+from pipeline.paths import link_outside
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -88,6 +89,8 @@ def _describe(head: bytes) -> str:
 
 def preflight(path: Path, *, max_file_mb: float = 20, max_unpacked_mb: float = 200) -> Preflight:
     path = Path(path)
+    if link_outside(path):
+        return Preflight(None, issues=[iss.make("link-outside-workspace")])
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:

@@ -9,6 +9,7 @@ Whether the values are allowed is decided later, in pipeline/validate.py.
 from __future__ import annotations
 
 import difflib
+import io
 import logging
 import re
 from collections.abc import Callable
@@ -464,7 +465,13 @@ def open_workbook(path: Path) -> Any:
     """python-calamine's workbook; its own error is kept (pd.read_excel would hide it)."""
     from python_calamine import CalamineWorkbook
 
-    return CalamineWorkbook.from_path(str(path))
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a name in cp1251 or cp866: calamine takes paths as UTF-8
+        with open(path, "rb") as handle:
+            return CalamineWorkbook.from_filelike(io.BytesIO(handle.read()))
+    return CalamineWorkbook.from_path(text)
 
 
 def reader_failed(exc: BaseException) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 
 from pipeline.consolidate import deadline, inbox_files
 from pipeline.ledger import LEDGER_FILE, Ledger, period_files, seen_paths
+from pipeline.paths import readable, readable_name
 from pipeline.standing import Standing, decide, file_status, severity_counts
 from pipeline.workspace import School, Workspace
 
@@ -70,8 +71,8 @@ def period_status(workspace: Workspace, period: str) -> PeriodStatus:
                 files = period_files(ledger, status.last_run["id"], status.last_run["context"])
             seen = seen_paths(ledger, period)
     root = workspace.root.resolve()
-    status.new_files = [p.name for p in inbox_files(workspace, period)
-                        if p.resolve().relative_to(root).as_posix() not in seen]
+    status.new_files = [readable_name(p.name) for p in inbox_files(workspace, period)
+                        if readable(p.resolve().relative_to(root).as_posix()) not in seen]
     for school in workspace.expected(period):
         mine = [f for f in files if f["school_code"] == school.code]
         counted = next((f for f in mine if f["role"] == "counted"), None)

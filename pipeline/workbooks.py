@@ -14,6 +14,7 @@ from typing import Any
 import xlsxwriter
 
 from pipeline import sheetxml
+from pipeline.paths import staging_dir
 
 # Never let a school's text become a live formula or link in a file another office opens.
 SAFE_OPTIONS = {
@@ -28,10 +29,13 @@ DATE_FORMAT = "dd.mm.yyyy"
 
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path beside `path`, renamed onto it only when the block succeeds."""
+    """A temporary path, renamed onto `path` only when the block succeeds: in the workspace's
+    staging folder (pipeline/paths.py), so that nothing half-written is ever beside the
+    user's files."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~" + path.stem[:40], suffix=path.suffix, dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=".~" + path.stem[:40], suffix=path.suffix,
+                               dir=staging_dir(path))
     os.close(fd)
     try:
         yield Path(tmp)

@@ -34,6 +34,7 @@ AHEAD = 512  # files read ahead of the caller at most: two of check.BATCH, to ke
 def _worker_setup() -> None:
     """Cap the worker's memory and silence it: what a dying reader prints (a Rust panic, a
     "Fatal Python error") must not reach the methodologist's screen; its file gets an issue."""
+    _die_with_parent()
     faulthandler.disable()
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -48,6 +49,24 @@ def _worker_setup() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     except (ImportError, ValueError, OSError):
         pass  # not on this system: the process boundary still protects the run
+
+
+def _die_with_parent() -> None:
+    """A worker outlives a killed run no longer than a moment (Linux: PR_SET_PDEATHSIG);
+    elsewhere it ends when it finds its pipe to the run closed."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    parent = multiprocessing.parent_process()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if parent is not None and os.getppid() != parent.pid:  # the run died before we asked
+        os._exit(1)
 
 
 def _read_one(path: str, limits: dict[str, float]) -> Form:

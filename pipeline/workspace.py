@@ -11,12 +11,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from pipeline.paths import SETTINGS_FILE, STATE_DIR
 from pipeline.russian import os_error
 from schemas.columns import REGISTRY
 
-SETTINGS_FILE = "nastavnik.toml"
 REGISTRY_FILE = "schools.xlsx"
-STATE_DIR = ".nastavnik"
 
 SETTINGS_TEMPLATE = """\
 # Настройки nastavnik для муниципального органа управления образованием.

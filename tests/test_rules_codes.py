@@ -24,7 +24,8 @@ SPEC_CODES = {code: severity for severity, codes in SPEC_SEVERITIES.items()
 # Codes the project added to the contract (documented in its docs).
 EXTENSIONS: dict[str, str] = {"pair-vanished": "warning",  # README: codes we added
                               "formula-in-cell": "warning",
-                              "link-to-rejected-person": "error"}
+                              "link-to-rejected-person": "error",
+                              "link-outside-workspace": "fatal"}
 
 
 def test_spec_lists_thirty_eight_codes():
