@@ -205,12 +205,12 @@ def _summary(report: DistrictReport) -> list[str]:
         first += "Ни одна школа отчёт не представила."
         return [first]
     first += (f"{plural_word(got, 'Представила', 'Представили', 'Представили')} отчёт "
-              f"{plural(got, 'школа', 'школы', 'школ')} ({percent(got / n * 100)}), из них в "
-              f"установленный срок (до {deadline}) — {number(in_time)}. ")
-    if accepted:
+              f"{plural(got, 'школа', 'школы', 'школ')} ({percent(got / n * 100)}). ")
+    if accepted:  # the deadline is judged for accepted reports only (pipeline/standing.py)
         first += (f"{plural_word(accepted, 'Принят', 'Принято', 'Принято')} "
-                  f"{plural(accepted, 'отчёт', 'отчёта', 'отчётов')}")
-        first += f", из них с замечаниями — {number(remarks)}" if remarks else ""
+                  f"{plural(accepted, 'отчёт', 'отчёта', 'отчётов')}, из них в установленный "
+                  f"срок (до {deadline}) — {number(in_time)}")
+        first += f", с замечаниями — {number(remarks)}" if remarks else ""
     else:
         first += "Ни один отчёт не принят"
     if rejected:
