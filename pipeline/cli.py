@@ -123,6 +123,10 @@ class _Group(click.Group):
         except BrokenPipeError:
             raise  # the reader went away (| head): click ends quietly
         except Exception as exc:
+            from pipeline.errors import UserError
+
+            if isinstance(exc, UserError) and not (ctx.obj or {}).get("debug"):
+                raise Failure(str(exc)) from exc  # Russian already, says what to do
             if (ctx.obj or {}).get("debug"):
                 raise
             # the exception's own text is a library's English: only --debug shows it

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import UserError
 from pipeline.values import name_key
 from schemas import vocab as v
 from schemas.columns import SHEETS_BY_KEY, TITLE
@@ -22,7 +23,7 @@ DEFAULT_FILE = Path(__file__).resolve().parent.parent / "schemas" / "indicators.
 WORKSPACE_FILE = "indicators.toml"
 
 
-class IndicatorError(ValueError):
+class IndicatorError(UserError, ValueError):
     """An indicators file that cannot be used; Russian, says what to fix."""
 
 
@@ -101,8 +102,12 @@ def load_indicators(workspace_root: Path | None = None) -> list[Indicator]:
         path = Path(workspace_root) / WORKSPACE_FILE
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise IndicatorError(f"{path}: не удаётся прочитать ({exc})") from exc
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        from pipeline.russian import text_file_error
+
+        raise IndicatorError(f"{path}: не удаётся прочитать ({text_file_error(exc)}) — "
+                             "исправьте файл или удалите его, чтобы считать показатели по "
+                             "правилам программы") from exc
     found = []
     for n, item in enumerate(data.get("indicator", []), start=1):
         where_from = f"{path.name}, показатель {item.get('code', n)}"

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import UserError
 from pipeline.issues import Issue
 
 LEDGER_FILE = "ledger.sqlite"
@@ -123,7 +124,7 @@ SCHEMA_VERSION = max(MIGRATIONS)
 _BATCH = 500  # parameters per IN (...) query, under SQLite's limit
 
 
-class LedgerError(Exception):
+class LedgerError(UserError):
     """The store cannot be used; the message is Russian and says what to do."""
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import sheetxml, standing
+from pipeline.errors import UserError
 from pipeline.indicators import Indicator, SchoolData, Value, compute, load_indicators, total
 from pipeline.issues import CODES
 from pipeline.ledger import LEDGER_FILE, Ledger, Stored
@@ -55,7 +56,7 @@ COUNT_KEYS = {
 }
 
 
-class ReportError(Exception):
+class ReportError(UserError):
     """A report that cannot be made yet; Russian, says what to do."""
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import sheetxml
+from pipeline.errors import UserError
 from pipeline.indicators import Indicator, Measure, Value, total
 from pipeline.preflight import preflight
 from pipeline.read import DAMAGED, log, open_workbook
@@ -79,7 +80,7 @@ _ASK_AGAIN = "попросите МО сформировать отчёт зан
 _RESAVE = "попросите МО прислать файл отчёта заново, не пересохраняя его в других программах"
 
 
-class RollupError(Exception):
+class RollupError(UserError):
     """A roll-up that cannot be made; Russian, says what to do."""
 
 

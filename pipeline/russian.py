@@ -140,6 +140,17 @@ _OS_ERRORS = {errno.ENOENT: "нет такого файла или папки",
               errno.EBUSY: "файл занят другой программой"}
 
 
+def text_file_error(exc: Exception) -> str:
+    """Why a settings file (TOML) could not be read, in Russian: tomllib's and the system's
+    words are English, so of a syntax error only the line number is kept."""
+    if isinstance(exc, OSError):
+        return os_error(exc)
+    if isinstance(exc, UnicodeDecodeError):
+        return "файл не в кодировке UTF-8"
+    line = re.search(r"at line (\d+)", str(exc))
+    return f"ошибка записи в строке {line.group(1)}" if line else "ошибка записи"
+
+
 def os_error(exc: OSError) -> str:
     """What the system refused, in Russian: its own text (strerror) is English on most
     machines and never reaches a reader."""

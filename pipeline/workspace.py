@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
 import tomllib
 from dataclasses import dataclass, field
@@ -11,8 +10,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import UserError
 from pipeline.paths import SETTINGS_FILE, STATE_DIR
-from pipeline.russian import os_error
+from pipeline.russian import text_file_error
 from schemas.columns import REGISTRY
 
 REGISTRY_FILE = "schools.xlsx"
@@ -42,7 +42,7 @@ max_unpacked_mb = 200
 """
 
 
-class WorkspaceError(Exception):
+class WorkspaceError(UserError):
     """A workspace that cannot be used; the message is Russian and says what to do."""
 
 
@@ -170,7 +170,7 @@ def load_settings(path: Path) -> Settings:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise WorkspaceError(f"{path}: не удаётся прочитать настройки ({_settings_error(exc)}) "
+        raise WorkspaceError(f"{path}: не удаётся прочитать настройки ({text_file_error(exc)}) "
                              "— исправьте файл или создайте рабочую папку заново: "
                              "nastavnik init") from exc
     limits = data.get("limits", {})
@@ -190,17 +190,6 @@ def load_settings(path: Path) -> Settings:
         max_file_mb=value(limits, "max_file_mb", float),
         max_unpacked_mb=value(limits, "max_unpacked_mb", float),
     )
-
-
-def _settings_error(exc: Exception) -> str:
-    """Why the settings could not be read; tomllib's and the system's words are English, so
-    only the line number is kept."""
-    if isinstance(exc, OSError):
-        return os_error(exc)
-    if isinstance(exc, UnicodeDecodeError):
-        return "файл не в кодировке UTF-8"
-    line = re.search(r"at line (\d+)", str(exc))
-    return f"ошибка записи в строке {line.group(1)}" if line else "ошибка записи"
 
 
 def load_registry(path: Path) -> tuple[School, ...]:

@@ -230,6 +230,17 @@ def test_settings_that_do_not_parse_are_named_by_line_in_russian(workspace) -> N
                              "нужно число, оно пишется без кавычек\n")
 
 
+def test_indicators_that_do_not_parse_are_named_by_line_in_russian(workspace, form) -> None:
+    form.save(workspace.inbox / PERIOD / "7.xlsx")
+    own = workspace.root / "indicators.toml"
+    own.write_text('[[indicator]]\ncode = "K1"\nname = Доля\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["run", "--period", PERIOD, "-w", str(workspace.root)])
+    assert result.exit_code == 1, result.output
+    assert (f"Ошибка: {own}: не удаётся прочитать (ошибка записи в строке 3) — исправьте файл "
+            "или удалите его, чтобы считать показатели по правилам программы\n") in result.output
+    assert _english(result.output.replace(str(own), "")) == [], result.output
+
+
 def test_a_folder_that_cannot_be_written_is_said_in_russian(workspace, form) -> None:
     form.save(workspace.inbox / PERIOD / "7.xlsx")
     (workspace.outbox / PERIOD).write_text("a file where the month folder should be")
