@@ -213,9 +213,11 @@ def _deadlines_sheet(book: Any, formats: Formats, run: Any, later: sheetxml.Late
 
     def caption(sheet: Any) -> None:
         sheet.write_string(0, 0, f"Сдача отчётов за {run.period}", formats.title)
-        sheet.write_string(1, 0, f"Срок сдачи: до {run.deadline:%d.%m.%Y} включительно; "
-                                 "в срок — по первому файлу школы, исправление после срока "
-                                 "опозданием не считается")
+        # across the columns of the first printed page, in two lines: not cut at its edge
+        sheet.merge_range(1, 0, 1, 3, f"Срок сдачи: до {run.deadline:%d.%m.%Y} включительно; "
+                                      "в срок — по первому файлу школы, исправление после "
+                                      "срока опозданием не считается", formats.wrap)
+        sheet.set_row(1, 30)
         for r, (label, count) in enumerate((("Ожидалось отчётов", expected),
                                             ("Представили", received),
                                             ("Принято", accepted),

@@ -36,6 +36,8 @@ VERSION = f"nastavnik {__version__}"
 # a table wider than this (characters of column width) shrunk to a landscape page's width
 # would print at under three quarters of its size
 READABLE = 190
+# what a landscape A4 page holds at full size, in characters of column width
+LANDSCAPE_PAGE = 135
 # the first header of each sheet's table: where its header row is
 REPORT_TABLES = {"Показатели": "Код ОО", "Численность": "Код ОО", "Документы": "Код ОО",
                  "Диаграммы": "Школа", "Данные": "Уровень"}
@@ -215,6 +217,12 @@ def test_district_sheets_fit_their_contents_and_print(workspace, form) -> None:
     assert width(issues, code) >= longest
     for sheet in book:
         assert_prints(sheet, table_start(sheet, "Код ОО"))
+    # the deadline's long caption wraps within the first page's columns, not past its edge
+    deadlines = book["Сдача отчётов"]
+    caption = next(r for r in deadlines.merged_cells.ranges if r.min_row == 2)
+    page = sum(width(deadlines, c) for c in range(caption.min_col, caption.max_col + 1))
+    assert deadlines["A2"].alignment.wrap_text and page < LANDSCAPE_PAGE
+    assert "по первому файлу школы" in deadlines["A2"].value
 
 
 @pytest.mark.parametrize("way", ["text", "openpyxl"])
