@@ -295,14 +295,14 @@ def run(period: str | None, workspace_dir: Path | None, as_json: bool) -> None:
 
 def _run(workspace: Any, period: str, *, quiet: bool) -> Any:
     from pipeline.console import Eta, run_report
-    from pipeline.consolidate import inbox_files, run_period
+    from pipeline.consolidate import run_period
     from pipeline.ledger import LedgerError
 
     folder = workspace.inbox / period
     if not folder.is_dir():  # a mistyped month must not make an empty report for it
         raise Failure(f"{folder}: такой папки нет — проверьте месяц (--period {period}) или "
                       "создайте папку и сохраните в неё файлы школ")
-    total = len(inbox_files(workspace, period))
+    total = len(workspace.inbox_files(period))
     if not quiet and total == 0:
         click.echo(f"В папке {folder} нет файлов: свод покажет, что отчёты не представлены.",
                    err=True)

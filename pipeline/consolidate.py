@@ -57,7 +57,6 @@ from schemas.columns import (
     ROW_COL,
 )
 
-SKIPPED_NAMES = (".",)  # hidden files (.DS_Store and the like) are not school files
 FEEDBACK_DIR = "Замечания"
 _RULE_SOURCES = ("schemas/columns.py", "schemas/vocab.py", "schemas/sheets.py",
                  "pipeline/values.py", "pipeline/read.py", "pipeline/preflight.py",
@@ -191,15 +190,6 @@ class RunResult:
         }
 
 
-def inbox_files(workspace: Workspace, period: str) -> list[Path]:
-    folder = workspace.inbox / period
-    if not folder.is_dir():
-        return []
-    return sorted((p for p in folder.iterdir()
-                   if p.is_file() and not p.name.startswith(SKIPPED_NAMES)),
-                  key=lambda p: p.name)
-
-
 def _sources_digest(names: tuple[str, ...]) -> hashlib._Hash:
     digest = hashlib.sha256(__version__.encode())
     root = Path(__file__).resolve().parent.parent
@@ -253,7 +243,7 @@ def _run(workspace: Workspace, period: str, ledger: Ledger, workers: Any,
          on_file: Callable[[Path], None] | None) -> RunResult:
     context = run_context(workspace)
     run_id = ledger.start_run(period, __version__, context)
-    paths = inbox_files(workspace, period)
+    paths = workspace.inbox_files(period)
     folder = _relative(workspace.root.resolve(), (workspace.inbox / period).resolve())
     # resolved once: resolving costs a system call per part of a path, for a thousand files
     seen = ledger.see([(f"{folder}/{readable_name(path.name)}", *_facts(path))

@@ -6,11 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.consolidate import deadline, inbox_files
 from pipeline.ledger import LEDGER_FILE, Ledger, period_files, seen_paths
 from pipeline.paths import readable, readable_name
 from pipeline.standing import Standing, decide, file_status, severity_counts
-from pipeline.workspace import School, Workspace
+from pipeline.workspace import School, Workspace, deadline
 
 ROLE_WORDS = {"counted": "учитывается", "superseded": "заменён более новым",
               "duplicate": "повтор того же файла", "unattributed": "школа не определена"}
@@ -71,7 +70,7 @@ def period_status(workspace: Workspace, period: str) -> PeriodStatus:
                 files = period_files(ledger, status.last_run["id"], status.last_run["context"])
             seen = seen_paths(ledger, period)
     root = workspace.root.resolve()
-    status.new_files = [readable_name(p.name) for p in inbox_files(workspace, period)
+    status.new_files = [readable_name(p.name) for p in workspace.inbox_files(period)
                         if readable(p.resolve().relative_to(root).as_posix()) not in seen]
     for school in workspace.expected(period):
         mine = [f for f in files if f["school_code"] == school.code]

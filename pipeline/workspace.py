@@ -16,6 +16,7 @@ from pipeline.russian import text_file_error
 from schemas.columns import REGISTRY
 
 REGISTRY_FILE = "schools.xlsx"
+SKIPPED_NAMES = (".",)  # names of files in inbox/ that are not school files
 
 SETTINGS_TEMPLATE = """\
 # Настройки nastavnik для муниципального органа управления образованием.
@@ -106,6 +107,16 @@ class Workspace:
 
     def expected(self, period: str) -> list[School]:
         return [s for s in self.schools if s.active_in(period)]
+
+    def inbox_files(self, period: str) -> list[Path]:
+        """The school files saved for `period`, by name; hidden files (.DS_Store and the
+        like) are not school files."""
+        folder = self.inbox / period
+        if not folder.is_dir():
+            return []
+        return sorted((p for p in folder.iterdir()
+                       if p.is_file() and not p.name.startswith(SKIPPED_NAMES)),
+                      key=lambda p: p.name)
 
     def secret(self) -> bytes:
         """The district's key for pseudonyms of people without consent (SPEC §5)."""
