@@ -16,7 +16,7 @@ import gc
 import hashlib
 import pickle
 from array import array
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,6 +24,8 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline import issues as iss
+from pipeline.engine import keys
+from pipeline.engine.digests import Digests
 from pipeline.ledger import (
     Ledger,
     Seen,
@@ -32,7 +34,6 @@ from pipeline.ledger import (
     file_sha256,
     pack_digest,
     pack_rows,
-    unpack_digest,
     unpack_rows,
     workspace_lock,
 )
@@ -58,13 +59,6 @@ from schemas.columns import (
 )
 
 FEEDBACK_DIR = "Замечания"
-_RULE_SOURCES = ("schemas/columns.py", "schemas/vocab.py", "schemas/sheets.py",
-                 "pipeline/values.py", "pipeline/read.py", "pipeline/preflight.py",
-                 "pipeline/validate.py", "pipeline/issues.py")
-# what the outputs are written by: a change here rewrites them, without re-checking files
-_OUTPUT_SOURCES = ("pipeline/consolidate.py", "pipeline/district.py", "pipeline/sheetxml.py",
-                   "pipeline/feedback.py", "pipeline/workbooks.py", "pipeline/template.py",
-                   "pipeline/report.py", "pipeline/indicators.py")
 
 
 @dataclass
@@ -190,22 +184,57 @@ class RunResult:
         }
 
 
-def _sources_digest(names: tuple[str, ...]) -> hashlib._Hash:
-    digest = hashlib.sha256(__version__.encode())
-    root = Path(__file__).resolve().parent.parent
-    for name in names:
-        digest.update((root / name).read_bytes())
-    return digest
+def run_period(workspace: Workspace, period: str, *,
+               on_file: Callable[[Path], None] | None = None, caches: bool = True
+               ) -> RunResult:
+    """The monthly consolidation of `period` (YYYY-MM) for the workspace's district.
+    `caches` off: nothing is taken from earlier runs (the outputs are the same)."""
+    from pipeline.paths import clean_staging
+    from pipeline.workers import Workers, frozen
+
+    # what exists before the run (modules, the caller's objects) lives through it: the cycle
+    # collector's full collections need not walk it again and again
+    with workspace_lock(workspace.state_dir, f"свод за {period}"), \
+            Ledger.open(workspace.state_dir) as ledger, Workers() as workers, frozen():
+        clean_staging(workspace.root)  # what an interrupted run left; the lock is ours
+        return _run(workspace, period, ledger, workers, on_file, caches)
 
 
-def run_context(workspace: Workspace) -> str:
-    """What a file's result depends on besides its bytes: the rules, settings and registry."""
-    digest = _sources_digest(_RULE_SOURCES)
-    settings = workspace.settings
-    digest.update(dumps([settings.max_mentees_per_mentor, settings.max_file_mb,
-                         settings.max_unpacked_mb,
-                         sorted((s.code, s.name) for s in workspace.schools)]).encode())
-    return digest.hexdigest()[:32]
+def _run(workspace: Workspace, period: str, ledger: Ledger, workers: Any,
+         on_file: Callable[[Path], None] | None, caches: bool) -> RunResult:
+    """A month's run, stage by stage; each takes data and hands data on."""
+    context, digest_key = keys.run_keys(workspace, caches=caches)
+    run_id = ledger.start_run(period, __version__, context)
+    submissions = find_files(workspace, period, ledger)
+    fingerprint = keys.fingerprint(workspace, period, digest_key, [s.seen for s in submissions],
+                                   ledger.accepted_files(previous_period(period)))
+    last = ledger.last_run(period)
+    if last and last["fingerprint"] == fingerprint and keys.intact(last["outputs"]):
+        return _unchanged(workspace, period, ledger, run_id, last, submissions, fingerprint,
+                          context, on_file)
+
+    rows_of = check_files(workspace, period, submissions, ledger, workers, on_file, context,
+                          digest_key)  # preflight, read, validate; digest what is accepted
+    choose_counted(submissions)
+    run = RunResult(period, workspace.expected(period), submissions,
+                    _decide(workspace, period, submissions),
+                    deadline(period, workspace.settings.deadline_day), previous_period(period),
+                    render_key=context, rows_of=rows_of)
+    district_rules(run)
+    written = _write_outputs(workspace, run, last["outputs"] if last else {}, ledger, workers)
+    run.outputs = _outputs_view(workspace, period, written)
+    _finish(ledger, run_id, run, "done", fingerprint, written, context)
+    return run
+
+
+def find_files(workspace: Workspace, period: str, ledger: Ledger) -> list[Submission]:
+    """The month's inbox files, each hashed and seen by the ledger (received when first seen)."""
+    paths = workspace.inbox_files(period)
+    folder = _relative(workspace.root.resolve(), (workspace.inbox / period).resolve())
+    # resolved once: resolving costs a system call per part of a path, for a thousand files
+    seen = ledger.see([(f"{folder}/{readable_name(path.name)}", *_facts(path))
+                       for path in paths], period)
+    return [Submission(path, s) for path, s in zip(paths, seen, strict=True)]
 
 
 def _facts(path: Path) -> tuple[str, int, dt.datetime]:
@@ -225,44 +254,18 @@ def _local(timestamp: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(timestamp).replace(microsecond=0)
 
 
-def run_period(workspace: Workspace, period: str, *,
-               on_file: Callable[[Path], None] | None = None) -> RunResult:
-    """The monthly consolidation of `period` (YYYY-MM) for the workspace's district."""
-    from pipeline.paths import clean_staging
-    from pipeline.workers import Workers, frozen
-
-    # what exists before the run (modules, the caller's objects) lives through it: the cycle
-    # collector's full collections need not walk it again and again
-    with workspace_lock(workspace.state_dir, f"свод за {period}"), \
-            Ledger.open(workspace.state_dir) as ledger, Workers() as workers, frozen():
-        clean_staging(workspace.root)  # what an interrupted run left; the lock is ours
-        return _run(workspace, period, ledger, workers, on_file)
-
-
-def _run(workspace: Workspace, period: str, ledger: Ledger, workers: Any,
-         on_file: Callable[[Path], None] | None) -> RunResult:
-    context = run_context(workspace)
-    run_id = ledger.start_run(period, __version__, context)
-    paths = workspace.inbox_files(period)
-    folder = _relative(workspace.root.resolve(), (workspace.inbox / period).resolve())
-    # resolved once: resolving costs a system call per part of a path, for a thousand files
-    seen = ledger.see([(f"{folder}/{readable_name(path.name)}", *_facts(path))
-                       for path in paths], period)
-    submissions = [Submission(path, s) for path, s in zip(paths, seen, strict=True)]
-    previous_files = ledger.accepted_files(previous_period(period))
-    writers = _sources_digest(_OUTPUT_SOURCES).hexdigest()
-    fingerprint = _fingerprint(workspace, period, context, writers, submissions, previous_files)
-    last = ledger.last_run(period)
-    if last and last["fingerprint"] == fingerprint and _intact(last["outputs"]):
-        return _unchanged(workspace, period, ledger, run_id, last, submissions, fingerprint,
-                          context, on_file)
-
+def check_files(workspace: Workspace, period: str, submissions: list[Submission],
+                ledger: Ledger, workers: Any, on_file: Callable[[Path], None] | None,
+                context: str, digest_key: str
+                ) -> Callable[[Submission], dict[str, list[dict[str, Any]]]]:
+    """Every file's result: from the ledger when its content was checked under the same
+    rules, else preflighted, read and validated now (in the workers). Each accepted file is
+    digested as it comes and its rows let go; returns how to get a file's rows back."""
     known = ledger.results([s.seen.sha256 for s in submissions], period, context)
     for s in submissions:  # a copy each: two files may have the same content
         s.stored = replace(known[s.seen.sha256]) if s.seen.sha256 in known else None
     unread = [s for s in submissions if s.stored is None]
-    # before the workers are forked: they inherit what digesting needs imported
-    digests = _Digests(workspace, period, ledger, context, f"{context}:{writers}", workers)
+    digests = _digests(workspace, period, ledger, context, digest_key, workers)
     batches = None
     if unread:  # the workers start reading the new files while this process digests the others
         from pipeline.check import validated_batches
@@ -275,31 +278,40 @@ def _run(workspace: Workspace, period: str, ledger: Ledger, workers: Any,
             digests.add(s)
             if on_file:
                 on_file(s.path)
-    if batches is not None:
-        for start, validation in batches:
-            batch = unread[start:start + len(validation.results)]
-            for s, stored, form in zip(batch, stored_all(validation), validation.forms,
-                                       strict=True):
-                s.stored = stored  # the form's values are let go; its feedback needs only
-                # where they were, kept for a clean file too (2–3 KB): the district may yet
-                # warn it (a namesake elsewhere), and its feedback then need not read it again
-                s.form = form.layout()
-            for s, form in zip(batch, validation.forms, strict=True):
-                digests.add(s, unstored=form.properties.get(PROP_VERSION) or "")
+    for start, validation in batches or ():
+        batch = unread[start:start + len(validation.results)]
+        for s, stored, form in zip(batch, stored_all(validation), validation.forms,
+                                   strict=True):
+            s.stored = stored  # the form's values are let go; its feedback needs only
+            # where they were, kept for a clean file too (2–3 KB): the district may yet
+            # warn it (a namesake elsewhere), and its feedback then need not read it again
+            s.form = form.layout()
+        for s, form in zip(batch, validation.forms, strict=True):
+            digests.add(s, unstored=form.properties.get(PROP_VERSION) or "")
     digests.finish()
     for s in submissions:
         s.result = _file_result(s, workspace)
+    return digests.rows_of
 
-    statuses = _decide(workspace, period, submissions)
-    _cross_school(submissions, digests.rows_of)
-    run = RunResult(period, workspace.expected(period), submissions, statuses,
-                    deadline(period, workspace.settings.deadline_day), previous_period(period),
-                    render_key=digests.render_key, rows_of=digests.rows_of)
+
+def _digests(workspace: Workspace, period: str, ledger: Ledger, context: str,
+             digest_key: str, workers: Any) -> Digests:
+    """What digests the run's accepted files; made before the workers are forked, which
+    inherit what digesting needs imported."""
+    import pipeline.report  # noqa: F401  (what `_digest_job` needs, for the workers)
+    from pipeline.district import Renderer
+    from pipeline.indicators import load_indicators
+
+    renderer = Renderer(ledger, period, context, workspace.secret())
+    return Digests(workspace, period, ledger, context, digest_key, renderer,
+                   load_indicators(workspace.root), _digest_job, _use_digest, workers)
+
+
+def district_rules(run: RunResult) -> None:
+    """The issues only the whole district shows: the same person in two schools; a pair of
+    last month gone without a mark. And what changed since last month."""
+    _cross_school(run.submissions, run.rows_of)
     run.changes, run.compared = _changes(run)
-    written = _write_outputs(workspace, run, last["outputs"] if last else {}, ledger, workers)
-    run.outputs = _outputs_view(workspace, period, written)
-    _finish(ledger, run_id, run, "done", fingerprint, written, context)
-    return run
 
 
 def _import_checking() -> None:
@@ -318,135 +330,6 @@ def _import_checking() -> None:
         if enabled:
             gc.enable()
     gc.freeze()
-
-
-class _Digests:
-    """Digests accepted files as they come (read now or from the ledger): their lists
-    rendered into the ledger's cache, their people, figures and changes kept, their rows
-    let go. A digest is kept in the ledger too: the month's next run takes an unchanged
-    file's digest from there without unpacking its rows. A digest is made by a worker
-    (`_digest_job`) while this process goes on with the next files; the results checked in
-    this run are stored with their digests, their rows packed by the same worker."""
-
-    def __init__(self, workspace: Workspace, period: str, ledger: Ledger, context: str,
-                 render_key: str, workers: Any = None) -> None:
-        import pipeline.report  # noqa: F401  (what `_digest_job` needs, for the workers)
-        from pipeline.district import Renderer
-        from pipeline.indicators import DEFAULT_FILE, WORKSPACE_FILE, load_indicators
-
-        self.workspace, self.period, self.ledger, self.context = (workspace, period, ledger,
-                                                                  context)
-        self.render_key = render_key
-        self.renderer = Renderer(ledger, period, render_key, workspace.secret())
-        self.indicators = load_indicators(workspace.root)
-        own = workspace.root / WORKSPACE_FILE
-        self.key = hashlib.sha256((render_key + ":" + hashlib.sha256(
-            (own if own.is_file() else DEFAULT_FILE).read_bytes()).hexdigest()).encode())
-        self.before = previous_period(period)
-        self.previous = {code: (sha, ctx) for code, sha, ctx in
-                         ledger.accepted_files(self.before)}
-        self.fresh: dict[str, Any] = {}
-        self.used: set[str] = set()
-        self.kept = ledger.packed_digests(period)  # 1–2 KB a school
-        self.workers = workers
-        self.pending: deque[tuple[Submission, str, tuple[Any, ...], Any, str | None]] = deque()
-        self.unstored: list[tuple[str, Stored, str | None, bytes]] = []  # results to store
-
-    def add(self, s: Submission, *, unstored: str | None = None) -> None:
-        """Digest the file of `s`. `unstored`: the result was checked now and is stored with
-        its digest (its rows packed where the digest is made), the form's version ("" when
-        it has none)."""
-        stored = s.stored
-        school = self.workspace.school(stored.school_code) if stored.school_code else None
-        key = packed = None
-        if stored.status == "accepted" and school is not None:
-            key = self.key.copy()
-            key.update(dumps([s.seen.sha256, school.code, school.name,
-                              self.previous.get(school.code)]).encode())
-            key = key.hexdigest()
-            self.used.add(key)
-            packed = self.kept.get(key)
-        if key is None or packed is not None:  # nothing to digest, or digested before
-            if unstored is not None:
-                self._store(s, unstored, None)
-            if packed is not None:
-                self._use(s, unpack_digest(packed))
-            stored.rows = {}
-            return
-        # digested by a worker, from its rows (or as the ledger keeps them) and last
-        # month's: this process goes on with the next files
-        sha, name = s.seen.sha256, readable_name(s.path.name)  # as source_name(s)
-        before = self.previous.get(school.code)
-        task = (stored.title, stored.rows or None,
-                None if stored.rows else self.ledger.packed_rows(sha, self.period, self.context),
-                school, self.ledger.packed_rows(before[0], self.before, before[1])
-                if before else None, bool(self.renderer.missing(sha, school, name)),
-                self.renderer.secret, self.indicators, self.period, unstored is not None,
-                stored.period, name)
-        future = self.workers.submit(_digest_job, *task) if self.workers else None
-        stored.rows = {}  # in the ledger; `rows_of` brings them back when needed
-        if future is None:  # no worker can take it
-            self._complete(s, key, task, None, unstored)
-            return
-        self.pending.append((s, key, task, future, unstored))
-        if len(self.pending) > _PENDING_DIGESTS:
-            self._complete(*self.pending.popleft())
-
-    def _complete(self, s: Submission, key: str, task: tuple[Any, ...],
-                  future: concurrent.futures.Future[Any] | None, unstored: str | None) -> None:
-        from concurrent.futures.process import BrokenProcessPool
-
-        try:
-            done = future.result() if future is not None else _digest_job(*task)
-        except (BrokenProcessPool, concurrent.futures.CancelledError):
-            done = _digest_job(*task)  # a file's reader took the pool down
-        data, packed, rendered, rows = done
-        if unstored is not None:
-            self._store(s, unstored, rows)
-        if rendered:
-            self.renderer.put(self.renderer.keys(s.seen.sha256, task[3], task[-1]), rendered)
-        self.fresh[key] = packed
-        if len(self.fresh) >= 64:
-            self.ledger.keep_digests(self.period, self.fresh)
-            self.fresh = {}
-        self._use(s, data)
-
-    def _store(self, s: Submission, version: str, rows: bytes | None) -> None:
-        self.unstored.append((s.seen.sha256, s.stored, version or None,
-                              rows if rows is not None else pack_rows(s.stored)))
-        if len(self.unstored) >= 64:
-            self._flush_stored()
-
-    def _flush_stored(self) -> None:
-        self.ledger.store(self.unstored, self.period, self.context, __version__)
-        self.unstored = []
-
-    @staticmethod
-    def _use(s: Submission, data: dict[str, Any]) -> None:
-        # people are kept as arrays: a region has half a million of them
-        s.digest = Digest(_array("q", data["people"]), _array("i", data["places"]),
-                          _array("q", data["consented"]), _figures(data["figures"]),
-                          [Change(*c) for c in data["changes"]], data["vanished"],
-                          data["compared"])
-
-    def finish(self) -> None:
-        while self.pending:
-            self._complete(*self.pending.popleft())
-        self._flush_stored()
-        self.kept = {}
-        self.renderer.flush()
-        self.ledger.keep_digests(self.period, self.fresh)
-        self.ledger.forget_digests(self.period, self.used)
-        self.fresh = {}
-
-    def rows_of(self, s: Submission) -> dict[str, list[dict[str, Any]]]:
-        if s.stored.rows or s.stored.status != "accepted":
-            return s.stored.rows
-        again = self.ledger.result(s.seen.sha256, self.period, self.context)
-        return again.rows if again else {}
-
-
-_PENDING_DIGESTS = 256  # files whose digest a worker is making, at most (their rows wait)
 
 
 def _digest_job(title: dict[str, Any], rows: dict[str, list[dict[str, Any]]] | None,
@@ -486,6 +369,14 @@ def _digest_job(title: dict[str, Any], rows: dict[str, list[dict[str, Any]]] | N
             pack_rows(stored) if store else None)
 
 
+def _use_digest(s: Submission, data: dict[str, Any]) -> None:
+    # people are kept as arrays: a region has half a million of them
+    s.digest = Digest(_array("q", data["people"]), _array("i", data["places"]),
+                      _array("q", data["consented"]), _figures(data["figures"]),
+                      [Change(*c) for c in data["changes"]], data["vanished"],
+                      data["compared"])
+
+
 def _array(kind: str, text: str) -> array[int]:
     numbers = array(kind)
     numbers.frombytes(base64.b64decode(text))
@@ -512,6 +403,7 @@ def _unchanged(workspace: Workspace, period: str, ledger: Ledger, run_id: int,
             issues=[iss.Issue(**i) for i in data.get("issues", [])], school=school)
         if on_file:
             on_file(s.path)
+    choose_counted(submissions)
     run = RunResult(period, workspace.expected(period), submissions,
                     _decide(workspace, period, submissions),
                     deadline(period, workspace.settings.deadline_day), previous_period(period),
@@ -590,9 +482,9 @@ def _file_result(s: Submission, workspace: Workspace) -> FileResult:
                       title=dict(stored.title))
 
 
-def _decide(workspace: Workspace, period: str,
-            submissions: list[Submission]) -> list[SchoolStatus]:
-    """The newest file of a school counts; earlier ones stay on record as superseded."""
+def choose_counted(submissions: list[Submission]) -> None:
+    """The newest file of a school counts; earlier ones stay on record as superseded, or as
+    duplicates of newer content; a file no school claims is unattributed."""
     by_school: dict[str, list[Submission]] = defaultdict(list)
     for s in submissions:
         if s.result.school is None:
@@ -607,6 +499,16 @@ def _decide(workspace: Workspace, period: str,
         for s in reversed(members[:-1]):  # a copy of newer content is a duplicate
             s.role = "duplicate" if s.seen.sha256 in seen_shas else "superseded"
             seen_shas.add(s.seen.sha256)
+
+
+def _decide(workspace: Workspace, period: str,
+            submissions: list[Submission]) -> list[SchoolStatus]:
+    """Each expected school's standing: the file that counts, when it and the school's first
+    file came; its status is decided from them once the district's issues are in."""
+    by_school: dict[str, list[Submission]] = defaultdict(list)
+    for s in submissions:
+        if s.result.school is not None:
+            by_school[s.result.school.code].append(s)
     due = deadline(period, workspace.settings.deadline_day)
     statuses = []
     for school in workspace.expected(period):
@@ -755,31 +657,6 @@ def _changes(run: RunResult) -> tuple[list[Change], set[str]]:
                 value=record.get("pair_id"), previous=run.previous_period))
     changes.sort(key=lambda c: c.school_code)
     return changes, compared
-
-
-def _fingerprint(workspace: Workspace, period: str, context: str, writers: str,
-                 submissions: list[Submission], previous: list[tuple[str, str, str]]) -> str:
-    """Everything the outputs are made of, known before any file is read: the same
-    fingerprint means the same outputs."""
-    from pipeline.indicators import DEFAULT_FILE, WORKSPACE_FILE
-
-    own = workspace.root / WORKSPACE_FILE
-    indicators = (own if own.is_file() else DEFAULT_FILE).read_bytes()
-    settings = workspace.settings
-    parts = [context, writers, period,
-             hashlib.sha256(indicators).hexdigest(), settings.district, settings.region,
-             settings.deadline_day,
-             sorted((s.code, s.name, str(s.active_from), str(s.active_to))
-                    for s in workspace.schools),
-             previous,
-             [(s.seen.path, s.seen.sha256, s.seen.received.isoformat()) for s in submissions]]
-    return hashlib.sha256(dumps(parts).encode()).hexdigest()
-
-
-def _intact(outputs: dict[str, Any]) -> bool:
-    """Every output the last run wrote is still there, byte for byte."""
-    return all(Path(path).is_file() and file_sha256(Path(path)) == meta["sha256"]
-               for path, meta in outputs.items())
 
 
 def _outputs_view(workspace: Workspace, period: str, written: dict[str, Any]) -> dict[str, Any]:
