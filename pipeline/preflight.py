@@ -30,6 +30,11 @@ MAX_PART_RATIO = 200  # uncompressed / compressed, per part
 MAX_KEPT_BYTES = 8 * 1024 * 1024
 _KEPT_NAMES = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "docProps/custom.xml")
 _DIMENSION_RE = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+# A cell or row reference past MAX_DECLARED_ROWS or MAX_DECLARED_COLS, however the sheet
+# declares its size: a reader builds the grid up to the farthest cell. Only references of
+# three letters or six digits match, so a form's sheet is scanned without a single match.
+_FAR_REF_RE = re.compile(rb'\br="((?:[A-Z]{3,}\d+|[A-Z]{0,2}\d{6,}))"')
+_SPLIT_REF_RE = re.compile(rb"([A-Z]*)(\d+)")
 _PROP_RE = re.compile(
     r'<property[^>]*\sname="([^"]+)"[^>]*>\s*<vt:(?:lpwstr|i4|int|r8|bool|filetime)\b[^>]*>'
     r"([^<]*)<",
@@ -48,6 +53,8 @@ class Preflight:
     # sheet name -> cells (0-based) holding a formula with a computed value: the value is
     # read, and the school is told the cell holds a formula (formula-in-cell)
     formulas: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
+    # what the zip reader said when it failed (its English): for --debug, never a message
+    reader_error: str = ""
 
 
 def column_number(letters: bytes | str) -> int:
@@ -107,13 +114,33 @@ def preflight(path: Path, *, max_file_mb: float = 20, max_unpacked_mb: float = 2
     return Preflight(None, issues=[iss.make("unreadable-file", detail=_describe(head))])
 
 
+# The BOF record that opens the workbook globals of an .xls (BIFF8, or BIFF5 of Excel 95):
+# type 0x0809, its length, the version and the kind 0x0005 (globals).
+_GLOBALS_BOF_RE = re.compile(rb"\x09\x08(\x10\x00\x00\x06|\x08\x00\x00\x05)\x05\x00")
+_FILEPASS = b"\x2f\x00"  # the record right after that BOF in a protected workbook
+
+
 def _ole2(path: Path) -> Preflight:
     # An encrypted .xlsx is an OLE2 container holding "EncryptionInfo"; stream names are
     # stored as UTF-16 in the directory, so a byte search is enough to tell.
     data = path.read_bytes()
-    if "EncryptionInfo".encode("utf-16-le") in data:
+    if "EncryptionInfo".encode("utf-16-le") in data or _xls_protected(data):
         return Preflight(None, issues=[iss.make("encrypted-file")])
     return Preflight("xls")
+
+
+def _xls_protected(data: bytes) -> bool:
+    """Whether an .xls is protected (XOR obfuscation or RC4): a FILEPASS record follows the
+    globals' BOF. A stream starts on a sector of 512 bytes, or of 64 in the mini stream, so
+    a BOF found elsewhere is a coincidence of bytes, not the record."""
+    for match in _GLOBALS_BOF_RE.finditer(data):
+        if match.start() % 64:
+            continue
+        length = 16 if match.group(1).startswith(b"\x10") else 8
+        after = match.start() + 4 + length
+        if data[after:after + 2] == _FILEPASS:
+            return True
+    return False
 
 
 def _zip(path: Path, max_unpacked_mb: float) -> Preflight:
@@ -154,7 +181,7 @@ def _zip(path: Path, max_unpacked_mb: float) -> Preflight:
                         "unreadable-file",
                         detail="внутри файла есть недопустимые XML-конструкции (DOCTYPE)")])
                 if info.filename.startswith("xl/worksheets/") and \
-                        (too_big := _declared_too_big(head)):
+                        (too_big := _declared_too_big(head) or _far_cell(whole)):
                     return Preflight(None, issues=[iss.make("file-too-large", detail=too_big)])
 
             def read(name: str) -> bytes:  # as archive.read, without reading a part twice
@@ -166,6 +193,10 @@ def _zip(path: Path, max_unpacked_mb: float) -> Preflight:
                     return Preflight("ods")
                 return Preflight(None, issues=[iss.make(
                     "unreadable-file", detail="это не таблица, а другой документ")])
+            if "xl/workbook.bin" in names:  # Excel's binary workbook (.xlsb): see README
+                return Preflight(None, issues=[iss.make(
+                    "unreadable-file", detail="это двоичная книга Excel (.xlsb), такие "
+                                              "книги не читаются")])
             if "xl/workbook.xml" not in names:
                 what = "документ Word" if "word/document.xml" in names else "архив"
                 return Preflight(None, issues=[iss.make(
@@ -180,9 +211,11 @@ def _zip(path: Path, max_unpacked_mb: float) -> Preflight:
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError, RuntimeError,
             ValueError) as exc:
         detail = "файл повреждён или передан не полностью"
+        said = f"zipfile: {type(exc).__name__}: {exc}"
         if isinstance(exc, RuntimeError) and "encrypted" in str(exc):
-            return Preflight(None, issues=[iss.make("encrypted-file")])
-        return Preflight(None, issues=[iss.make("unreadable-file", detail=detail)])
+            return Preflight(None, issues=[iss.make("encrypted-file")], reader_error=said)
+        return Preflight(None, issues=[iss.make("unreadable-file", detail=detail)],
+                         reader_error=said)
 
 
 _SHEET_RE = re.compile(r'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
@@ -289,6 +322,27 @@ def _prolog_declares_entities(part: Any) -> tuple[bool, bytes]:
         if end < 0:
             return True, head  # a prolog this long is not an Office file's
         pos = end + len(ends[opener])
+
+
+def _far_cell(data: bytes | None) -> str | None:
+    """A filled cell or row far past any form's size, in a sheet part read whole (a part
+    past the MAX_KEPT_BYTES budget is left to the reader's memory ceiling)."""
+    if not data:
+        return None
+    far_row = None  # a row's own reference, told only when no far cell names a column too
+    for match in _FAR_REF_RE.finditer(data):
+        letters, digits = _SPLIT_REF_RE.fullmatch(match.group(1)).groups()
+        rows, cols = int(digits), column_number(letters) if letters else 0
+        if rows > MAX_DECLARED_ROWS or cols > MAX_DECLARED_COLS:
+            if letters:
+                return _far(f"ячейка {(letters + digits).decode()}")
+            far_row = far_row or f"строка {rows}"
+    return _far(far_row) if far_row else None
+
+
+def _far(where: str) -> str:
+    return (f"на листе заполнена {where}, далеко за пределами формы; "
+            "в форме столько строк и столбцов быть не может")
 
 
 def _declared_too_big(head: bytes) -> str | None:

@@ -25,6 +25,7 @@ from schemas.columns import FORM_SHEETS, IGNORED_SHEETS, Column, Sheet
 
 log = logging.getLogger("nastavnik")  # the readers' own (English) words: --debug shows them
 DAMAGED = "файл повреждён: часть его содержимого не удаётся разобрать"
+DAMAGED_SHEET = "файл повреждён: не удаётся разобрать лист"
 
 HEADER_SEARCH_ROWS = 15
 TITLE_SEARCH_ROWS = 60
@@ -62,6 +63,8 @@ class Form:
     sheet_names: dict[str, str] = field(default_factory=dict)  # key -> name as in the file
     tables: dict[str, Table] = field(default_factory=dict)
     issues: list[iss.Issue] = field(default_factory=list)
+    # what the reader itself said when it failed (its English): for --debug, never a message
+    reader_error: str = ""
 
     @property
     def rejected(self) -> bool:
@@ -481,13 +484,15 @@ def reader_failed(exc: BaseException) -> bool:
     return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 
-def _calamine_issue(exc: BaseException) -> iss.Issue:
+def _calamine_issue(form: Form, exc: BaseException, sheet: str | None = None) -> iss.Issue:
+    """The school's words for calamine failing on its file (on one sheet of it); calamine's
+    own words are kept for --debug."""
     text = str(exc)
+    form.reader_error = f"calamine: {type(exc).__name__}: {text}"
     if "password" in text.lower() or "encrypt" in text.lower() \
             or type(exc).__name__ == "PasswordError":
         return iss.make("encrypted-file")
-    log.debug("calamine: %s: %s", type(exc).__name__, text)
-    return iss.make("unreadable-file", detail=DAMAGED)
+    return iss.make("unreadable-file", detail=f"{DAMAGED_SHEET} «{sheet}»" if sheet else DAMAGED)
 
 
 def read_form(path: Path, *, max_file_mb: float = 20, max_unpacked_mb: float = 200,
@@ -498,6 +503,7 @@ def read_form(path: Path, *, max_file_mb: float = 20, max_unpacked_mb: float = 2
     checked = checked or preflight(path, max_file_mb=max_file_mb,
                                    max_unpacked_mb=max_unpacked_mb)
     form.kind, form.properties = checked.kind, checked.properties
+    form.reader_error = checked.reader_error
     form.issues.extend(checked.issues)
     if form.rejected:
         return form
@@ -507,7 +513,7 @@ def read_form(path: Path, *, max_file_mb: float = 20, max_unpacked_mb: float = 2
     except BaseException as exc:  # calamine raises its own error types for every bad file
         if not reader_failed(exc):
             raise
-        form.issues.append(_calamine_issue(exc))
+        form.issues.append(_calamine_issue(form, exc))
         return form
     for name in names:
         key = sheet_key(name)
@@ -533,7 +539,7 @@ def read_form(path: Path, *, max_file_mb: float = 20, max_unpacked_mb: float = 2
         except BaseException as exc:
             if not reader_failed(exc):
                 raise
-            form.issues.append(_calamine_issue(exc))
+            form.issues.append(_calamine_issue(form, exc, sheet=name))
             return form
         flags = checked.cell_flags.get(name)
         formulas = checked.formulas.get(name)

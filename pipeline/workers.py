@@ -207,6 +207,8 @@ def _in_order(paths: Sequence[Path], starts: list[int], size: int,
                 workers.broken()  # the rest are read by a new pool
                 futures.clear()
         for n, form in enumerate(chunk, start=start):
+            if form.reader_error:  # said in the worker, whose output goes nowhere
+                log.debug("%s: %s", paths[n], form.reader_error)
             if on_file:
                 on_file(paths[n])
             yield form

@@ -321,8 +321,7 @@ CASES: tuple[Case, ...] = (
     Case("бомба.xlsx", _TOO_LARGE, lambda s: zip_bomb_part(s.clean)),
     Case("бомба частями.xlsx", _TOO_LARGE, lambda s: zip_bomb_spread(s.clean)),
     Case("огромный лист.xlsx", _TOO_LARGE, lambda s: huge_dimension(s.clean, s.sheet)),
-    # no size declared: the reader may die on it (unreadable) or a check may see the size
-    Case("дальняя ячейка.xlsx", _UNREADABLE | _TOO_LARGE, lambda s: far_cell(s.clean, s.sheet)),
+    Case("дальняя ячейка.xlsx", _TOO_LARGE, lambda s: far_cell(s.clean, s.sheet)),
     Case("смех.xlsx", _UNREADABLE, lambda s: billion_laughs(s.clean, s.placeholder)),
     Case("внешняя сущность.xlsx", _UNREADABLE,
          lambda s: external_entity(s.clean, s.placeholder, s.secret)),
@@ -351,3 +350,59 @@ def write_corpus(folder: Path, source: Source) -> dict[str, Path]:
             path.write_bytes(data)
         paths[case.name] = path
     return paths
+
+
+def protected_xls(data: bytes) -> bytes:
+    """An .xls saved with a password in Excel 97–2003 (XOR obfuscation): a FILEPASS record
+    right after the workbook's BOF. Made from LibreOffice's .xls by writing it over the
+    three short records that follow the BOF there (INTERFACEHDR, MMS, INTERFACEEND), with
+    an MMS to keep the stream's length; the records after it are not obfuscated, which only
+    a reader that ignores FILEPASS would notice."""
+    bof = b"\x09\x08\x10\x00\x00\x06\x05\x00"
+    at = data.index(bof) + 4 + 16
+    assert data[at:at + 16] == bytes.fromhex("e1000200b004c10002000000e2000000"), \
+        data[at:at + 16].hex()
+    filepass = b"\x2f\x00\x06\x00" + b"\x00\x00" + b"\x5a\x12" + b"\x34\xab"  # XOR, key, verifier
+    mms = b"\xc1\x00\x02\x00\x00\x00"
+    return data[:at] + filepass + mms + data[at + 16:]
+
+
+def _edit_sheet(data: bytes, sheet: str, edit: Callable[[bytes], bytes]) -> bytes:
+    name = sheet_part(data, sheet)
+    return rezip(data, lambda n, d: edit(d) if n == name else d)
+
+
+def bad_cell_reference(data: bytes, sheet: str) -> bytes:
+    """A cell whose reference is «2D», not «D2»: a writer's bug, or a hand-edited file."""
+    def edit(part_data: bytes) -> bytes:
+        out, n = re.subn(rb'r="B2"', b'r="2D"', part_data, count=1)
+        assert n == 1
+        return out
+
+    return _edit_sheet(data, sheet, edit)
+
+
+def unknown_error_value(data: bytes, sheet: str) -> bytes:
+    """An error cell holding «#BOGUS», which no Excel writes."""
+    return _edit_sheet(data, sheet, lambda d: d.replace(
+        b"</sheetData>", b'<row r="99"><c r="A99" t="e"><v>#BOGUS</v></c></row></sheetData>'))
+
+
+def shared_string_out_of_range(data: bytes, placeholder: str) -> bytes:
+    """The cell holding `placeholder` points at shared string 7 of a table of one."""
+    moved = with_shared_string(data, placeholder, b"x")
+    return rezip(moved, lambda n, d: d.replace(b't="s"><v>0</v>', b't="s"><v>7</v>')
+                 if n.startswith("xl/worksheets/") else d)
+
+
+def missing_sheet_part(data: bytes, sheet: str) -> bytes:
+    """The workbook lists the sheet, and its part is gone from the zip."""
+    name = sheet_part(data, sheet)
+    return rezip(data, lambda n, d: None if n == name else d)
+
+
+def binary_workbook(data: bytes) -> bytes:
+    """The package of Excel's binary workbook (.xlsb): xl/workbook.bin, no xl/workbook.xml
+    (the parts inside are not real BIFF12 records: the check looks only at the names)."""
+    return rezip(data, lambda n, d: None if n == "xl/workbook.xml" else d,
+                 {"xl/workbook.bin": b"\x83\x01\x00\x84\x01\x00"})

@@ -211,8 +211,8 @@ def test_a_broken_workbook_is_rejected_in_russian_only(workspace, form, tmp_path
                              else d))
     result = invoke("check", broken, "-w", workspace.root, "--period", PERIOD)
     assert result.exit_code == 1, result.output
-    assert ("файл отклонён — Файл не удаётся прочитать как книгу Excel (файл повреждён: часть "
-            "его содержимого не удаётся разобрать)") in result.output
+    assert ("файл отклонён — Файл не удаётся прочитать как книгу Excel (файл повреждён: не "
+            "удаётся разобрать лист «Наставники»)") in result.output
     assert _english(result.output.replace("[ОО-07]", "")) == [], result.output
 
 
