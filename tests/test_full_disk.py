@@ -14,9 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-import openpyxl
 import pytest
-from test_interrupted import leftovers
+from test_interrupted import leftovers, values
 
 from pipeline.paths import STATE_DIR
 from pipeline.workspace import open_workspace
@@ -96,15 +95,6 @@ def said_no_space(done: subprocess.CompletedProcess[str], root: Path) -> bool:
                   "Error", "No space"):
         assert wrong not in done.stderr, done.stderr
     return True
-
-
-def values(path: Path) -> dict[str, list[tuple]]:
-    """A workbook's cells, but the line saying when it was made (another minute here)."""
-    book = openpyxl.load_workbook(path, read_only=True)
-    return {ws.title: [r for r in ws.iter_rows(values_only=True)
-                       if not any(isinstance(c, str) and c.startswith("Сформирован")
-                                  for c in r)]
-            for ws in book}
 
 
 def ledger_intact(root: Path) -> None:
