@@ -20,7 +20,7 @@ import click
 from pipeline import __version__
 from pipeline.clitext import install_russian_click
 from pipeline.console import plural
-from pipeline.russian import os_error
+from pipeline.russian import os_error, write_error
 
 install_russian_click()
 
@@ -123,12 +123,21 @@ class _Group(click.Group):
         except BrokenPipeError:
             raise  # the reader went away (| head): click ends quietly
         except Exception as exc:
-            from pipeline.errors import UserError
+            from pipeline.errors import UserError, failed_path, out_of_space
 
             if isinstance(exc, UserError) and not (ctx.obj or {}).get("debug"):
                 raise Failure(str(exc)) from exc  # Russian already, says what to do
             if (ctx.obj or {}).get("debug"):
                 raise
+            if out_of_space(exc):  # where no command said it better (pipeline/paths.py)
+                import shutil
+
+                from pipeline.russian import no_space
+
+                folder = (failed_path(exc) or Path.cwd() / "-").parent
+                while not folder.is_dir() and folder != folder.parent:
+                    folder = folder.parent
+                raise Failure(no_space(folder, shutil.disk_usage(folder).free)) from exc
             # the exception's own text is a library's English: only --debug shows it
             raise Failure("непредвиденная ошибка программы — повторите команду с --debug и "
                           "передайте вывод разработчикам") from exc
@@ -214,8 +223,7 @@ def template(period: str | None, schools: tuple[str, ...], workspace_dir: Path |
     except ValueError as exc:
         raise Failure(str(exc)) from exc
     except OSError as exc:
-        raise Failure(f"не удалось записать шаблоны ({os_error(exc)}) — проверьте права на папку "
-                      "outbox") from exc
+        raise Failure(write_error(exc, workspace.outbox / period / "templates")) from exc
     for path in paths:
         click.echo(f"  {path.name}")
     folder = paths[0].parent if paths else workspace.outbox / period / "templates"
@@ -271,8 +279,7 @@ def _check_with_feedback(path: Path, workspace: Any, period: str | None, out: Pa
         write_feedbacks([(path, validation.forms[0], validation.results[0], out, None,
                           dt.datetime.now().replace(microsecond=0))])
     except OSError as exc:
-        raise Failure(f"{out}: не удалось записать файл замечаний ({os_error(exc)}) — "
-                      "закройте его в Excel или выберите другое место") from exc
+        raise Failure(write_error(exc, out)) from exc
     click.echo(f"Замечания записаны: {out}", err=True)
     return validation.results[0]
 
@@ -308,23 +315,25 @@ def _run(workspace: Any, period: str, *, quiet: bool) -> Any:
                    err=True)
     try:
         if quiet or total == 0:
-            result = run_period(workspace, period)
+            result = run_period(workspace, period, on_takeover=_tell_takeover)
         else:
             eta = Eta(total)  # click's own estimate was wildly off at the start
             with click.progressbar(length=total, label="Чтение файлов", file=sys.stderr,
                                    show_pos=True, show_eta=False,
                                    item_show_func=lambda text: text) as bar:
-                result = run_period(workspace, period,
+                result = run_period(workspace, period, on_takeover=_tell_takeover,
                                     on_file=lambda _p: bar.update(1, eta.tick()))
     except LedgerError as exc:
         raise Failure(str(exc)) from exc
     except OSError as exc:
-        raise Failure(f"{getattr(exc, 'filename', '') or workspace.outbox}: не удалось "
-                      f"записать результат ({os_error(exc)}) — закройте файл в Excel "
-                      "или проверьте права на папку outbox") from exc
+        raise Failure(write_error(exc, workspace.outbox / period)) from exc
     if not quiet:
         click.echo(run_report(result))
     return result
+
+
+def _tell_takeover(takeover: Any) -> None:
+    click.echo(takeover.note(), err=True)
 
 
 @cli.command()
@@ -337,6 +346,8 @@ def report(period: str | None, workspace_dir: Path | None, note: bool) -> None:
     Пример: nastavnik report --period 2026-11 --note
     """
     from pipeline.indicators import IndicatorError
+    from pipeline.ledger import LedgerError, hold_workspace
+    from pipeline.paths import space_told
     from pipeline.report import (
         ReportError,
         build_report,
@@ -347,19 +358,23 @@ def report(period: str | None, workspace_dir: Path | None, note: bool) -> None:
 
     workspace = _workspace(workspace_dir)
     period = _period_or_nearest(period, workspace)
+    # under the run's lock: a run writes the same report, and the ledger it is made from
     try:
-        data = build_report(workspace, period)
-        path = write_report_workbook(data, report_path(workspace, period))
-        click.echo(f"Отчёт для министерства: {path}")
-        if note:
-            from pipeline.note import write_note
+        with space_told(workspace.root, period), \
+                hold_workspace(workspace.root, f"отчёт за {period}", _tell_takeover):
+            data = build_report(workspace, period)
+            paths = [write_report_workbook(data, report_path(workspace, period))]
+            if note:
+                from pipeline.note import write_note
 
-            click.echo(f"Аналитическая справка: {write_note(data, note_path(workspace, period))}")
-    except (ReportError, IndicatorError) as exc:
+                paths.append(write_note(data, note_path(workspace, period)))
+    except (ReportError, IndicatorError, LedgerError) as exc:
         raise Failure(str(exc)) from exc
     except OSError as exc:
-        raise Failure(f"{getattr(exc, 'filename', '') or workspace.outbox}: не удалось записать "
-                      f"({os_error(exc)}) — закройте файл в Excel или Word") from exc
+        raise Failure(write_error(exc, workspace.outbox / period)) from exc
+    click.echo(f"Отчёт для министерства: {paths[0]}")
+    if note:
+        click.echo(f"Аналитическая справка: {paths[1]}")
 
 
 @cli.command()
@@ -403,8 +418,7 @@ def rollup(directory: Path, period: str, districts_file: Path | None,
     except RollupError as exc:
         raise Failure(str(exc)) from exc
     except OSError as exc:
-        raise Failure(f"{getattr(exc, 'filename', '') or directory}: не удалось записать "
-                      f"({os_error(exc)}) — закройте файл или выберите другое место") from exc
+        raise Failure(write_error(exc, output or directory)) from exc
     for found in result.files:
         mark = click.style(found.status, fg="red" if found.rejected else "green")
         click.echo(f"{found.path.name}: {mark}" + (f" [{found.district}]" if found.district

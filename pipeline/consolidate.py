@@ -30,12 +30,13 @@ from pipeline.ledger import (
     Ledger,
     Seen,
     Stored,
+    Takeover,
     dumps,
     file_sha256,
+    hold_workspace,
     pack_digest,
     pack_rows,
     unpack_rows,
-    workspace_lock,
 )
 from pipeline.paths import link_outside, readable, readable_name
 from pipeline.read import Form
@@ -185,18 +186,20 @@ class RunResult:
 
 
 def run_period(workspace: Workspace, period: str, *,
-               on_file: Callable[[Path], None] | None = None, caches: bool = True
+               on_file: Callable[[Path], None] | None = None,
+               on_takeover: Callable[[Takeover], None] | None = None, caches: bool = True
                ) -> RunResult:
     """The monthly consolidation of `period` (YYYY-MM) for the workspace's district.
+    `on_takeover` is told when the lock was taken over from a run that was killed;
     `caches` off: nothing is taken from earlier runs (the outputs are the same)."""
-    from pipeline.paths import clean_staging
+    from pipeline.paths import space_told
     from pipeline.workers import Workers, frozen
 
     # what exists before the run (modules, the caller's objects) lives through it: the cycle
     # collector's full collections need not walk it again and again
-    with workspace_lock(workspace.state_dir, f"свод за {period}"), \
+    with space_told(workspace.root, period), \
+            hold_workspace(workspace.root, f"свод за {period}", on_takeover), \
             Ledger.open(workspace.state_dir) as ledger, Workers() as workers, frozen():
-        clean_staging(workspace.root)  # what an interrupted run left; the lock is ours
         return _run(workspace, period, ledger, workers, on_file, caches)
 
 

@@ -18,12 +18,12 @@ import os
 import socket
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import UserError
+from pipeline.errors import UserError, out_of_space
 from pipeline.issues import Issue
 
 LEDGER_FILE = "ledger.sqlite"
@@ -62,7 +62,8 @@ MIGRATIONS: dict[int, str] = {
         period TEXT NOT NULL,
         started TEXT NOT NULL,
         finished TEXT,
-        outcome TEXT,                  -- NULL while running or after a crash; done; unchanged
+        outcome TEXT,                  -- NULL while running or after a crash; done; unchanged;
+                                       -- interrupted (found so by the next holder, schema 5)
         tool_version TEXT NOT NULL,
         context TEXT NOT NULL,
         fingerprint TEXT,
@@ -119,6 +120,17 @@ MIGRATIONS[4] = """
         data BLOB NOT NULL             -- zlib(JSON)
     );
     CREATE INDEX digests_period ON digests(period);
+"""
+MIGRATIONS[5] = """
+    -- a lock taken over from a holder that was gone (a killed run): who it was, since when
+    -- (the lock's text), who took it over and when, how many leftovers were cleaned
+    CREATE TABLE takeovers (
+        id INTEGER PRIMARY KEY,
+        taken TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        taken_by TEXT NOT NULL,
+        cleaned INTEGER NOT NULL
+    );
 """
 SCHEMA_VERSION = max(MIGRATIONS)
 _BATCH = 500  # parameters per IN (...) query, under SQLite's limit
@@ -246,6 +258,8 @@ class Ledger:
             self.db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
+            if out_of_space(exc):  # intact, only full: restoring it would lose history
+                raise
             raise LedgerError(f"{path}: база nastavnik повреждена или недоступна ({exc}) — "
                               "восстановите папку .nastavnik из резервной копии") from exc
         self.path = path
@@ -283,10 +297,11 @@ class Ledger:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
+            self.db.execute("COMMIT")  # a full disk may refuse it: then nothing is kept
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # SQLite may have rolled back a refused commit
+                self.db.execute("ROLLBACK")
             raise
-        self.db.execute("COMMIT")
 
     # files ------------------------------------------------------------------------------------
 
@@ -430,6 +445,20 @@ class Ledger:
 
     # runs -------------------------------------------------------------------------------------
 
+    def took_over(self, holder: str, taken_by: str, cleaned: int) -> None:
+        """Record a lock taken over from a holder that was gone; the runs it left unfinished
+        are marked interrupted."""
+        with self.transaction():
+            self.db.execute("INSERT INTO takeovers (taken, holder, taken_by, cleaned) "
+                            "VALUES (?, ?, ?, ?)", (_now(), holder, taken_by, cleaned))
+            self.db.execute("UPDATE runs SET outcome = 'interrupted' "
+                            "WHERE finished IS NULL AND outcome IS NULL")
+
+    def takeovers(self) -> list[dict[str, Any]]:
+        return [{"taken": r[0], "holder": r[1], "taken_by": r[2], "cleaned": r[3]}
+                for r in self.db.execute("SELECT taken, holder, taken_by, cleaned "
+                                         "FROM takeovers ORDER BY id")]
+
     def start_run(self, period: str, tool_version: str, context: str) -> int:
         with self.transaction():
             cursor = self.db.execute(
@@ -558,12 +587,51 @@ def workspace_lock(state_dir: Path, what: str) -> Iterator[str | None]:
         handle.write(f"{what} (процесс {os.getpid()}, пользователь {_account()} на "
                      f"{socket.gethostname()}, с {dt.datetime.now():%d.%m.%Y %H:%M})")
         handle.flush()
-        yield interrupted
-        handle.seek(0)
-        handle.truncate()  # let go in order: the next holder finds nothing to take over
-        handle.flush()
+        try:
+            yield interrupted
+        finally:  # let go in order, failed or not: the next holder finds nothing to take over
+            handle.seek(0)
+            handle.truncate()
+            handle.flush()
     finally:
         handle.close()
+
+
+@dataclass(frozen=True)
+class Takeover:
+    """The lock was taken over from a holder that was gone: its text (what, which process,
+    whose, since when) and how many of its leftovers were cleaned."""
+
+    holder: str
+    cleaned: int
+
+    def note(self) -> str:
+        """One line for the user."""
+        left = (f"удалено оставшихся от него временных файлов: {self.cleaned}" if self.cleaned
+                else "временных файлов от него не осталось")
+        return f"Прошлый запуск был прерван: {self.holder}. Рабочая папка освобождена, {left}."
+
+
+@contextlib.contextmanager
+def hold_workspace(root: Path, what: str,
+                   on_takeover: Callable[[Takeover], None] | None = None
+                   ) -> Iterator[Takeover | None]:
+    """The workspace's lock (`workspace_lock`) with what an interrupted holder left cleaned
+    away; a lock taken over from a holder that was gone is recorded in the ledger and told
+    through `on_takeover`, never silently."""
+    from pipeline.paths import STATE_DIR, clean_staging
+
+    state = Path(root) / STATE_DIR
+    with workspace_lock(state, what) as interrupted:
+        removed = clean_staging(Path(root))
+        takeover = None
+        if interrupted is not None:
+            takeover = Takeover(interrupted, len(removed))
+            with Ledger.open(state) as ledger:
+                ledger.took_over(interrupted, what, len(removed))
+            if on_takeover is not None:
+                on_takeover(takeover)
+        yield takeover
 
 
 def _account() -> str:

@@ -7,13 +7,21 @@ what an interrupted run left is in one folder that the next run empties (`clean_
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+
+from pipeline.errors import NoSpaceError, failed_path, out_of_space
+from pipeline.russian import no_space
 
 SETTINGS_FILE = "nastavnik.toml"
 STATE_DIR = ".nastavnik"
 STAGING_DIR = "tmp"  # inside STATE_DIR
+# what a run may take besides the month's files and last outputs: the ledger's write-ahead log
+# and a margin, so that the estimate said on a full disk is not just short of enough
+SPACE_MARGIN = 1 << 20
 # what versions before 0.2 staged beside the outputs, and an interrupted run could leave
 LEGACY_STAGED = (".~*", "*.rows")
 
@@ -103,3 +111,42 @@ def same_disk(a: Path, b: Path) -> bool:
         return os.stat(a).st_dev == os.stat(b).st_dev
     except OSError:
         return False
+
+
+def space_needed(root: Path, period: str) -> int:
+    """Roughly how much room a month's run takes: as much as the month's school files (the
+    ledger keeps their rows, packed) and the month's outputs as they are (written anew
+    beside the old ones before these are replaced), and SPACE_MARGIN."""
+    total = SPACE_MARGIN
+    for folder in (root / "inbox" / period, root / "outbox" / period):
+        if folder.is_dir():
+            total += sum(p.stat().st_size for p in folder.rglob("*")
+                         if p.is_file() and not p.is_symlink())
+    return total
+
+
+@contextlib.contextmanager
+def space_told(root: Path, period: str) -> Iterator[None]:
+    """Turns a full disk met while writing the ledger or the outputs, however deep, into
+    one NoSpaceError: where, how much is free and needed, and that the ledger is intact."""
+    try:
+        yield
+    except NoSpaceError:
+        raise
+    except Exception as exc:
+        if not out_of_space(exc):
+            raise
+        folder = Path(root)
+        where = failed_path(exc)
+        if where is not None and not same_disk(_existing(where), folder):
+            folder = _existing(where)  # an outbox linked to another disk
+        free = shutil.disk_usage(folder).free
+        raise NoSpaceError(no_space(folder, free, space_needed(Path(root), period))) from exc
+
+
+def _existing(path: Path) -> Path:
+    """`path` or its nearest folder that exists."""
+    path = Path(path)
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path

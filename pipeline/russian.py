@@ -158,6 +158,58 @@ def os_error(exc: OSError) -> str:
                           else "системная ошибка")
 
 
+# what to do about a refused write, by the system's reason
+_WRITE_ADVICE = {errno.EISDIR: "уберите или переименуйте эту папку и запустите команду снова",
+                 errno.EEXIST: "уберите или переименуйте то, что мешает, и запустите команду "
+                               "снова",
+                 errno.EACCES: "закройте файл в Excel (или в другой программе) и проверьте "
+                               "права на папку, затем запустите команду снова",
+                 errno.EPERM: "закройте файл в Excel (или в другой программе) и проверьте "
+                              "права на папку, затем запустите команду снова",
+                 errno.EBUSY: "закройте файл в Excel (или в другой программе) и запустите "
+                              "команду снова",
+                 errno.ENOTDIR: "уберите или переименуйте файл, который мешает, и запустите "
+                                "команду снова",
+                 errno.EROFS: "выберите папку на диске, доступном для записи",
+                 errno.ENAMETOOLONG: "выберите папку с более коротким путём"}
+
+
+def write_error(exc: OSError, path: object) -> str:
+    """A refused write as one Russian sentence: the file the user knows (`path`, or the one
+    the error names), what is wrong and what to do."""
+    target = exc.filename2 or exc.filename or path
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        import shutil
+        from pathlib import Path
+
+        folder = Path(str(target))
+        while not folder.is_dir() and folder != folder.parent:
+            folder = folder.parent
+        return no_space(folder, shutil.disk_usage(folder).free)
+    advice = _WRITE_ADVICE.get(exc.errno or 0, "проверьте права на папку и свободное место "
+                                               "на диске, затем запустите команду снова")
+    return f"{target}: не удалось записать — {os_error(exc)}; {advice}"
+
+
+def size(n_bytes: float) -> str:
+    """A size as a person reads it: «40 КБ», «1,5 МБ», «2,3 ГБ» (binary units, as Windows
+    Explorer shows them)."""
+    for unit, scale in (("ГБ", 1 << 30), ("МБ", 1 << 20)):
+        if n_bytes >= scale:
+            return f"{decimal(n_bytes / scale)}{NBSP}{unit}"
+    return f"{number(max(1, round(n_bytes / 1024)))}{NBSP}КБ"
+
+
+def no_space(folder: object, free: int, needed: int | None = None) -> str:
+    """The disk ran full: where, how much is free, roughly how much is needed, and that the
+    ledger is intact (restoring an older copy of it would lose history)."""
+    need = f", нужно примерно {size(needed)}" if needed is not None else ""
+    return (f"на диске, где лежит папка {folder}, не хватает места: свободно {size(free)}"
+            f"{need} — освободите место и запустите команду снова. "
+            "Журнал nastavnik (папка .nastavnik) не повреждён: восстанавливать его из "
+            "резервной копии не нужно")
+
+
 # --- words -----------------------------------------------------------------------------------
 
 _NOUNS = {"район": "района", "округ": "округа", "улус": "улуса", "кожуун": "кожууна",

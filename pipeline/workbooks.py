@@ -38,11 +38,34 @@ def atomic_path(path: Path) -> Iterator[Path]:
                                dir=staging_dir(path))
     os.close(fd)
     try:
-        yield Path(tmp)
-        os.replace(tmp, path)
+        try:
+            yield Path(tmp)
+        except Exception as exc:
+            refused = _refused(exc, tmp)
+            if refused is None:
+                raise
+            raise _naming(refused, path) from exc
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:  # a folder of that name, the file open in Excel
+            raise _naming(exc, path) from exc
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def _refused(exc: BaseException, tmp: str) -> OSError | None:
+    """The system's refusal to write the staged file, if that is what `exc` is or wraps
+    (xlsxwriter wraps it in its FileCreateError)."""
+    from pipeline.errors import causes
+
+    return next((c for c in causes(exc) if isinstance(c, OSError)
+                 and tmp in (c.filename, c.filename2)), None)
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """The same refusal, naming the output the user knows rather than the staged file."""
+    return OSError(exc.errno, exc.strerror, str(path))
 
 
 def new_workbook(path: Path, *, large: bool = False) -> xlsxwriter.Workbook:

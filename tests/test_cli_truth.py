@@ -247,7 +247,9 @@ def test_a_folder_that_cannot_be_written_is_said_in_russian(workspace, form) -> 
     result = CliRunner().invoke(cli, ["run", "--period", PERIOD, "-w", str(workspace.root)])
     assert result.exit_code == 1, result.output
     [line] = [x for x in result.output.splitlines() if x.startswith("Ошибка:")]
-    assert "(на этом месте уже есть файл или папка)" in line
+    assert (f"{workspace.outbox / PERIOD}: не удалось записать — на этом месте уже есть файл "
+            "или папка; уберите или переименуйте то, что мешает, и запустите команду снова"
+            ) in line
     assert _english(line.replace(str(workspace.root), "")) == [], line
 
 

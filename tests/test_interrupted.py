@@ -38,9 +38,11 @@ def leftovers(root: Path) -> list[Path]:
 
 
 def values(path: Path) -> dict[str, list[tuple]]:
+    """A workbook's cells, but the line saying when it was made (workbooks.made_line): the
+    two runs compared may fall in different minutes."""
     book = openpyxl.load_workbook(path, read_only=True)
     return {ws.title: [r for r in ws.iter_rows(values_only=True)
-                       if not any(isinstance(c, str) and c.startswith("Сформировано")
+                       if not any(isinstance(c, str) and c.startswith("Сформирован ")
                                   for c in r)]
             for ws in book}
 
