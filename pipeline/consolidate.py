@@ -19,6 +19,7 @@ from array import array
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,19 +41,18 @@ from pipeline.ledger import (
 )
 from pipeline.paths import link_outside, readable, readable_name
 from pipeline.read import Form
-from pipeline.russian import join_words, number
+from pipeline.rules import DistrictFacts, DistrictFile, check_district, issue_at
+from pipeline.rules.district import Change, school_changes
 from pipeline.standing import Standing, decide
 from pipeline.validate import FileResult, Validation
-from pipeline.values import name_hash, name_key
+from pipeline.values import name_hash
 from pipeline.workbooks import plain
 from pipeline.workspace import School, Workspace, deadline, previous_period
-from schemas import vocab as v
 from schemas.columns import (
     FORM_COL,
     FORM_SHEETS,
     FORM_VERSION,
     KEEP_COL,
-    LINKS,
     MENTEES,
     MENTORS,
     PROP_VERSION,
@@ -114,16 +114,6 @@ class SchoolStatus:
     @property
     def on_time(self) -> bool | None:
         return self.standing.on_time
-
-
-@dataclass
-class Change:
-    school_code: str
-    what: str  # «наставник», «наставляемый», «пара»
-    change: str  # «добавлен», «выбыл», «завершена», ...
-    sheet: str
-    record: dict[str, Any]  # the row it is about (this month's or last month's)
-    previous: bool  # the record is last month's
 
 
 @dataclass
@@ -310,13 +300,6 @@ def _digests(workspace: Workspace, period: str, ledger: Ledger, context: str,
                    load_indicators(workspace.root), _digest_job, _use_digest, workers)
 
 
-def district_rules(run: RunResult) -> None:
-    """The issues only the whole district shows: the same person in two schools; a pair of
-    last month gone without a mark. And what changed since last month."""
-    _cross_school(run.submissions, run.rows_of)
-    run.changes, run.compared = _changes(run)
-
-
 def _import_checking() -> None:
     """pandas and pandera, which checking new files needs, imported with the cycle
     collector paused and then frozen with the rest of what the run started with (see
@@ -358,7 +341,7 @@ def _digest_job(title: dict[str, Any], rows: dict[str, list[dict[str, Any]]] | N
     consented = [name_hash(name) for sheet in (MENTORS, MENTEES)
                  for name in consenting(rows.get(sheet.key, []))]
     last_month = unpack_rows(before) if before is not None else None
-    changes, vanished = _school_changes(school.code, rows, last_month)
+    changes, vanished = school_changes(school.code, rows, last_month)
     stored = Stored(status="accepted", school_code=school.code, period=own_period, counts={},
                     issues=[], title=title, rows=rows)
     data = {"people": base64.b64encode(array("q", [h for h, _ in people])).decode(),
@@ -524,142 +507,24 @@ def _decide(workspace: Workspace, period: str,
     return statuses
 
 
-def _cross_school(submissions: list[Submission],
-                  rows_of: Callable[[Submission], dict[str, list[dict[str, Any]]]]) -> None:
-    """The same person in two schools' lists is a warning for both (SPEC §3).
+def district_rules(run: RunResult) -> None:
+    """The district rules (pipeline/rules: the same person in two schools, a pair of last
+    month gone without a mark) over the counted accepted files, their issues added to the
+    files' results; and the files' changes since last month."""
+    counted = [s for s in run.submissions if s.role == "counted"
+               and s.result.status == "accepted" and s.digest is not None]
+    files = [DistrictFile(s.result.school_code, s.digest.people, s.digest.places,
+                          s.digest.vanished, partial(run.rows_of, s)) for s in counted]
 
-    People are matched by a hash of their name key (a region's names are not all kept);
-    the few matches across schools are confirmed on the schools' rows."""
-    sheets = {MENTORS.key: MENTORS, MENTEES.key: MENTEES}
-    counted = [n for n, s in enumerate(submissions)
-               if s.role == "counted" and s.result.status == "accepted" and s.digest is not None]
-    first: dict[int, int] = {}  # name hash -> the first file listing it
-    shared: set[int] = set()  # hashes listed by two files or more: the few worth a look
-    for n in counted:
-        for hashed in submissions[n].digest.people:
-            if first.setdefault(hashed, n) != n:
-                shared.add(hashed)
-    where: dict[int, dict[int, list[tuple[str, int]]]] = defaultdict(dict)
-    for n in counted:
-        digest = submissions[n].digest
-        for hashed, place in zip(digest.people, digest.places, strict=True):
-            if hashed in shared:
-                where[hashed].setdefault(n, []).append(
-                    (MENTEES.key if place & 1 else MENTORS.key, place >> 1))
-    names: dict[int, dict[tuple[str, int], str]] = {}
-    exact: dict[str, dict[int, list[tuple[Any, int, str]]]] = defaultdict(dict)
-    for places in where.values():
-        if len(places) < 2:
-            continue
-        for n, spots in places.items():
-            if n not in names:
-                rows = rows_of(submissions[n])
-                names[n] = {(key, r["_row"]): r["full_name"] for key in sheets
-                            for r in rows.get(key, []) if isinstance(r.get("full_name"), str)}
-            for sheet_key, row in spots:
-                name = names[n][(sheet_key, row)]
-                exact[name_key(name)].setdefault(n, []).append((sheets[sheet_key], row, name))
-    for places in exact.values():
-        if len(places) < 2:
-            continue
-        # the schools are ranked once per name, and each names the first few others: a name
-        # that every school of a region lists costs as much as the schools that list it
-        first_few = sorted((submissions[m].result.school_code or "?", m)
-                           for m in places)[:OTHER_SCHOOLS_SHOWN + 1]
-        for n, spots in places.items():
-            where, others = other_schools([code for code, m in first_few if m != n],
-                                          len(places) - 1)
-            for sheet, row, name in spots:
-                submissions[n].result.issues.append(iss.make(
-                    "cross-school-duplicate", sheet=sheet.name, row=row,
-                    column=sheet.by_key["full_name"].header, value=name, where=where,
-                    other=others))
+    def add(code: str, n: int, sheet: Any, row: int | None, column_key: str | None,
+            value: Any = None, **params: Any) -> None:
+        counted[n].result.issues.append(issue_at(code, sheet, row, column_key, value, **params))
 
-
-OTHER_SCHOOLS_SHOWN = 3  # a namesake's message names this many other schools at most
-
-
-def other_schools(codes: list[str], count: int) -> tuple[str, str]:
-    """Where else a person is listed, for `cross-school-duplicate`: «в списке другой школы»
-    and «ОО-08»; or «в списках других школ» and «ОО-02, ОО-05 и ОО-09», or past the first
-    few of `codes` (sorted), «ОО-02, ОО-05, ОО-09 и ещё 187»."""
-    shown = codes[:OTHER_SCHOOLS_SHOWN]
-    if count == 1:
-        return "в списке другой школы", shown[0]
-    if count <= len(shown):
-        return "в списках других школ", join_words(shown)
-    return "в списках других школ", f"{', '.join(shown)} и ещё {number(count - len(shown))}"
-
-
-def _pair_key(record: dict[str, Any]) -> tuple[str, str] | None:
-    mentor, mentee = record.get("mentor_name"), record.get("mentee_name")
-    if not isinstance(mentor, str) or not isinstance(mentee, str):
-        return None
-    return name_key(mentor), name_key(mentee)
-
-
-def _school_changes(code: str, rows: dict[str, list[dict[str, Any]]],
-                    before: dict[str, list[dict[str, Any]]] | None
-                    ) -> tuple[list[Change], list[dict[str, Any]]]:
-    """People and pairs added, finished and gone since the school's file of last month; and
-    the pairs active then that vanished without a mark."""
-    if before is None:
-        return [], []
-    changes: list[Change] = []
-    vanished: list[dict[str, Any]] = []
-    now_rows = {k: [r for r in rows.get(k, []) if r["_ok"]]
-                for k in ("mentors", "mentees", "links")}
-    old_rows = {k: [r for r in before.get(k, []) if r["_ok"]]
-                for k in ("mentors", "mentees", "links")}
-    for key, sheet, what in (("mentors", MENTORS, "наставник"),
-                             ("mentees", MENTEES, "наставляемый")):
-        now = {name_key(r["full_name"]): r for r in now_rows[key]
-               if isinstance(r["full_name"], str)}
-        old = {name_key(r["full_name"]): r for r in old_rows[key]
-               if isinstance(r["full_name"], str)}
-        changes += [Change(code, what, "добавлен", sheet.name, r, False)
-                    for k, r in now.items() if k not in old]
-        listed = {name_key(r["full_name"]) for r in rows.get(key, [])
-                  if isinstance(r["full_name"], str)}  # with an error is not gone
-        changes += [Change(code, what, "выбыл", sheet.name, r, True)
-                    for k, r in old.items() if k not in now and k not in listed]
-    now_links = {k: r for r in now_rows["links"] if (k := _pair_key(r))}
-    old_links = {k: r for r in old_rows["links"] if (k := _pair_key(r))}
-    for key, record in now_links.items():
-        old = old_links.get(key)
-        if old is None:
-            changes.append(Change(code, "пара", "новая пара", LINKS.name, record, False))
-        elif old["status"] == v.STATUS_ACTIVE and record["status"] != v.STATUS_ACTIVE:
-            changes.append(Change(code, "пара", record["status"], LINKS.name, record, False))
-    listed = {k for r in rows.get("links", []) if (k := _pair_key(r))}
-    for key, record in old_links.items():
-        if key in now_links or key in listed:
-            continue  # a row with an error this month is reported, not vanished
-        active = record["status"] == v.STATUS_ACTIVE
-        changes.append(Change(code, "пара", "пропала без отметки" if active
-                              else "убрана (была завершена)", LINKS.name, record, True))
-        if active:
-            vanished.append(record)
-    return changes, vanished
-
-
-def _changes(run: RunResult) -> tuple[list[Change], set[str]]:
-    """The counted files' changes since last month; vanished pairs warned."""
-    changes: list[Change] = []
-    compared: set[str] = set()
-    for s in run.submissions:
-        school = s.result.school
-        if s.role != "counted" or s.result.status != "accepted" or school is None \
-                or s.digest is None or not s.digest.compared:
-            continue
-        compared.add(school.code)
-        changes += s.digest.changes
-        for record in s.digest.vanished:
-            s.result.issues.append(iss.make(
-                "pair-vanished", sheet=LINKS.name, column=LINKS.column("pair_id").header,
-                value=record.get("pair_id"), previous=run.previous_period))
-    changes.sort(key=lambda c: c.school_code)
-    return changes, compared
+    check_district(DistrictFacts(files, run.previous_period), add)
+    compared = [s for s in counted if s.digest.compared]
+    run.changes = sorted((c for s in compared for c in s.digest.changes),
+                         key=lambda c: c.school_code)
+    run.compared = {s.result.school.code for s in compared}
 
 
 def _outputs_view(workspace: Workspace, period: str, written: dict[str, Any]) -> dict[str, Any]:
