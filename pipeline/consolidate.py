@@ -63,7 +63,9 @@ _RULE_SOURCES = ("schemas/columns.py", "schemas/vocab.py", "schemas/sheets.py",
                  "pipeline/validate.py", "pipeline/issues.py")
 # what the outputs are written by: a change here rewrites them, without re-checking files
 _OUTPUT_SOURCES = ("pipeline/consolidate.py", "pipeline/district.py", "pipeline/sheetxml.py",
-                   "pipeline/feedback.py", "pipeline/workbooks.py", "pipeline/template.py",
+                   "pipeline/feedback/__init__.py", "pipeline/feedback/marks.py",
+                   "pipeline/feedback/package.py", "pipeline/feedback/book.py",
+                   "pipeline/droplists.py", "pipeline/workbooks.py", "pipeline/template.py",
                    "pipeline/report.py", "pipeline/indicators.py")
 
 

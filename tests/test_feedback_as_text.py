@@ -18,8 +18,10 @@ import pytest
 from conftest import AGE, LINKS, MENTORS, MOROZOV, NAME, PERIOD, PETROVA, START
 from test_feedback import assert_drop_downs
 
-from pipeline import feedback, feedbackbook, feedbackxml
+from pipeline import feedback
 from pipeline.check import read_and_validate
+from pipeline.feedback import book as feedbackbook
+from pipeline.feedback import package as feedbackxml
 from pipeline.template import write_templates
 
 WHEN = dt.datetime(2026, 11, 20, 10, 30)
