@@ -1,9 +1,9 @@
-"""The feedback written by editing the school's package as text (`pipeline.feedbackxml`).
+"""The feedback written by editing the school's package as text (`pipeline.feedback.package`).
 
 A school sees the same workbook whichever way it was made: each test marks one file both
 ways and compares what openpyxl reads of the two — every cell's value, fill, comment, font
 and format, the merged cells, the drop-downs and the names they use. The openpyxl writer
-(`pipeline.feedbackbook`) is the reference: its output is what the rest of test_feedback.py
+(`pipeline.feedback.book`) is the reference: its output is what the rest of test_feedback.py
 checks from a school's point of view.
 """
 
