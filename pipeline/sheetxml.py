@@ -1,4 +1,6 @@
-"""Long lists written as SpreadsheetML directly, into a workbook xlsxwriter made.
+"""SpreadsheetML written and packages edited as text: the one place that knows the xlsx format.
+
+Long lists written as SpreadsheetML directly, into a workbook xlsxwriter made.
 
 At regional scale the district workbook's lists hold a million cells; xlsxwriter writes
 about 100,000 a second. Here the rows of a list are rendered to XML text, and after
@@ -12,14 +14,19 @@ same bytes wherever they land, and are kept deflated (`segment`): the district w
 month's next run is stitched from the schools' kept segments and the few new ones, with no
 school's rows rendered or compressed again. Dates use the workbook's first two styles, which
 `pipeline.workbooks.Formats` numbers before anything else (DATE_STYLE, DATETIME_STYLE).
+
+A school's own package is edited part by part (`Package`): only the parts changed are
+written again, every other part is copied as stored (`copy_package`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import html
 import math
 import os
+import posixpath
 import re
 import struct
 import zipfile
@@ -27,6 +34,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
+from xml.parsers import expat
 
 DATE_STYLE = "1"  # the style index of dates
 DATETIME_STYLE = "2"  # the style index of dates with a time of day
@@ -43,7 +51,7 @@ _ZEROS = bytes(1 << 20)
 
 @functools.cache
 def column_letters(count: int) -> tuple[str, ...]:
-    """A, B, …, Z, AA, … for the first `count` columns."""
+    """A, B, …, Z, AA, … for the first `count` columns: the one column-letter helper."""
     letters = []
     for n in range(1, count + 1):
         name = ""
@@ -52,6 +60,19 @@ def column_letters(count: int) -> tuple[str, ...]:
             name = chr(65 + rest) + name
         letters.append(name)
     return tuple(letters)
+
+
+def column_letter(col: int) -> str:
+    """The letters of the 1-based column `col`."""
+    return column_letters(col)[-1]
+
+
+def column_number(letters: str) -> int:
+    """The 1-based column of `letters` (A is 1)."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
 
 
 def text_element(value: str) -> str:
@@ -370,5 +391,329 @@ def _split_sheet(data: bytes) -> tuple[bytes, bytes]:
     return data[:end], data[end:]
 
 
-__all__ = ["DATETIME_STYLE", "DATE_STYLE", "Later", "column_letters", "place_rows",
-           "render_row", "segment"]
+# --- a school's package edited as text ---------------------------------------------------------
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+WORKSHEET = RELS + "/worksheet"
+SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+COMMENTS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
+VML_TYPE = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+WORKBOOK_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+# a worksheet's children that come after <legacyDrawing>
+_AFTER_LEGACY = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
+                 "webPublishItems", "tableParts", "extLst")
+_ATTR = re.compile(r'([\w:.-]+)\s*=\s*"([^"]*)"')
+
+
+class Package:
+    """A workbook package's parts, read as they are needed; the parts edited or added
+    (`parts`); its workbook's sheets. `problem` says why the package is not a plain
+    SpreadsheetML workbook whose parts can be found and read as text (None when it is);
+    nothing else of it may be used then."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.parts: dict[str, str] = {}
+        self._read: dict[str, str | None] = {}
+        self.sheet_names: list[str] = []
+        self.sheet_parts: dict[str, str] = {}
+        self.sheet_ids: list[int] = []
+        self.defined: set[str] = set()
+        self.archive: zipfile.ZipFile | None = None
+        if not zipfile.is_zipfile(self.path):
+            self.names: set[str] = set()
+            self.problem: str | None = "not a zip package"
+            return
+        self.archive = zipfile.ZipFile(self.path)
+        self.names = set(self.archive.namelist())
+        self.problem = self._find_sheets()
+
+    def _find_sheets(self) -> str | None:
+        types = self.readable("[Content_Types].xml")
+        if types is None or WORKBOOK_TYPE not in types:
+            return "not a plain workbook (macros or a template)"
+        office = next((a for a in self.relations("_rels/.rels")
+                       if a.get("Type", "").endswith("/officeDocument") and "Target" in a),
+                      None)
+        if office is None:
+            return "no workbook part"
+        self.workbook = resolve("", office["Target"])
+        workbook = self.readable(self.workbook)
+        if workbook is None or MAIN not in workbook:
+            return "not a transitional SpreadsheetML workbook"
+        if "<sheets>" not in workbook or "</sheets>" not in workbook:
+            return "the workbook's sheet list is not as expected"
+        self.workbook_rels = rels_of(self.workbook)
+        if self.workbook_rels in self.names and self.readable(self.workbook_rels) is None:
+            return "unreadable relationships"
+        targets = {a.get("Id"): (a.get("Type", ""), resolve(self.workbook, a.get("Target", "")))
+                   for a in self.relations(self.workbook_rels)}
+        styles = [target for kind, target in targets.values() if kind.endswith("/styles")]
+        if len(styles) != 1 or self.readable(styles[0]) is None:
+            return "no styles part"
+        self.styles = styles[0]
+        for tag in re.findall(r"<sheet\b[^>]*>", workbook):
+            found = attrs(tag)
+            kind, target = targets.get(found.get("r:id", ""), ("", ""))
+            if "name" not in found or not found.get("sheetId", "").isdigit() \
+                    or target not in self.names:
+                return "a sheet without its part"
+            name = html.unescape(found["name"])
+            self.sheet_names.append(name)
+            self.sheet_ids.append(int(found["sheetId"]))
+            if kind == WORKSHEET:
+                self.sheet_parts[name] = target
+        self.defined = {html.unescape(a.get("name", "")) for a in (
+            attrs(t) for t in re.findall(r"<definedName\b[^>]*>", workbook))}
+        return None
+
+    def __enter__(self) -> Package:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.archive is not None:
+            self.archive.close()
+
+    def readable(self, name: str) -> str | None:
+        """The part `name` as text, or None when the package has no such part or it is not
+        UTF-8 text."""
+        if name in self.parts:
+            return self.parts[name]
+        if name not in self._read:
+            text = None
+            if name in self.names and self.archive is not None:
+                try:
+                    text = self.archive.read(name).decode("utf-8")
+                except UnicodeDecodeError:
+                    text = None
+            self._read[name] = text
+        return self._read[name]
+
+    def text(self, name: str) -> str:
+        """The part `name` as text; it must be `readable`."""
+        text = self.readable(name)
+        if text is None:
+            raise KeyError(f"{self.path.name}: no readable part {name}")
+        return text
+
+    def relations(self, name: str) -> list[dict[str, str]]:
+        text = self.readable(name)
+        if text is None:
+            return []
+        return [attrs(tag) for tag in re.findall(r"<Relationship\b[^>]*>", text)]
+
+    def free(self, pattern: str) -> str:
+        """The first name `pattern.format(n)` the package does not have."""
+        n = 1
+        while pattern.format(n) in self.names:
+            n += 1
+        return pattern.format(n)
+
+    def relate(self, source_rels: str, kind: str, target: str) -> str:
+        """A new relationship of `kind` to `target` (relative to the source) in the rels
+        part `source_rels`, created if missing; its id."""
+        taken = {a.get("Id") for a in self.relations(source_rels)}
+        n = 1
+        while f"rIdN{n}" in taken:
+            n += 1
+        rid = f"rIdN{n}"
+        entry = f'<Relationship Id="{rid}" Type="{kind}" Target="{html.escape(target)}"/>'
+        if source_rels in self.names:
+            xml = self.text(source_rels)
+            if "</Relationships>" in xml:
+                xml = xml.replace("</Relationships>", entry + "</Relationships>", 1)
+            else:
+                xml = re.sub(r"<Relationships\b([^>]*?)\s*/>",
+                             lambda m: f"<Relationships{m.group(1)}>{entry}</Relationships>",
+                             xml, count=1)
+            self.parts[source_rels] = xml
+        else:
+            self.add(source_rels, '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                     f'<Relationships xmlns="{PACKAGE_RELS}">{entry}</Relationships>')
+        return rid
+
+    def add(self, name: str, data: str, content_type: str | None = None) -> None:
+        """A new part, listed in the content types when it has a `content_type`."""
+        self.names.add(name)
+        self.parts[name] = data
+        if content_type:
+            types = self.text("[Content_Types].xml")
+            self.parts["[Content_Types].xml"] = types.replace(
+                "</Types>", f'<Override PartName="/{name}" ContentType="{content_type}"/></Types>',
+                1)
+
+    def add_comments(self, part: str, xml: str, notes: Sequence[tuple[int, int, str, int]],
+                     author: str) -> str:
+        """`notes` (row, column, text, height in pixels; sorted) as comments by `author` on
+        the sheet `part`, whose text is `xml` and which has no comments of its own (no
+        <legacyDrawing>); the sheet's new text."""
+        comments = self.free("xl/comments{}.xml")
+        vml = self.free("xl/drawings/vmlDrawing{}.vml")
+        number = int(re.search(r"(\d+)\.vml$", vml).group(1))
+        types = self.text("[Content_Types].xml")
+        if 'Extension="vml"' not in types:
+            self.parts["[Content_Types].xml"] = types.replace(
+                "<Override", f'<Default Extension="vml" ContentType="{VML_TYPE}"/><Override', 1)
+        entries, shapes = [], []
+        letters = column_letters(max(col for _, col, _, _ in notes))
+        for k, (row, col, text, height) in enumerate(notes):
+            entries.append(f'<comment ref="{letters[col - 1]}{row}" authorId="0"><text>'
+                           f"{text_element(text)}</text></comment>")
+            shapes.append(
+                f'<v:shape id="_x0000_s{number * 1024 + k + 1}" type="#_x0000_t202" '
+                'style="position:absolute;margin-left:59.25pt;margin-top:1.5pt;width:320px;'
+                f'height:{height}px;z-index:{k + 1};visibility:hidden" fillcolor="#ffffe1" '
+                'o:insetmode="auto"><v:fill color2="#ffffe1"/>'
+                '<v:shadow color="black" obscured="t"/><v:path o:connecttype="none"/>'
+                '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div>'
+                '</v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/>'
+                '<x:SizeWithCells/><x:AutoFill>False</x:AutoFill>'
+                f"<x:Row>{row - 1}</x:Row><x:Column>{col - 1}</x:Column></x:ClientData>"
+                "</v:shape>")
+        self.add(comments, '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                 f'<comments xmlns="{MAIN}"><authors><author>{author}</author>'
+                 f'</authors><commentList>{"".join(entries)}</commentList></comments>',
+                 COMMENTS_TYPE)
+        self.add(vml, '<xml xmlns:v="urn:schemas-microsoft-com:vml" '
+                 'xmlns:o="urn:schemas-microsoft-com:office:office" '
+                 'xmlns:x="urn:schemas-microsoft-com:office:excel">'
+                 f'<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{number}"/>'
+                 '</o:shapelayout><v:shapetype id="_x0000_t202" coordsize="21600,21600" '
+                 'o:spt="202" path="m,l,21600r21600,l21600,xe"><v:stroke joinstyle="miter"/>'
+                 '<v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
+                 f'{"".join(shapes)}</xml>')
+        rels = rels_of(part)
+        self.relate(rels, RELS + "/comments", relative_to(part, comments))
+        rid = self.relate(rels, RELS + "/vmlDrawing", relative_to(part, vml))
+        return insert_child(xml, f'<legacyDrawing xmlns:r="{RELS}" r:id="{rid}"/>',
+                            _AFTER_LEGACY)
+
+    def add_sheet(self, name: str, xml: str, *, first: bool = False,
+                  hidden: bool = False) -> None:
+        part = self.free("xl/worksheets/sheet{}.xml")
+        self.add(part, xml, SHEET_TYPE)
+        rid = self.relate(self.workbook_rels, WORKSHEET, relative_to(self.workbook, part))
+        sheet_id = max(self.sheet_ids, default=0) + 1
+        self.sheet_ids.append(sheet_id)
+        state = ' state="hidden"' if hidden else ""
+        entry = (f'<sheet name="{html.escape(name)}" sheetId="{sheet_id}"{state} '
+                 f'xmlns:r="{RELS}" r:id="{rid}"/>')
+        workbook = self.text(self.workbook)
+        if first:
+            workbook = re.sub(r"<sheets>", "<sheets>" + entry, workbook, count=1)
+            # sheet-local names follow their sheet
+            workbook = re.sub(r'(<definedName\b[^>]*?\blocalSheetId=")(\d+)"',
+                              lambda m: f'{m.group(1)}{int(m.group(2)) + 1}"', workbook)
+            self.sheet_names.insert(0, name)
+        else:
+            workbook = workbook.replace("</sheets>", entry + "</sheets>", 1)
+            self.sheet_names.append(name)
+        self.parts[self.workbook] = workbook
+        self.sheet_parts[name] = part
+
+    def add_first_sheet(self, name: str, xml: str, names: Iterable[tuple[str, str]]) -> None:
+        """`xml` as the first sheet, the one the workbook opens on, the others unselected,
+        with its sheet-local `names` (name, reference)."""
+        for part in self.sheet_parts.values():
+            text = self.text(part)
+            if "tabSelected" in text:
+                self.parts[part] = re.sub(r'\s+tabSelected="(?:1|true)"', "", text)
+        self.add_sheet(name, xml, first=True)
+        workbook = re.sub(r'\s+(?:activeTab|firstSheet)="\d+"', "", self.text(self.workbook))
+        self.parts[self.workbook] = workbook
+        self.define((local, ref, 0) for local, ref in names)
+
+    def define(self, names: Iterable[tuple[str, str, int | None]]) -> None:
+        """Defined names (name, reference, sheet index or None) added to the workbook."""
+        entries = "".join(
+            f'<definedName name="{html.escape(name)}"'
+            + (f' localSheetId="{local}"' if local is not None else "")
+            + (' hidden="1"' if name == "_xlnm._FilterDatabase" else "")
+            + f">{html.escape(ref, quote=False)}</definedName>"
+            for name, ref, local in names)
+        workbook = re.sub(r"<definedNames\s*/>", "<definedNames></definedNames>",
+                          self.text(self.workbook), count=1)
+        if "</definedNames>" in workbook:
+            workbook = workbook.replace("</definedNames>", entries + "</definedNames>", 1)
+        else:
+            workbook = workbook.replace("</sheets>", f"</sheets><definedNames>{entries}"
+                                        "</definedNames>", 1)
+        self.parts[self.workbook] = workbook
+
+    def save(self, path: Path) -> None:
+        """The package written to `path`, its unchanged parts copied as stored."""
+        copy_package(self.path, path, {name: data.encode("utf-8")
+                                       for name, data in self.parts.items()})
+
+
+def well_formed(text: str) -> bool:
+    """Whether `text` is well-formed XML that declares no entities (a school's raw control
+    character in a sheet is not: openpyxl refuses it, and Excel would)."""
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
+        return False
+    try:
+        expat.ParserCreate().Parse(text.encode("utf-8"), True)
+    except expat.ExpatError:
+        return False
+    return True
+
+
+def attrs(tag: str) -> dict[str, str]:
+    """The attributes of an element's opening tag."""
+    return dict(_ATTR.findall(tag))
+
+
+def rels_of(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def resolve(source: str, target: str) -> str:
+    if target.startswith("/"):
+        return target[1:]
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+
+
+def relative_to(source: str, target: str) -> str:
+    return posixpath.relpath(target, posixpath.dirname(source))
+
+
+def insert_child(xml: str, element: str, later: tuple[str, ...]) -> str:
+    """`element` put into a worksheet before the first of the children `later`."""
+    positions = [m.start() for tag in later
+                 if (m := re.search(rf"<{tag}\b", xml))]
+    at = min(positions) if positions else xml.rindex("</worksheet>")
+    return xml[:at] + element + xml[at:]
+
+
+def worksheet(inner: str) -> str:
+    """A worksheet part holding `inner`."""
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<worksheet xmlns="{MAIN}" xmlns:r="{RELS}">{inner}</worksheet>')
+
+
+def cell_xml(ref: str, value: Any, style: int) -> str:
+    """One cell at `ref` with the cell format `style` (0 for none): text, a number, a truth
+    value or a moment."""
+    s = f' s="{style}"' if style else ""
+    if value is None or value == "":
+        return f'<c r="{ref}"{s}/>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int | float):
+        return f'<c r="{ref}"{s}><v>{value}</v></c>'
+    if isinstance(value, dt.datetime):
+        serial = (value.replace(tzinfo=None) - _EPOCH).total_seconds() / 86400
+        return f'<c r="{ref}"{s}><v>{serial:.16G}</v></c>'
+    return f'<c r="{ref}"{s} t="inlineStr"><is>{text_element(str(value))}</is></c>'
+
+
+
+__all__ = ["DATETIME_STYLE", "DATE_STYLE", "Later", "Package", "cell_xml", "column_letter",
+           "column_letters", "column_number", "copy_package", "place_rows", "render_row",
+           "segment", "well_formed", "worksheet"]

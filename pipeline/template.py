@@ -12,12 +12,12 @@ import datetime as dt
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
+from xlsxwriter.utility import quote_sheetname
 
+from pipeline.droplists import LIST_HEADER_ROW, Vocabulary, list_cells, vocabularies
 from pipeline.ledger import LEDGER_FILE, Ledger, Stored
 from pipeline.values import name_key, vocab_key
 from pipeline.workbooks import (
@@ -42,7 +42,6 @@ TITLE_FIRST_ROW = 3
 TITLE_LABEL_COL, TITLE_VALUE_COL = 0, 1  # A, B
 
 DATA_ROWS = 500  # rows below the header that carry drop-downs and checks
-LIST_HEADER_ROW = 1  # «Справочники»: header in row 1, values from row 2
 
 PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # Characters Windows and macOS refuse in file names.
@@ -73,39 +72,6 @@ _PROTECTION = {
     "autofilter": True,
     "sort": True,
 }
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    """One list of «Справочники»: its defined name, header and where its values sit."""
-
-    name: str
-    header: str
-    values: tuple[str, ...]
-    col: int  # 0-based column on «Справочники»
-
-    @property
-    def ref(self) -> str:
-        first = xl_rowcol_to_cell(LIST_HEADER_ROW, self.col, row_abs=True, col_abs=True)
-        last = xl_rowcol_to_cell(LIST_HEADER_ROW + len(self.values) - 1, self.col,
-                                 row_abs=True, col_abs=True)
-        return f"={quote_sheetname(c.LISTS_SHEET)}!{first}:{last}"
-
-
-def vocabularies() -> dict[tuple[str, ...], Vocabulary]:
-    """The lists behind the form's drop-downs, one per distinct vocabulary, in form order."""
-    found: dict[tuple[str, ...], Vocabulary] = {}
-    for sheet in c.FORM_SHEETS:
-        for column in sheet.columns:
-            if not column.vocab or column.vocab in found:
-                continue
-            if column.kind == "yesno":
-                name, header = "list_yesno", "/".join(column.vocab)
-            else:
-                name = f"list_{sheet.key}_{column.key}"
-                header = f"{column.header} ({sheet.name})"
-            found[column.vocab] = Vocabulary(name, header, column.vocab, len(found))
-    return found
 
 
 class _FormFormats(Formats):
@@ -519,12 +485,13 @@ def _write_table(book: Any, formats: _FormFormats, sheet_def: Sheet,
 
 def _write_lists(book: Any, formats: _FormFormats, lists: Iterable[Vocabulary]) -> None:
     sheet = book.add_worksheet(c.LISTS_SHEET)
+    lists = list(lists)
     for vocab in lists:
         sheet.set_column(vocab.col, vocab.col, max(12, min(48, max(map(len, vocab.values)) + 2)))
-        sheet.write_string(LIST_HEADER_ROW - 1, vocab.col, vocab.header, formats.header)
-        for index, value in enumerate(vocab.values):
-            sheet.write_string(LIST_HEADER_ROW + index, vocab.col, value)
-        book.define_name(vocab.name, vocab.ref)
+        book.define_name(vocab.name, f"={quote_sheetname(c.LISTS_SHEET)}!{vocab.cells}")
+    for row, col, text in list_cells(lists):
+        sheet.write_string(row, col, text, formats.header if row == LIST_HEADER_ROW - 1
+                           else None)
     sheet.hide()
     sheet.protect("")
 

@@ -1,9 +1,9 @@
-"""The feedback written by editing the school's package as text (`pipeline.feedbackxml`).
+"""The feedback written by editing the school's package as text (`pipeline.feedback.package`).
 
 A school sees the same workbook whichever way it was made: each test marks one file both
 ways and compares what openpyxl reads of the two — every cell's value, fill, comment, font
 and format, the merged cells, the drop-downs and the names they use. The openpyxl writer
-(`pipeline.feedbackbook`) is the reference: its output is what the rest of test_feedback.py
+(`pipeline.feedback.book`) is the reference: its output is what the rest of test_feedback.py
 checks from a school's point of view.
 """
 
@@ -18,8 +18,10 @@ import pytest
 from conftest import AGE, LINKS, MENTORS, MOROZOV, NAME, PERIOD, PETROVA, START
 from test_feedback import assert_drop_downs
 
-from pipeline import feedback, feedbackbook, feedbackxml
+from pipeline import feedback
 from pipeline.check import read_and_validate
+from pipeline.feedback import book as feedbackbook
+from pipeline.feedback import package as feedbackxml
 from pipeline.template import write_templates
 
 WHEN = dt.datetime(2026, 11, 20, 10, 30)
@@ -133,3 +135,51 @@ def test_the_forms_layout_marks_the_file_as_the_whole_form_does(workspace, form,
     for name, used in (("whole.xlsx", whole), ("layout.xlsx", layout)):
         feedback.write_feedback(used, result, tmp_path / name, received=WHEN, checked=WHEN)
     assert looks(tmp_path / "layout.xlsx") == looks(tmp_path / "whole.xlsx")
+
+
+def test_a_failing_package_editor_is_not_hidden_behind_openpyxl(workspace, form, tmp_path,
+                                                                 monkeypatch):
+    # the writer is chosen by looking at the file: a file the package editor takes and then
+    # fails on is a bug to see, not a reason to mark the file another way
+    from pipeline import sheetxml
+
+    form.set(MENTORS, form.row_of(MENTORS, MOROZOV), AGE, 5)
+    path = form.save(tmp_path / "7.xlsx")
+    validation = read_and_validate([path], workspace=workspace, period=PERIOD)
+    used, result = validation.forms[0], validation.results[0]
+    assert feedbackxml.editable(used, feedback.listed_issues(result.issues, used))
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the package editor broke")
+
+    monkeypatch.setattr(sheetxml, "copy_package", broken)
+    with pytest.raises(RuntimeError, match="the package editor broke"):
+        feedback.write_feedback(used, result, tmp_path / "out.xlsx", received=WHEN,
+                                checked=WHEN)
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_a_file_the_package_editor_cannot_take_goes_to_openpyxl_untried(workspace, form,
+                                                                        tmp_path,
+                                                                        monkeypatch):
+    form.set(MENTORS, form.row_of(MENTORS, MOROZOV), AGE, 5)
+    text, _ = both_ways(form.save(tmp_path / "7.xlsx"), workspace, tmp_path)
+    validation = read_and_validate([text], workspace=workspace, period=PERIOD)
+    sent_back, result = validation.forms[0], validation.results[0]
+    assert not feedbackxml.editable(sent_back, feedback.listed_issues(result.issues,
+                                                                      sent_back))
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("the package editor must not be tried on this file")
+
+    written = []
+    by_openpyxl = feedbackbook.write
+    monkeypatch.setattr(feedbackxml.Marked, "save", never)
+    monkeypatch.setattr(feedbackbook, "write", lambda *a, **k: written.append(a[2])
+                        or by_openpyxl(*a, **k))
+    out = feedback.write_feedback(sent_back, result, tmp_path / "again.xlsx",
+                                  received=WHEN, checked=WHEN)
+
+    assert written == [tmp_path / "again.xlsx"]
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames.count(feedback.SHEET_NAME) == 1  # our old list replaced

@@ -1,12 +1,7 @@
-"""The school's own file back, every problem marked: the thing a school fixes and resends.
-
-The feedback workbook opens on «Замечания» (a receipt and the list of problems), followed by
-the school's sheets as they were sent, with each problem cell filled (errors red, warnings
-yellow) and a comment that says what is wrong and how to fix it. An .xlsx is marked by
-editing its package's parts as text (`pipeline.feedbackxml`), so the school's formatting and
-drop-downs survive byte for byte; what that cannot edit (an .xlsm, our own feedback sent
-back, an odd package) is marked with openpyxl (`pipeline.feedbackbook`); an .xls or .ods
-cannot be marked in place and becomes a faithful .xlsx copy of its values.
+"""What the feedback marks and lists, whichever writer makes it: the receipt, the list of
+problems, where each is marked in the school's sheets, the fills and comments' texts, the
+drop-downs a school's file lacks. `pipeline.feedback.package` and `pipeline.feedback.book`
+lay these out; neither decides anything of its own.
 """
 
 from __future__ import annotations
@@ -17,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import issues as iss
+from pipeline.droplists import DROP_DOWN_ERROR, vocabularies
 from pipeline.ledger import file_sha256
 from pipeline.paths import readable_name
 from pipeline.read import Form, Table
-from pipeline.sheetxml import column_letters
+from pipeline.sheetxml import column_letter
 from pipeline.validate import FileResult
 from schemas.columns import FORM_SHEETS
 
@@ -41,24 +37,6 @@ NOTE = ("Исправьте отмеченные ячейки прямо в ли
 _SHEETS = {s.name: s for s in FORM_SHEETS}
 # the list's rows: each problem, the column of the school's file it is about, the row's values
 Listed = list[tuple[iss.Issue, "int | None", tuple[Any, ...]]]
-
-
-def write_feedback(form: Form, result: FileResult, out: Path, *,
-                   received: dt.datetime | None = None,
-                   checked: dt.datetime | None = None) -> Path:
-    """Write the school's feedback workbook for one checked file; returns its path."""
-    from pipeline import feedbackxml
-
-    receipt = receipt_rows(Path(form.path), result, received, checked)
-    listed = listed_issues(result.issues, form)
-    try:
-        return feedbackxml.write(form, Path(out), receipt, listed)
-    except OSError:
-        raise  # the folder cannot be written: openpyxl could not either
-    except Exception:  # feedbackxml.Unsuitable, or a package it misreads: openpyxl marks it
-        from pipeline import feedbackbook
-
-        return feedbackbook.write(form, result, Path(out), receipt, listed)
 
 
 def receipt_rows(source: Path, result: FileResult, received: dt.datetime | None,
@@ -105,7 +83,7 @@ def listed_issues(issues: list[iss.Issue], form: Form
     for issue in sorted(issues, key=lambda i: (iss.SEVERITY_ORDER[i.severity],
                                                order.get(i.sheet or "", -1), i.row or 0)):
         col = issue_column(issue, form, columns)
-        where = f"{column_letters(col)[-1]} — {issue.column}" if col and issue.column else \
+        where = f"{column_letter(col)} — {issue.column}" if col and issue.column else \
             (issue.column or "")
         listed.append((issue, col, (issue.sheet or "весь файл", issue.row, where, issue.value,
                                     issue.problem, issue.fix, iss.SEVERITY_RU[issue.severity],
@@ -155,9 +133,6 @@ def marked_places(form: Form, listed: Listed, sheets: Container[str]
                                          else 1), None
 
 
-DROP_DOWN_ERROR = ("Значение не из списка", "Выберите значение из выпадающего списка.")
-
-
 def missing_drop_downs(form: Form, seen: Callable[[str, Table], tuple[set[str], int] | None]
                        ) -> dict[str, list[tuple[str, Any]]]:
     """Per sheet of the school's file: (cells, vocabulary) of each listed column of a form
@@ -165,8 +140,6 @@ def missing_drop_downs(form: Form, seen: Callable[[str, Table], tuple[set[str], 
     row (at least 200 rows). `seen(sheet name, table)` gives the letters of the sheet's
     columns that have one and its last used row, or None when the workbook lacks the sheet.
     A school that receives its file back must be able to pick values from the lists."""
-    from pipeline.template import vocabularies
-
     lists = vocabularies()
     missing: dict[str, list[tuple[str, Any]]] = {}
     for definition in FORM_SHEETS:
@@ -182,7 +155,7 @@ def missing_drop_downs(form: Form, seen: Callable[[str, Table], tuple[set[str], 
         last = max(last_row, first + 200)
         for key, col in table.columns.items():
             column = definition.by_key[key]
-            letter = column_letters(col + 1)[-1]
+            letter = column_letter(col + 1)
             if column.vocab and letter not in covered:
                 missing.setdefault(name, []).append((f"{letter}{first}:{letter}{last}",
                                                      lists[column.vocab]))
@@ -195,4 +168,7 @@ def comment_text(issues: list[iss.Issue]) -> str:
                        for i in issues)[:30000]
 
 
-__all__ = ["SHEET_NAME", "write_feedback"]
+__all__ = ["AUTHOR", "DROP_DOWN_ERROR", "FILLS", "HEADER_FILL", "NOTE", "SHEET_NAME",
+           "TABLE_HEADERS", "TABLE_HEADER_ROW", "TABLE_WIDTHS", "WRAPPED", "Listed",
+           "comment_text", "listed_issues", "marked_places", "missing_drop_downs",
+           "receipt_rows"]

@@ -1,5 +1,6 @@
-"""The feedback marked with openpyxl: for what `pipeline.feedbackxml` does not edit as text
-(an .xlsm, our own feedback sent back, an odd package), and the .xlsx copy of an .xls or .ods.
+"""The feedback marked with openpyxl: for what `pipeline.feedback.package` does not edit as
+text (an .xlsm, our own feedback sent back, an odd package), and the .xlsx copy of an .xls or
+.ods.
 openpyxl keeps the school's formatting but drops drop-downs kept in extension lists; they are
 re-created from the schema.
 """
@@ -20,15 +21,15 @@ import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.exceptions import IllegalCharacterError
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from pipeline import feedback
 from pipeline import issues as iss
-from pipeline.feedback import (
+from pipeline.droplists import DROP_DOWN_ERROR, list_cells, quoted, vocabularies
+from pipeline.feedback import marks as feedback
+from pipeline.feedback.marks import (
     AUTHOR,
-    DROP_DOWN_ERROR,
     NOTE,
     SHEET_NAME,
     TABLE_HEADER_ROW,
@@ -41,7 +42,7 @@ from pipeline.feedback import (
     missing_drop_downs,
 )
 from pipeline.read import Form, open_workbook
-from pipeline.template import vocabularies
+from pipeline.sheetxml import column_letter
 from pipeline.validate import FileResult
 from pipeline.workbooks import PAGE_NUMBERS, atomic_path, text_lines
 from schemas.columns import LISTS_SHEET
@@ -58,8 +59,8 @@ _FILL_RANK = {FILLS[s].fgColor.rgb: iss.SEVERITY_ORDER[s] for s in FILLS}  # the
 
 def write(form: Form, result: FileResult, out: Path, receipt: list[tuple[str, Any]],
           listed: Listed) -> Path:
-    """The feedback workbook for one checked file (`pipeline.feedback` lays out the receipt
-    and the list); returns its path."""
+    """The feedback workbook for one checked file (`pipeline.feedback.marks` lays out the
+    receipt and the list); returns its path."""
     with _collector_paused():
         try:
             book = _feedback_book(form, result, receipt, listed, copy=False)
@@ -156,7 +157,7 @@ def _copy_of_values(form: Form) -> Any:
                 elif isinstance(value, dt.date | dt.datetime):
                     cell.number_format = "DD.MM.YYYY"
         for col in range(1, (max((len(r) for r in grid), default=0)) + 1):
-            sheet.column_dimensions[get_column_letter(col)].width = 18
+            sheet.column_dimensions[column_letter(col)].width = 18
     return book
 
 
@@ -176,7 +177,7 @@ def _remove_our_traces(book: Any) -> None:
 
 
 def _write_receipt(sheet: Any, rows: list[tuple[str, Any]]) -> None:
-    last = get_column_letter(len(TABLE_HEADERS))
+    last = column_letter(len(TABLE_HEADERS))
     for r, (label, value) in enumerate(rows, start=1):
         sheet.cell(row=r, column=1, value=label).font = _BOLD
         if value is not None:
@@ -198,7 +199,7 @@ def _write_table(sheet: Any, listed: Listed) -> None:
     for col, (text, width) in enumerate(zip(TABLE_HEADERS, TABLE_WIDTHS, strict=True), start=1):
         cell = sheet.cell(row=header_row, column=col, value=text)
         cell.font, cell.fill = _BOLD, _HEADER_FILL
-        sheet.column_dimensions[get_column_letter(col)].width = width
+        sheet.column_dimensions[column_letter(col)].width = width
     plain = _Look(alignment=_TOP, font=_PLAIN)
     graded = {severity: _Look(alignment=_TOP, font=_PLAIN, fill=fill)
               for severity, fill in FILLS.items()}  # «Важность» is coloured as the marks
@@ -211,7 +212,7 @@ def _write_table(sheet: Any, listed: Listed) -> None:
         lines = max(text_lines(values[i], TABLE_WIDTHS[i] - 2) for i in WRAPPED)
         sheet.row_dimensions[r].height = 15 * max(lines, 1)
     last = header_row + max(len(listed), 1)
-    sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(TABLE_HEADERS))}{last}"
+    sheet.auto_filter.ref = f"A{header_row}:{column_letter(len(TABLE_HEADERS))}{last}"
     sheet.freeze_panes = f"A{header_row + 1}"
     if not listed:
         sheet.cell(row=header_row + 1, column=1, value="Замечаний нет.")
@@ -312,22 +313,18 @@ def _letters(ref: str) -> str:
 
 
 def _add_lists_sheet(book: Any, lists: dict[tuple[str, ...], Any]) -> bool:
-    """A hidden «Справочники» with the form's lists and their names (as the template has)."""
-    from openpyxl.workbook.defined_name import DefinedName
-
+    """A hidden «Справочники» with the form's lists (`droplists.list_cells`) and their names
+    (as the template has)."""
     title = LISTS_SHEET if LISTS_SHEET not in book.sheetnames else f"{LISTS_SHEET} nastavnik"
     ws = book.create_sheet(title)
     ws.sheet_state = "hidden"
+    for row, col, text in list_cells(lists.values()):
+        ws.cell(row=row + 1, column=col + 1, value=text).data_type = "s"
     for vocab in lists.values():
-        col = vocab.col + 1
-        ws.cell(row=1, column=col, value=vocab.header).data_type = "s"
-        for index, value in enumerate(vocab.values, start=2):
-            ws.cell(row=index, column=col, value=value).data_type = "s"
-        letter = get_column_letter(col)
-        ref = f"{quote_sheetname(title)}!${letter}$2:${letter}${len(vocab.values) + 1}"
         if vocab.name in book.defined_names:
             del book.defined_names[vocab.name]
-        book.defined_names[vocab.name] = DefinedName(vocab.name, attr_text=ref)
+        book.defined_names[vocab.name] = DefinedName(vocab.name,
+                                                     attr_text=f"{quoted(title)}!{vocab.cells}")
     return True
 
 
