@@ -56,8 +56,9 @@ from schemas.columns import (
     PROP_VERSION,
     ROW_COL,
 )
+from schemas.outputs import FEEDBACK_FOLDER, district_book_name
 
-FEEDBACK_DIR = "Замечания"
+FEEDBACK_DIR = FEEDBACK_FOLDER
 _RULE_SOURCES = ("schemas/columns.py", "schemas/vocab.py", "schemas/sheets.py",
                  "pipeline/values.py", "pipeline/read.py", "pipeline/preflight.py",
                  "pipeline/validate.py", "pipeline/issues.py")
@@ -783,7 +784,7 @@ def _intact(outputs: dict[str, Any]) -> bool:
 
 
 def _outputs_view(workspace: Workspace, period: str, written: dict[str, Any]) -> dict[str, Any]:
-    consolidated = str(workspace.outbox / period / f"Свод_{period}.xlsx")
+    consolidated = str(workspace.outbox / period / district_book_name(period))
     return {"consolidated": consolidated,
             "report": next((p for p, meta in written.items() if meta["kind"] == "report"), None),
             "feedback": sorted(p for p, meta in written.items() if meta["kind"] == "feedback")}
@@ -823,7 +824,7 @@ def _write_outputs(workspace: Workspace, run: RunResult, before: dict[str, Any],
         written[str(path)] = {"kind": "feedback", "key": key}
 
     settings = workspace.settings
-    path = workspace.outbox / run.period / f"Свод_{run.period}.xlsx"
+    path = workspace.outbox / run.period / district_book_name(run.period)
     report = report_path(workspace, run.period)
     # the district's outputs are staged, and put in place only once every feedback file is
     # written: a run that fails keeps the last outputs
