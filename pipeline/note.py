@@ -366,9 +366,9 @@ def _indicators_section(report: DistrictReport) -> Section:
                   "суммы числителей к сумме знаменателей по школам (таблица 1); значения по "
                   "каждой школе приведены в приложении.")
     blocks.append(Table(f"Показатели по округу за {month_year(report.period, 'acc')}",
-                        ["Код", "Показатель", "Числитель", "Знаменатель", "Значение, %"],
+                        out.NOTE_INDICATORS.headers,
                         [_indicator_row(i, report.total.get(i.code)) for i in report.indicators],
-                        [1.2, 7.6, 2.7, 3.2, 2.3], numeric={0, 2, 3, 4}))
+                        out.NOTE_INDICATORS.widths, numeric={0, 2, 3, 4}))
     notes = []
     for indicator in report.indicators:
         zero = [s for s in report.schools if s.accepted

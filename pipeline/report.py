@@ -44,16 +44,7 @@ DATA_SHEET = out.DATA.sheet
 DATA_HEADERS = tuple(out.DATA.headers)
 LEVEL_SCHOOL, LEVEL_DISTRICT = "ОО", "МО"
 # district-level counts in «Данные»: key -> what it is
-COUNT_KEYS = {
-    "schools_expected": "Школ должны были отчитаться",
-    "schools_received": "Школ представили отчёт",
-    "schools_accepted": "Отчётов принято",
-    "schools_on_time": "Представили в срок",
-    "mentors": "Наставников",
-    "mentees": "Наставляемых",
-    "pairs": "Пар и групп",
-    "links": "Связей наставник–наставляемый",
-}
+COUNT_KEYS = out.COUNT_LABELS
 
 
 class ReportError(UserError):
@@ -342,7 +333,7 @@ class IndicatorRow:
 def write_indicator_sheet(book: Any, formats: Formats, indicators: list[Indicator],
                           lead: list[tuple[str, int]], rows: list[IndicatorRow],
                           total_row: IndicatorRow, *, extra: list[tuple[str, int]] = (),
-                          name: str = "Показатели", later: sheetxml.Later,
+                          name: str = out.INDICATORS.sheet, later: sheetxml.Later,
                           title: str, lines: list[str]) -> Any:
     """Each indicator as %, numerator and denominator under its name (a two-row heading)
     below the sheet's `title_block`; the last row, in bold, is the total computed from the
@@ -469,8 +460,9 @@ def _charts_sheet(book: Any, formats: Formats, report: DistrictReport,
     below the sheet's title block; printed on pages a chart wide, as long as the tables."""
     sheet = book.add_worksheet(out.CHARTS_SHEET)
     top = title_block(sheet, formats, f"{REPORT_TITLE}: диаграммы", lines)
-    sheet.set_column(0, 0, 24)
-    sheet.set_column(1, 3, 12)
+    label, number = out.CHART_COVERAGE.widths[:2]
+    sheet.set_column(0, 0, label)
+    sheet.set_column(1, 3, number)
     sheet.set_landscape()
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)
@@ -478,7 +470,7 @@ def _charts_sheet(book: Any, formats: Formats, report: DistrictReport,
     sheet.set_footer(FOOTER)
     name = out.CHARTS_SHEET
     coverage = [s for s in report.schools if s.values]
-    sheet.write_row(top, 0, ["Школа", "K1, %", "K3, %"], formats.header)
+    sheet.write_row(top, 0, out.CHART_COVERAGE.headers, formats.header)
     for r, school in enumerate(coverage, start=top + 1):
         sheet.write_string(r, 0, school.code)
         for c, code in enumerate(("K1", "K3"), start=1):
@@ -501,12 +493,12 @@ def _charts_sheet(book: Any, formats: Formats, report: DistrictReport,
 
     start = top + len(coverage) + 3
     forms = report.by("by_form").most_common()
-    sheet.write_row(start, 0, ["Форма наставничества", "Пар и групп"], formats.header)
+    sheet.write_row(start, 0, out.CHART_FORMS.headers, formats.header)
     for r, (form, count) in enumerate(forms, start=start + 1):
         sheet.write_string(r, 0, form)
         sheet.write_number(r, 1, count)
     pie = book.add_chart({"type": "bar"})
-    pie.add_series({"name": "Пар и групп", "categories": [name, start + 1, 0,
+    pie.add_series({"name": out.CHART_FORMS.headers[1], "categories": [name, start + 1, 0,
                                                           start + max(len(forms), 1), 0],
                     "values": [name, start + 1, 1, start + max(len(forms), 1), 1],
                     "data_labels": {"value": True}})
@@ -521,12 +513,12 @@ def _charts_sheet(book: Any, formats: Formats, report: DistrictReport,
              ("Приняты, сданы с опозданием", len(report.late)),
              ("Отклонены", len(report.rejected)),
              ("Не сдали", len(report.missing))]
-    sheet.write_row(start2, 0, ["Сдача отчётов", "Школ"], formats.header)
+    sheet.write_row(start2, 0, out.CHART_SUBMISSIONS.headers, formats.header)
     for r, (label, count) in enumerate(parts, start=start2 + 1):
         sheet.write_string(r, 0, label)
         sheet.write_number(r, 1, count)
     rate = book.add_chart({"type": "pie"})
-    rate.add_series({"name": "Сдача отчётов",
+    rate.add_series({"name": out.CHART_SUBMISSIONS.headers[0],
                      "categories": [name, start2 + 1, 0, start2 + len(parts), 0],
                      "values": [name, start2 + 1, 1, start2 + len(parts), 1],
                      "data_labels": {"value": True},

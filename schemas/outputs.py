@@ -243,7 +243,18 @@ INDICATORS = OutputTable("Показатели", (
     REPORT_STATUS,
 ), public=True)  # then each indicator: %, numerator, denominator
 
-COUNT_COLUMNS = {"mentors": "Наставников", "mentees": "Наставляемых", "pairs": "Пар и групп",
+# the district's counts by key, as «Данные» labels them (the roll-up's headers too)
+COUNT_LABELS = {
+    "schools_expected": "Школ должны были отчитаться",
+    "schools_received": "Школ представили отчёт",
+    "schools_accepted": "Отчётов принято",
+    "schools_on_time": "Представили в срок",
+    "mentors": "Наставников",
+    "mentees": "Наставляемых",
+    "pairs": "Пар и групп",
+    "links": "Связей наставник–наставляемый",
+}
+COUNT_COLUMNS = {**{k: COUNT_LABELS[k] for k in ("mentors", "mentees", "pairs")},
                  "links": "Связей"}
 COUNT_COLUMN_WIDTHS = {"mentors": 12, "mentees": 13, "pairs": 11, "links": 9}
 BY_WIDTH = 16  # a column per form, kind and status of pairs and groups
@@ -273,7 +284,14 @@ DOCUMENTS = OutputTable("Документы", (
     *(OutputColumn(d, 22, _document(d)) for d in v.DOCUMENTS),
 ), public=True)
 
+# «Диаграммы»: small tables under the charts, a row of (label, number…)
 CHARTS_SHEET = "Диаграммы"
+CHART_COVERAGE = OutputTable(CHARTS_SHEET, (OutputColumn("Школа", 24), OutputColumn("K1, %", 12),
+                                            OutputColumn("K3, %", 12)), public=True)
+CHART_FORMS = OutputTable(CHARTS_SHEET, (OutputColumn("Форма наставничества", 24),
+                                         OutputColumn("Пар и групп", 12)), public=True)
+CHART_SUBMISSIONS = OutputTable(CHARTS_SHEET, (OutputColumn("Сдача отчётов", 24),
+                                               OutputColumn("Школ", 12)), public=True)
 
 # «Данные»: the numbers the regional roll-up reads back (pipeline/rollup.py), by these headers;
 # a row is a dict by the columns' keys.
@@ -327,10 +345,8 @@ SUBMISSIONS = OutputTable("Сдача", (
     OutputColumn("Статус отчёта", 22, lambda row: row.district.status),
     OutputColumn("Файл", 40, _district_file(lambda f: f.path.name), fit=True),
     OutputColumn("Изменён", 16, _district_file(lambda f: f.modified.replace(microsecond=0))),
-    OutputColumn("Школ должны были отчитаться", 14, _district_count("schools_expected")),
-    OutputColumn("Школ представили отчёт", 14, _district_count("schools_received")),
-    OutputColumn("Отчётов принято", 12, _district_count("schools_accepted")),
-    OutputColumn("Представили в срок", 12, _district_count("schools_on_time")),
+    *(OutputColumn(COUNT_LABELS[k], width, _district_count(k))
+      for k, width in zip(_SUBMISSION_COUNTS, (14, 14, 12, 12), strict=True)),
     OutputColumn("Доля представивших", 14, _district_rate("schools_received"),
                  number_format=PERCENT),
     OutputColumn("Доля принятых", 12, _district_rate("schools_accepted"),
@@ -362,7 +378,17 @@ NOTE_SCHOOLS = OutputTable("", (
     OutputColumn("Пар и групп", 1.6),
 ), public=True)  # then each indicator, «K1, %»
 
+NOTE_INDICATORS = OutputTable("", (
+    OutputColumn("Код", 1.2),
+    OutputColumn("Показатель", 7.6),
+    OutputColumn("Числитель", 2.7),
+    OutputColumn("Знаменатель", 3.2),
+    OutputColumn("Значение, %", 2.3),
+), public=True)
+
 # Every declared table, for the checks that hold for all of them (tests/test_outputs_declared).
 DISTRICT_TABLES = (SUMMARY, DEADLINES, CHANGES, ISSUES)
 REPORT_TABLES = (INDICATORS, COUNTS, DOCUMENTS, DATA)
 ROLLUP_TABLES = (ROLLUP_INDICATORS, SUBMISSIONS, ROLLUP_PROBLEMS)
+CHART_TABLES = (CHART_COVERAGE, CHART_FORMS, CHART_SUBMISSIONS)
+NOTE_TABLES = (NOTE_SCHOOLS, NOTE_INDICATORS)
