@@ -42,7 +42,7 @@ REPORT_FORM = "district-report"
 REPORT_VERSION = 1
 DATA_SHEET = out.DATA.sheet
 DATA_HEADERS = tuple(out.DATA.headers)
-LEVEL_SCHOOL, LEVEL_DISTRICT = "ОО", "МО"
+LEVEL_SCHOOL, LEVEL_DISTRICT = out.LEVEL_SCHOOL, out.LEVEL_DISTRICT
 # district-level counts in «Данные»: key -> what it is
 COUNT_KEYS = out.COUNT_LABELS
 

@@ -293,6 +293,8 @@ CHART_FORMS = OutputTable(CHARTS_SHEET, (OutputColumn("Форма наставн
 CHART_SUBMISSIONS = OutputTable(CHARTS_SHEET, (OutputColumn("Сдача отчётов", 24),
                                                OutputColumn("Школ", 12)), public=True)
 
+LEVEL_SCHOOL, LEVEL_DISTRICT = "ОО", "МО"  # «Уровень» of a row of «Данные»
+
 # «Данные»: the numbers the regional roll-up reads back (pipeline/rollup.py), by these headers;
 # a row is a dict by the columns' keys.
 DATA = OutputTable("Данные", (
