@@ -58,8 +58,7 @@ from schemas.columns import (
     PROP_VERSION,
     ROW_COL,
 )
-
-FEEDBACK_DIR = "Замечания"
+from schemas.outputs import FEEDBACK_FOLDER, district_book_name
 
 
 @dataclass
@@ -528,7 +527,7 @@ def district_rules(run: RunResult) -> None:
 
 
 def _outputs_view(workspace: Workspace, period: str, written: dict[str, Any]) -> dict[str, Any]:
-    consolidated = str(workspace.outbox / period / f"Свод_{period}.xlsx")
+    consolidated = str(workspace.outbox / period / district_book_name(period))
     return {"consolidated": consolidated,
             "report": next((p for p, meta in written.items() if meta["kind"] == "report"), None),
             "feedback": sorted(p for p, meta in written.items() if meta["kind"] == "feedback")}
@@ -553,7 +552,7 @@ def _write_outputs(workspace: Workspace, run: RunResult, before: dict[str, Any],
     from pipeline.workers import write_feedbacks
 
     written: dict[str, Any] = {}
-    folder = workspace.outbox / run.period / FEEDBACK_DIR
+    folder = workspace.outbox / run.period / FEEDBACK_FOLDER
     jobs = []
     for s in run.submissions:
         if s.role not in ("counted", "unattributed") or not s.result.issues:
@@ -568,7 +567,7 @@ def _write_outputs(workspace: Workspace, run: RunResult, before: dict[str, Any],
         written[str(path)] = {"kind": "feedback", "key": key}
 
     settings = workspace.settings
-    path = workspace.outbox / run.period / f"Свод_{run.period}.xlsx"
+    path = workspace.outbox / run.period / district_book_name(run.period)
     report = report_path(workspace, run.period)
     # the district's outputs are staged, and put in place only once every feedback file is
     # written: a run that fails keeps the last outputs

@@ -16,21 +16,23 @@ import datetime as dt
 import hashlib
 import hmac
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from pipeline import issues as iss
-from pipeline import sheetxml
+from pipeline import sheetxml, standing
 from pipeline.values import key_hash, name_key
-from pipeline.workbooks import Formats, atomic_path, new_workbook, write_table
+from pipeline.workbooks import Formats, atomic_path, new_workbook, write_output
 from pipeline.workspace import Workspace
+from schemas import outputs as out
 from schemas import vocab as v
-from schemas.columns import LINKS, MENTEES, MENTORS, Sheet
+from schemas.columns import LINKS, MENTEES, MENTORS
 
-STATUS_MISSING = "не представлен"
-SHEETS = ("Сводка", "Сдача отчётов", "Наставники", "Наставляемые", "Пары и группы",
-          "Изменения", "Замечания")
 LISTS = (MENTORS, MENTEES, LINKS)
+LIST_TABLES = tuple(out.list_table(sheet) for sheet in LISTS)
+SHEETS = (out.SUMMARY.sheet, out.DEADLINES.sheet, *(t.sheet for t in LIST_TABLES),
+          out.CHANGES.sheet, out.ISSUES.sheet)
 _KEPT_AT_ONCE = 64  # schools' rendered rows written to the cache together
 
 
@@ -121,6 +123,29 @@ _PERSONAL_HEADERS = {c.header for s in (MENTORS, MENTEES, LINKS) for c in s.colu
                      if c.personal}
 
 
+@dataclass
+class SchoolLine:
+    """A registry school's line in «Сводка» and «Сдача отчётов» (schemas/outputs.py)."""
+
+    school: Any
+    result: Any  # the file that counts, None when nothing came
+    standing: standing.Standing
+    deadline: dt.datetime
+    files: int
+    pairs: int | None = None  # pairs and groups, of an accepted file
+
+    @property
+    def accepted(self) -> bool:
+        return self.result is not None and self.result.status == "accepted"
+
+
+def _school_lines(run: Any) -> list[SchoolLine]:
+    pairs = {id(s.result): s.digest.figures.counts["pairs"] for s in run.submissions
+             if s.result.status == "accepted" and s.digest is not None}
+    return [SchoolLine(s.school, s.result, s.standing, s.deadline, s.files,
+                       pairs.get(id(s.result), 0)) for s in run.statuses]
+
+
 def write_district_workbook(path: Path, workspace: Workspace, run: Any,
                             cache: RowCache | None = None) -> Path:
     """The workbook at `path`. `cache` keeps each school's rendered lists between runs;
@@ -142,13 +167,14 @@ def write_district_workbook(path: Path, workspace: Workspace, run: Any,
                              "created": max(received, default=dt.datetime(2000, 1, 1))})
         formats = Formats(book)
         later = sheetxml.Later()
-        _summary_sheet(book, formats, run, later)
-        _deadlines_sheet(book, formats, run, later)
-        for k, sheet in enumerate(LISTS):
+        lines = _school_lines(run)
+        _summary_sheet(book, formats, lines, later)
+        _deadlines_sheet(book, formats, run, lines, later)
+        for k, table in enumerate(LIST_TABLES):
             count = sum(n for _, n in lists[k])
-            headers = _list_sheet(book, formats, sheet, count)
+            write_output(book, formats, table, [], placed_later=count)
             kept = cache.rendered_segments(key for key, n in lists[k] if n)  # read as placed
-            later.add(len(book.worksheets()) - 1, kept, count, len(headers))
+            later.add(len(book.worksheets()) - 1, kept, count, len(table.columns))
         _changes_sheet(book, formats, run, names)
         _issues_sheet(book, formats, run, names)
         book.close()
@@ -156,63 +182,24 @@ def write_district_workbook(path: Path, workspace: Workspace, run: Any,
     return path
 
 
-def _summary_sheet(book: Any, formats: Formats, run: Any, later: sheetxml.Later) -> None:
-    groups = {n: s.digest.figures.counts["pairs"] for n, s in enumerate(run.submissions)
-              if s.result.status == "accepted" and s.digest is not None}
-    headers = ["Код ОО", "Наименование ОО", "Получен", "Статус", "Файл", "Наставников",
-               "Наставляемых", "Пар и групп", "Связей в парах", "Ошибок",
-               "Предупреждений", "Куратор", "Телефон куратора", "E-mail куратора"]
-    rows = []
-    index = {id(r): n for n, r in enumerate(run.results)}
-    for status in run.statuses:
-        result = status.result
-        if result is None:
-            rows.append([status.school.code, status.school.name, "нет", STATUS_MISSING])
-            continue
-        n = index[id(result)]
-        accepted = result.status == "accepted"
-        standing = status.standing
-        rows.append([
-            status.school.code, status.school.name, "да", standing.status,
-            Path(result.file).name,
-            result.counts["mentors"] if accepted else None,
-            result.counts["mentees"] if accepted else None,
-            groups.get(n, 0) if accepted else None,
-            result.counts["links"] if accepted else None,
-            standing.errors,
-            standing.warnings,
-            result.title.get("curator"), result.title.get("curator_phone"),
-            result.title.get("curator_email"),
-        ])
-    widths = [10, 48, 10, 22, 44, 13, 14, 12, 15, 9, 16, 34, 20, 30]
-    write_table(book, formats, "Сводка", headers, rows, widths, later=later,
-                fit=(1, 3, 4, 11, 12, 13), repeat_columns=1)
+def _summary_sheet(book: Any, formats: Formats, lines: list[SchoolLine],
+                   later: sheetxml.Later) -> None:
+    write_output(book, formats, out.SUMMARY, [out.SUMMARY.row(line) for line in lines],
+                 later=later)
 
 
-def _deadlines_sheet(book: Any, formats: Formats, run: Any, later: sheetxml.Later) -> None:
-    """Who reported, when, and whether on time; zero pairs reported is not «не представлен».
+def _deadlines_sheet(book: Any, formats: Formats, run: Any, lines: list[SchoolLine],
+                     later: sheetxml.Later) -> None:
+    """Who reported, when, and whether on time; zero pairs reported is not a missing report.
     Timeliness follows a school's first file; a later correction is shown beside it."""
-    standings = [s.standing for s in run.statuses]
+    standings = [line.standing for line in lines]
     expected = len(standings)
     received = sum(1 for s in standings if s.reported)
     on_time = sum(1 for s in standings if s.on_time)
     accepted = sum(1 for s in standings if s.accepted)
-    headers = ["Код ОО", "Наименование ОО", "Статус", "Получен", "Исправление получено",
-               "Срок", "В срок", "Файлов за месяц", "Пар и групп в отчёте"]
-    rows = []
-    for s, standing in zip(run.statuses, standings, strict=True):
-        pairs: Any = "отчёта нет"
-        if s.result is not None and s.result.status == "accepted":
-            pairs = s.result.counts["links"]
-        elif s.result is not None:
-            pairs = "файл отклонён"
-        correction = standing.received if standing.received != standing.first_received \
-            else None
-        rows.append([s.school.code, s.school.name, standing.status, standing.first_received,
-                     correction, s.deadline.date(), standing.on_time_ru, s.files, pairs])
 
     def caption(sheet: Any) -> None:
-        sheet.write_string(0, 0, f"Сдача отчётов за {run.period}", formats.title)
+        sheet.write_string(0, 0, out.DEADLINES.caption.format(period=run.period), formats.title)
         # across the columns of the first printed page, in two lines: not cut at its edge
         sheet.merge_range(1, 0, 1, 3, f"Срок сдачи: до {run.deadline:%d.%m.%Y} включительно; "
                                       "в срок — по первому файлу школы, исправление после "
@@ -228,34 +215,8 @@ def _deadlines_sheet(book: Any, formats: Formats, run: Any, later: sheetxml.Late
             if r > 2:
                 sheet.write_number(r, 3, count / expected if expected else 0, formats.percent)
 
-    write_table(book, formats, "Сдача отчётов", headers, rows,
-                [10, 48, 22, 18, 18, 12, 20, 18, 22], start_row=6, caption=caption, later=later,
-                fit=(1, 2), repeat_columns=1)
-
-
-# where a list's row came from: the school's file and the row Excel shows in it
-SOURCE_HEADERS = ("Файл", "Строка")
-FREE_TEXT_WIDTH = 44  # a list's free text (a position, an organisation): most fit, none is cut
-
-
-def _list_width(column: Any) -> int:
-    """A list column's width without reading its rows (a region's lists hold a million
-    cells): a vocabulary's longest word, or room for most free text."""
-    if column.vocab:
-        return max(column.width, min(45, max(map(len, column.vocab)) + 2))
-    return max(column.width, FREE_TEXT_WIDTH) if column.kind == "text" else column.width
-
-
-def _list_sheet(book: Any, formats: Formats, sheet: Sheet, count: int) -> list[str]:
-    """A list's sheet with its header only; its `count` rows are placed after closing.
-    Returns its headers."""
-    columns = sheet.data_columns
-    headers = ["Код ОО", "Наименование ОО", *[c.header for c in columns], *SOURCE_HEADERS]
-    dates = [k for k, c in enumerate(columns, start=2) if c.kind == "date"]
-    write_table(book, formats, sheet.name, headers, [],
-                [10, 36, *map(_list_width, columns), 40, 8], dates=dates, placed_later=count,
-                repeat_columns=1)
-    return headers
+    write_output(book, formats, out.DEADLINES, [out.DEADLINES.row(line) for line in lines],
+                 start_row=6, caption=caption, later=later)
 
 
 def rendered_key(render_key: str, sha256: str, school: Any, secret: bytes, source: str) -> str:
@@ -351,9 +312,11 @@ def _render_school(school: Any, rows: dict[str, list[dict[str, Any]]],
     """A school's accepted rows of each list, rendered, each with its file's name and its
     row in it (`_row`). The stored values are plain already (str, int, float, bool, date)."""
     lists = []
-    for sheet in LISTS:
-        keys = [c.key for c in sheet.data_columns]
-        personal = [n for n, c in enumerate(sheet.data_columns, start=2) if c.personal]
+    lead, tail = len(out.LIST_LEAD), len(out.LIST_SOURCE)
+    for sheet, table in zip(LISTS, LIST_TABLES, strict=True):
+        # the school and the file are the same for all its rows: only the record's are read
+        keys = [c.value for c in table.columns[lead:-tail]]
+        personal = table.indices("personal")
         rendered = []
         for record in rows.get(sheet.key, []):
             if not record["_ok"]:
@@ -366,56 +329,62 @@ def _render_school(school: Any, rows: dict[str, list[dict[str, Any]]],
     return lists
 
 
+@dataclass
+class _ChangeRow:
+    change: Any
+    school: Any
+    pair: bool
+
+
 def _changes_sheet(book: Any, formats: Formats, run: Any, names: Names) -> None:
-    headers = ["Код ОО", "Наименование ОО", "Кто / что", "Изменение", "ФИО",
-               "Наставник", "Наставляемый", "№ пары/группы", "Форма наставничества",
-               "Дата начала", "Дата окончания"]
     by_code = {s.school.code: s.school for s in run.statuses}
+    personal = out.CHANGES.indices("personal")
     rows = []
     for change in run.changes:
-        record = change.record
         code = change.school_code
-        school = by_code.get(code)
-        if change.what == "пара":
-            rows.append([code, school.name if school else None, change.what, change.change,
-                         None, names.show(code, record.get("mentor_name")),
-                         names.show(code, record.get("mentee_name")), record.get("pair_id"),
-                         record.get("form"), record.get("start"), record.get("end")])
-        else:
-            if change.previous:
-                names.learn(code, [record])
-            rows.append([code, school.name if school else None, change.what, change.change,
-                         names.show(code, record.get("full_name"))])
+        pair = change.what == "пара"
+        if not pair and change.previous:
+            names.learn(code, [change.record])
+        row = out.CHANGES.row(_ChangeRow(change, by_code.get(code), pair))
+        for n in personal:
+            row[n] = names.show(code, row[n])
+        rows.append(row)
     if not rows:
         compared = len(run.compared)
         rows.append([None, f"Изменений нет (сравнено школ с {run.previous_period}: "
                            f"{compared})" if compared else
                      f"Нет принятых данных за {run.previous_period} для сравнения"])
-    write_table(book, formats, "Изменения", headers, rows,
-                [10, 40, 14, 24, 32, 32, 32, 12, 24, 12, 12], fit=(1, 8), repeat_columns=1)
+    write_output(book, formats, out.CHANGES, rows)
+
+
+@dataclass
+class _IssueRow:
+    result: Any
+    issue: Any
+    file: str
+    severity: str
+
+
+ROLE_SUFFIX = {"superseded": f" ({standing.REPLACED})", "duplicate": f" ({standing.DUPLICATE})"}
 
 
 def _issues_sheet(book: Any, formats: Formats, run: Any, names: Names) -> None:
-    headers = ["Код ОО", "Файл", "Важность", "Код", "Лист", "Строка", "Столбец", "Значение",
-               "Что не так и как исправить"]
     rows = []
-    roles = {"superseded": " (заменён более новым)", "duplicate": " (повтор того же файла)"}
     counted = run.counted
     kept = set(counted)
     order = counted + [m for m in range(len(run.results)) if m not in kept]
+    personal = out.ISSUES.indices("personal")
     for n in order:
         s = run.submissions[n]
         result = s.result
+        file = Path(result.file).name + ROLE_SUFFIX.get(s.role, "")
         for issue in result.issues:
-            value = issue.value
-            if issue.column in _PERSONAL_HEADERS:
-                value = names.show(result.school_code, value)
-            rows.append([result.school_code, Path(result.file).name + roles.get(s.role, ""),
-                         iss.SEVERITY_RU[issue.severity], issue.code, issue.sheet, issue.row,
-                         issue.column, value, issue.message])
-    write_table(book, formats, "Замечания", headers, rows,
-                [10, 34, 16, 24, 16, 8, 26, 26, 90], wrap=(8,), fit=(1, 2, 3, 4),
-                repeat_columns=1)
+            row = out.ISSUES.row(_IssueRow(result, issue, file, iss.SEVERITY_RU[issue.severity]))
+            if issue.column in _PERSONAL_HEADERS:  # the value is a name
+                for k in personal:
+                    row[k] = names.show(result.school_code, row[k])
+            rows.append(row)
+    write_output(book, formats, out.ISSUES, rows)
 
 
 __all__ = ["SHEETS", "Names", "Renderer", "consenting", "pseudonym", "render_lists",

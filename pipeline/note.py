@@ -49,6 +49,7 @@ from pipeline.russian import (
 )
 from pipeline.workbooks import atomic_path
 from pipeline.workspace import previous_period
+from schemas import outputs as out
 from schemas import vocab as v
 
 # An indicator of coverage (a share of people in active pairs) below this is called low;
@@ -365,9 +366,9 @@ def _indicators_section(report: DistrictReport) -> Section:
                   "суммы числителей к сумме знаменателей по школам (таблица 1); значения по "
                   "каждой школе приведены в приложении.")
     blocks.append(Table(f"Показатели по округу за {month_year(report.period, 'acc')}",
-                        ["Код", "Показатель", "Числитель", "Знаменатель", "Значение, %"],
+                        out.NOTE_INDICATORS.headers,
                         [_indicator_row(i, report.total.get(i.code)) for i in report.indicators],
-                        [1.2, 7.6, 2.7, 3.2, 2.3], numeric={0, 2, 3, 4}))
+                        out.NOTE_INDICATORS.widths, numeric={0, 2, 3, 4}))
     notes = []
     for indicator in report.indicators:
         zero = [s for s in report.schools if s.accepted
@@ -676,8 +677,7 @@ def _appendix(report: DistrictReport) -> Section:
     section = Section("Показатели по образовательным организациям за "
                       + month_year(report.period, "acc"))
     codes = [i.code for i in report.indicators]
-    headers = ["№", "Наименование ОО", "Статус отчёта", "Настав\u00adников", "Настав\u00adляемых",
-               "Пар и групп", *[f"{c}, %" for c in codes]]
+    headers = [*out.NOTE_SCHOOLS.headers, *[f"{c}, %" for c in codes]]
     rows = []
     for n, school in enumerate(report.schools, start=1):
         status = school.status + (", с опозданием" if school.reported
@@ -694,7 +694,7 @@ def _appendix(report: DistrictReport) -> Section:
                  *[number(totals[k]) for k in ("mentors", "mentees", "pairs")],
                  *[percent_cell(report.total.get(c)) for c in codes]])
     width = 25.7
-    fixed = [0.8, 6.0, 3.4, 1.9, 1.9, 1.6]
+    fixed = out.NOTE_SCHOOLS.widths
     each = max((width - sum(fixed)) / max(len(codes), 1), 1.4)
     section.blocks.append(Table("", headers, rows, [*fixed, *[each] * len(codes)],
                                 numeric={0, *range(3, len(headers))}, bold_last=True))

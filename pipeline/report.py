@@ -32,28 +32,19 @@ from pipeline.workbooks import (
     printable,
     set_identity,
     title_block,
-    write_table,
+    write_output,
 )
 from pipeline.workspace import School, Workspace, previous_period
+from schemas import outputs as out
 from schemas import vocab as v
 
 REPORT_FORM = "district-report"
 REPORT_VERSION = 1
-DATA_SHEET = "Данные"
-DATA_HEADERS = ("Уровень", "Код", "Наименование", "Показатель", "Название показателя",
-                "Числитель", "Знаменатель", "Значение")
-LEVEL_SCHOOL, LEVEL_DISTRICT = "ОО", "МО"
+DATA_SHEET = out.DATA.sheet
+DATA_HEADERS = tuple(out.DATA.headers)
+LEVEL_SCHOOL, LEVEL_DISTRICT = out.LEVEL_SCHOOL, out.LEVEL_DISTRICT
 # district-level counts in «Данные»: key -> what it is
-COUNT_KEYS = {
-    "schools_expected": "Школ должны были отчитаться",
-    "schools_received": "Школ представили отчёт",
-    "schools_accepted": "Отчётов принято",
-    "schools_on_time": "Представили в срок",
-    "mentors": "Наставников",
-    "mentees": "Наставляемых",
-    "pairs": "Пар и групп",
-    "links": "Связей наставник–наставляемый",
-}
+COUNT_KEYS = out.COUNT_LABELS
 
 
 class ReportError(UserError):
@@ -281,12 +272,11 @@ def _district_in_name(workspace: Workspace) -> str:
 
 
 def report_path(workspace: Workspace, period: str) -> Path:
-    return workspace.outbox / period / f"Отчёт {_district_in_name(workspace)} {period}.xlsx"
+    return workspace.outbox / period / out.report_name(_district_in_name(workspace), period)
 
 
 def note_path(workspace: Workspace, period: str) -> Path:
-    return (workspace.outbox / period
-            / f"Аналитическая справка {_district_in_name(workspace)} {period}.docx")
+    return workspace.outbox / period / out.note_name(_district_in_name(workspace), period)
 
 
 def write_report_workbook(report: DistrictReport, path: Path) -> Path:
@@ -313,7 +303,6 @@ def write_report_workbook(report: DistrictReport, path: Path) -> Path:
 
 
 REPORT_TITLE = "Отчёт о наставничестве"
-VALUE_FORMAT = "0.0"  # «Значение» of «Данные»: a percentage, rounded where a person reads it
 
 
 def period_line(place: str, period: str) -> str:
@@ -344,7 +333,7 @@ class IndicatorRow:
 def write_indicator_sheet(book: Any, formats: Formats, indicators: list[Indicator],
                           lead: list[tuple[str, int]], rows: list[IndicatorRow],
                           total_row: IndicatorRow, *, extra: list[tuple[str, int]] = (),
-                          name: str = "Показатели", later: sheetxml.Later,
+                          name: str = out.INDICATORS.sheet, later: sheetxml.Later,
                           title: str, lines: list[str]) -> Any:
     """Each indicator as %, numerator and denominator under its name (a two-row heading)
     below the sheet's `title_block`; the last row, in bold, is the total computed from the
@@ -411,11 +400,11 @@ def write_indicator_sheet(book: Any, formats: Formats, indicators: list[Indicato
 
 def _indicators_sheet(book: Any, formats: Formats, report: DistrictReport,
                       later: sheetxml.Later, lines: list[str]) -> None:
-    rows = [IndicatorRow([s.code, s.name, s.status], s.values) for s in report.schools]
+    rows = [IndicatorRow(out.INDICATORS.row(s), s.values) for s in report.schools]
     total_row = IndicatorRow(["Итого", report.district,
                               f"принято {report.accepted} из {report.expected}"], report.total)
     write_indicator_sheet(book, formats, report.indicators,
-                          [("Код ОО", 9), ("Наименование ОО", 36), ("Статус отчёта", 21)],
+                          [(c.header, c.width) for c in out.INDICATORS.columns],
                           rows, total_row, later=later,
                           title=f"{REPORT_TITLE}: показатели по школам", lines=lines)
 
@@ -427,65 +416,61 @@ def _counts_sheet(book: Any, formats: Formats, report: DistrictReport,
     forms = [f for f in v.FORMS if totals["by_form"][f]] or list(v.FORMS[:1])
     kinds = [k for k in (*v.KINDS, "не указан") if totals["by_kind"][k]]
     statuses = list(v.STATUSES)
-    headers = ["Код ОО", "Наименование ОО", "Статус отчёта", "Наставников", "Наставляемых",
-               "Пар и групп", "Связей", *[f"Форма: {f}" for f in forms],
-               *[f"Вид: {k}" for k in kinds], *[f"Статус: {s}" for s in statuses]]
+    table = out.COUNTS.with_columns(
+        *[out.OutputColumn(f"Форма: {f}", out.BY_WIDTH) for f in forms],
+        *[out.OutputColumn(f"Вид: {k}", out.BY_WIDTH) for k in kinds],
+        *[out.OutputColumn(f"Статус: {s}", out.BY_WIDTH) for s in statuses])
+    label = len(out.COUNTS.columns) - len(out.COUNT_COLUMNS)  # the school, not its counts
     rows = []
     for school in [*report.schools, None]:
         if school is None:
-            label, counts = ["Итого", report.district, ""], {
-                k: report.count(k) for k in ("mentors", "mentees", "pairs", "links")}
+            row = ["Итого", report.district, "", *[report.count(k) for k in out.COUNT_COLUMNS]]
             by_form, by_kind, by_status = (totals["by_form"], totals["by_kind"],
                                            totals["by_status"])
         elif not school.accepted:
-            rows.append([school.code, school.name, school.status])
+            rows.append([c.of(school) for c in out.COUNTS.columns[:label]])
             continue
         else:
-            label, counts = [school.code, school.name, school.status], school.counts
+            row = out.COUNTS.row(school)
             by_form, by_kind, by_status = school.by_form, school.by_kind, school.by_status
-        rows.append([*label, counts["mentors"], counts["mentees"], counts["pairs"],
-                     counts["links"], *[by_form[f] for f in forms], *[by_kind[k] for k in kinds],
+        rows.append([*row, *[by_form[f] for f in forms], *[by_kind[k] for k in kinds],
                      *[by_status[s] for s in statuses]])
-    write_table(book, formats, "Численность", headers, rows,
-                [10, 44, 22, 12, 13, 11, 9, *[16] * (len(headers) - 7)], later=later,
-                repeat_columns=1, **heading(formats, f"{REPORT_TITLE}: численность "
-                                            "наставников, наставляемых, пар и групп", lines))
+    write_output(book, formats, table, rows, later=later,
+                 **heading(formats, f"{REPORT_TITLE}: численность наставников, наставляемых, "
+                           "пар и групп", lines))
 
 
 def _documents_sheet(book: Any, formats: Formats, report: DistrictReport,
                      later: sheetxml.Later, lines: list[str]) -> None:
-    headers = ["Код ОО", "Наименование ОО", *v.DOCUMENTS]
     rows = []
     for school in report.schools:
         if not school.accepted:
             rows.append([school.code, school.name, *[school.status] + [None] * 4])
             continue
-        rows.append([school.code, school.name,
-                     *[{True: "да", False: "нет", None: "не указано"}[school.documents.get(d)]
-                       for d in v.DOCUMENTS]])
+        rows.append(out.DOCUMENTS.row(school))
     have = [sum(1 for s in report.schools if s.documents.get(d)) for d in v.DOCUMENTS]
     rows.append(["Итого", "школ, где документ есть", *have])
-    write_table(book, formats, "Документы", headers, rows, [10, 44, *[22] * len(v.DOCUMENTS)],
-                later=later, **heading(formats, f"{REPORT_TITLE}: документы школ о "
-                                       "наставничестве", lines))
+    write_output(book, formats, out.DOCUMENTS, rows, later=later,
+                 **heading(formats, f"{REPORT_TITLE}: документы школ о наставничестве", lines))
 
 
 def _charts_sheet(book: Any, formats: Formats, report: DistrictReport,
                   lines: list[str]) -> None:
     """Native Excel charts over small tables on the same sheet (they stay live in Excel),
     below the sheet's title block; printed on pages a chart wide, as long as the tables."""
-    sheet = book.add_worksheet("Диаграммы")
+    sheet = book.add_worksheet(out.CHARTS_SHEET)
     top = title_block(sheet, formats, f"{REPORT_TITLE}: диаграммы", lines)
-    sheet.set_column(0, 0, 24)
-    sheet.set_column(1, 3, 12)
+    label, number = out.CHART_COVERAGE.widths[:2]
+    sheet.set_column(0, 0, label)
+    sheet.set_column(1, 3, number)
     sheet.set_landscape()
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)
     sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
     sheet.set_footer(FOOTER)
-    name = "Диаграммы"
+    name = out.CHARTS_SHEET
     coverage = [s for s in report.schools if s.values]
-    sheet.write_row(top, 0, ["Школа", "K1, %", "K3, %"], formats.header)
+    sheet.write_row(top, 0, out.CHART_COVERAGE.headers, formats.header)
     for r, school in enumerate(coverage, start=top + 1):
         sheet.write_string(r, 0, school.code)
         for c, code in enumerate(("K1", "K3"), start=1):
@@ -508,12 +493,12 @@ def _charts_sheet(book: Any, formats: Formats, report: DistrictReport,
 
     start = top + len(coverage) + 3
     forms = report.by("by_form").most_common()
-    sheet.write_row(start, 0, ["Форма наставничества", "Пар и групп"], formats.header)
+    sheet.write_row(start, 0, out.CHART_FORMS.headers, formats.header)
     for r, (form, count) in enumerate(forms, start=start + 1):
         sheet.write_string(r, 0, form)
         sheet.write_number(r, 1, count)
     pie = book.add_chart({"type": "bar"})
-    pie.add_series({"name": "Пар и групп", "categories": [name, start + 1, 0,
+    pie.add_series({"name": out.CHART_FORMS.headers[1], "categories": [name, start + 1, 0,
                                                           start + max(len(forms), 1), 0],
                     "values": [name, start + 1, 1, start + max(len(forms), 1), 1],
                     "data_labels": {"value": True}})
@@ -528,12 +513,12 @@ def _charts_sheet(book: Any, formats: Formats, report: DistrictReport,
              ("Приняты, сданы с опозданием", len(report.late)),
              ("Отклонены", len(report.rejected)),
              ("Не сдали", len(report.missing))]
-    sheet.write_row(start2, 0, ["Сдача отчётов", "Школ"], formats.header)
+    sheet.write_row(start2, 0, out.CHART_SUBMISSIONS.headers, formats.header)
     for r, (label, count) in enumerate(parts, start=start2 + 1):
         sheet.write_string(r, 0, label)
         sheet.write_number(r, 1, count)
     rate = book.add_chart({"type": "pie"})
-    rate.add_series({"name": "Сдача отчётов",
+    rate.add_series({"name": out.CHART_SUBMISSIONS.headers[0],
                      "categories": [name, start2 + 1, 0, start2 + len(parts), 0],
                      "values": [name, start2 + 1, 1, start2 + len(parts), 1],
                      "data_labels": {"value": True},
@@ -547,32 +532,39 @@ def _charts_sheet(book: Any, formats: Formats, report: DistrictReport,
 
 def data_rows(report: DistrictReport) -> list[list[Any]]:
     """«Данные»: the machine-readable numbers the regional roll-up reads (long format)."""
-    rows: list[list[Any]] = []
+    records: list[dict[str, Any]] = []
     for school in report.schools:
         for indicator in report.indicators:
             value = school.values.get(indicator.code)
             if value is None:
                 continue
-            rows.append([LEVEL_SCHOOL, school.code, school.name, indicator.code, indicator.name,
-                         value.numerator, value.denominator, value.percent])
+            records.append(_data_record(LEVEL_SCHOOL, school.code, school.name, indicator.code,
+                                        indicator.name, value.numerator, value.denominator,
+                                        value.percent))
     for indicator in report.indicators:
         value = report.total[indicator.code]
-        rows.append([LEVEL_DISTRICT, report.district, report.district, indicator.code,
-                     indicator.name, value.numerator, value.denominator, value.percent])
+        records.append(_data_record(LEVEL_DISTRICT, report.district, report.district,
+                                    indicator.code, indicator.name, value.numerator,
+                                    value.denominator, value.percent))
     counts = {"schools_expected": report.expected, "schools_received": report.received,
               "schools_accepted": report.accepted, "schools_on_time": report.on_time,
               **{k: report.count(k) for k in ("mentors", "mentees", "pairs", "links")}}
     for key, label in COUNT_KEYS.items():
-        rows.append([LEVEL_DISTRICT, report.district, report.district, key, label, counts[key],
-                     None, counts[key]])
-    return rows
+        records.append(_data_record(LEVEL_DISTRICT, report.district, report.district, key, label,
+                                    counts[key], None, counts[key]))
+    return [out.DATA.row(record) for record in records]
+
+
+def _data_record(level: str, code: str, name: str, indicator: str, indicator_name: str,
+                 numerator: Any, denominator: Any, value: Any) -> dict[str, Any]:
+    return {"level": level, "code": code, "name": name, "indicator": indicator,
+            "indicator_name": indicator_name, "numerator": numerator,
+            "denominator": denominator, "value": value}
 
 
 def _data_sheet(book: Any, formats: Formats, report: DistrictReport,
                 later: sheetxml.Later, lines: list[str]) -> None:
     """«Данные» under a title block: the roll-up finds its header row by searching
     (`rollup.HEADER_SEARCH_ROWS`), and reads «Значение» as stored, unrounded."""
-    write_table(book, formats, DATA_SHEET, list(DATA_HEADERS), data_rows(report),
-                [6, 24, 40, 18, 46, 12, 12, 12], later=later, fit=(1, 2),
-                numbers={7: book.add_format({"num_format": VALUE_FORMAT})},
-                **heading(formats, f"{REPORT_TITLE}: данные для регионального свода", lines))
+    write_output(book, formats, out.DATA, data_rows(report), later=later,
+                 **heading(formats, f"{REPORT_TITLE}: данные для регионального свода", lines))

@@ -28,7 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pipeline import sheetxml
+from pipeline import sheetxml, standing
 from pipeline.errors import UserError
 from pipeline.indicators import Indicator, Measure, Value, total
 from pipeline.preflight import preflight
@@ -53,8 +53,9 @@ from pipeline.workbooks import (
     made_line,
     new_workbook,
     set_identity,
-    write_table,
+    write_output,
 )
+from schemas import outputs as out
 
 ROLLUP_FORM = "region-report"
 ROLLUP_VERSION = 1
@@ -64,14 +65,13 @@ EXPECTED_COLUMN = "Муниципальное образование"
 HEADER_SEARCH_ROWS = 15
 DEFAULT_SCALE = 100.0
 
-STATUS_ACCEPTED = "принят"
-STATUS_REJECTED = "отклонён"
-STATUS_REPLACED = "заменён более новым"
-STATUS_MISSING = "не представлен"
+STATUS_ACCEPTED = standing.ACCEPTED
+STATUS_REJECTED = standing.REJECTED
+STATUS_REPLACED = standing.REPLACED
+STATUS_MISSING = standing.MISSING
 
-# «Данные» header -> column key in the frame
-COLUMN_KEYS = dict(zip(DATA_HEADERS, ("level", "code", "name", "indicator", "indicator_name",
-                                      "numerator", "denominator", "value"), strict=True))
+# «Данные» header -> column key in the frame: the keys the report writes it by
+COLUMN_KEYS = {c.header: c.value for c in out.DATA.columns}
 HEADERS = {key: header for header, key in COLUMN_KEYS.items()}
 FILE_COL, ROW_COL, DISTRICT_COL = "_file", "_row", "_district"
 
@@ -670,7 +670,7 @@ def rollup_path(directory: Path, result: Rollup) -> Path:
     """Where the region's workbook goes by default: beside the folder of district reports,
     never into it (the folder is what is read; a workbook there would be read next time)."""
     name = re.sub(r'[\\/:*?"<>|]+', " ", result.region or "регион").strip()
-    return Path(directory).resolve().parent / f"Свод региона {name} {result.period}.xlsx"
+    return Path(directory).resolve().parent / out.rollup_name(name, result.period)
 
 
 def output_inside(directory: Path, output: Path) -> bool:
@@ -712,45 +712,44 @@ def _indicators_sheet(book: Any, formats: Formats, result: Rollup,
     rows = []
     for district in result.districts:
         values = district.file.values if district.counted and district.file else {}
-        rows.append(IndicatorRow([district.name, district.status], values,
+        rows.append(IndicatorRow(out.ROLLUP_INDICATORS.row(district), values,
                                  [district.count(k) for k in counts]))
     expected = len(result.expected) if result.expected is not None else len(result.districts)
     total_row = IndicatorRow(["Итого по региону", f"учтено {len(result.counted)} из {expected}"],
                              result.total, [result.count(k) for k in counts])
     write_indicator_sheet(book, formats, result.indicators,
-                          [("Муниципальное образование", 34), ("Статус отчёта", 22)], rows,
-                          total_row, extra=[(COUNT_KEYS[k], 13) for k in counts], later=later,
+                          [(c.header, c.width) for c in out.ROLLUP_INDICATORS.columns], rows,
+                          total_row, extra=[(COUNT_KEYS[k], out.ROLLUP_COUNT_WIDTH)
+                                            for k in counts], later=later,
                           title=f"{ROLLUP_TITLE}: показатели по муниципальным образованиям",
                           lines=lines)
 
 
+@dataclass
+class _SubmissionRow:
+    district: DistrictRow
+    rollup: Rollup
+
+    @staticmethod
+    def fraction(value: Value | None) -> float | None:
+        return _fraction(value)
+
+
 def _submission_sheet(book: Any, formats: Formats, result: Rollup, lines: list[str]) -> None:
     keys = ("schools_expected", "schools_received", "schools_accepted", "schools_on_time")
-    headers = ["Муниципальное образование", "Ожидается", "Отчёт получен", "Статус отчёта",
-               "Файл", "Изменён", *[COUNT_KEYS[k] for k in keys],
-               "Доля представивших", "Доля принятых", "Доля сдавших в срок"]
-    rows: list[list[Any]] = []
-    for district in result.districts:
-        f = district.file
-        rows.append([district.name, {True: "да", False: "нет", None: "—"}[district.expected],
-                     "да" if f else "нет", district.status, f.path.name if f else None,
-                     f.modified.replace(microsecond=0) if f else None,
-                     *[district.count(k) for k in keys],
-                     *[_fraction(result.rate(k, district)) for k in keys[1:]]])
+    rows: list[list[Any]] = [out.SUBMISSIONS.row(_SubmissionRow(district, result))
+                             for district in result.districts]
     received = sum(1 for d in result.districts if d.file is not None)
     expected = len(result.expected) if result.expected is not None else len(result.districts)
     rows.append(["Итого по региону", f"МО: {expected}", f"получено {received}",
                  f"учтено {len(result.counted)}", None, None,
                  *[result.count(k) for k in keys],
                  *[_fraction(result.rate(k)) for k in keys[1:]]])
-    widths = [34, 11, 10, 22, 40, 16, 14, 14, 12, 12, 14, 12, 14]
     titled = heading(formats, f"{ROLLUP_TITLE}: сдача отчётов муниципальными образованиями",
                      lines)
-    write_table(book, formats, "Сдача", headers, rows, widths, fit=(0, 4),
-                numbers=dict.fromkeys(range(10, 13), formats.percent), repeat_columns=1,
-                **titled)
+    write_output(book, formats, out.SUBMISSIONS, rows, **titled)
     _total_row(book, book.worksheets()[-1], formats, titled["start_row"] + len(rows), rows[-1],
-               range(10, 13))
+               out.SUBMISSIONS.formatted(out.PERCENT))
 
 
 def _total_row(book: Any, sheet: Any, formats: Formats, row: int, values: list[Any],
@@ -766,19 +765,19 @@ def _total_row(book: Any, sheet: Any, formats: Formats, row: int, values: list[A
 
 
 def _problems_sheet(book: Any, formats: Formats, result: Rollup, lines: list[str]) -> None:
-    headers = ["Файл", "МО", "Период", "Статус файла", f"Строка «{DATA_SHEET}»", "Код",
-               "Замечание"]
+    table = out.ROLLUP_PROBLEMS
     rows: list[list[Any]] = []
     for f in result.files:
         for p in f.problems:
-            rows.append([f.path.name, f.district, f.period, f.status, p.row, p.code,
-                         p.message])
+            rows.append(table.row({"file": f.path.name, "district": f.district,
+                                   "period": f.period, "status": f.status, "row": p.row,
+                                   "code": p.code, "message": p.message}))
     for name in result.missing:
         if result.district(name) and result.district(name).file is None:
-            rows.append([None, name, result.period, STATUS_MISSING, None, "missing-report",
-                         "отчёт МО за месяц не получен — напомните МО о сроке"])
-    # narrow enough to print on a page's width: the texts wrap
-    write_table(book, formats, "Замечания", headers, rows, [24, 20, 9, 12, 9, 24, 37],
-                wrap=(0, 1, 3, 6),
-                **heading(formats, f"{ROLLUP_TITLE}: замечания к файлам муниципальных "
-                          "образований", lines))
+            rows.append(table.row({"district": name, "period": result.period,
+                                   "status": STATUS_MISSING, "code": "missing-report",
+                                   "message": "отчёт МО за месяц не получен — напомните МО о "
+                                              "сроке"}))
+    write_output(book, formats, table, rows,
+                 **heading(formats, f"{ROLLUP_TITLE}: замечания к файлам муниципальных "
+                           "образований", lines))

@@ -18,6 +18,9 @@ REJECTED = "отклонён"
 WITH_REMARKS = "принят с замечаниями"
 ACCEPTED = "принят"
 STATUSES = (MISSING, REJECTED, WITH_REMARKS, ACCEPTED)
+# a file that does not count for its school
+REPLACED = "заменён более новым"
+DUPLICATE = "повтор того же файла"
 ON_TIME_WORDS = {True: "да", False: "нет (с опозданием)", None: "—"}
 
 

@@ -8,11 +8,18 @@ from typing import Any
 
 from pipeline.ledger import LEDGER_FILE, Ledger, period_files, seen_paths
 from pipeline.paths import readable, readable_name
-from pipeline.standing import Standing, decide, file_status, severity_counts
+from pipeline.standing import (
+    DUPLICATE,
+    REPLACED,
+    Standing,
+    decide,
+    file_status,
+    severity_counts,
+)
 from pipeline.workspace import School, Workspace, deadline
 
-ROLE_WORDS = {"counted": "учитывается", "superseded": "заменён более новым",
-              "duplicate": "повтор того же файла", "unattributed": "школа не определена"}
+ROLE_WORDS = {"counted": "учитывается", "superseded": REPLACED,
+              "duplicate": DUPLICATE, "unattributed": "школа не определена"}
 
 
 @dataclass

@@ -15,6 +15,7 @@ import xlsxwriter
 
 from pipeline import sheetxml
 from pipeline.paths import staging_dir
+from schemas.outputs import DATE, PERCENT, OutputTable
 
 # Never let a school's text become a live formula or link in a file another office opens.
 SAFE_OPTIONS = {
@@ -344,3 +345,16 @@ def plain(value: Any) -> Any:
     if hasattr(value, "item") and not isinstance(value, str | bytes):
         return value.item()
     return value
+
+
+def write_output(book: xlsxwriter.Workbook, formats: Formats, table: OutputTable,
+                 rows: Sequence[Sequence[Any]], **layout: Any) -> Any:
+    """`write_table` for a declared table (schemas/outputs.py): its sheet, headers, widths,
+    wrapped and fitted columns and number formats as declared; `layout` as `write_table`'s."""
+    numbers = {n: formats.percent if c.number_format == PERCENT
+               else book.add_format({"num_format": c.number_format})
+               for n, c in enumerate(table.columns) if c.number_format not in (None, DATE)}
+    return write_table(book, formats, table.sheet, table.headers, rows, table.widths,
+                       wrap=table.indices("wrap"), fit=table.indices("fit"),
+                       dates=table.formatted(DATE), numbers=numbers or None,
+                       repeat_columns=table.repeat_columns, **layout)

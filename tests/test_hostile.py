@@ -60,13 +60,14 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from pipeline import read
 from pipeline.check import check_files
 from pipeline.cli import cli
-from pipeline.consolidate import FEEDBACK_DIR, run_period
+from pipeline.consolidate import run_period
 from pipeline.feedback import write_feedback
 from pipeline.issues import CODES, SEVERITY_ORDER
 from pipeline.template import write_templates
 from pipeline.workspace import Workspace, init_workspace
 from schemas import columns as c
 from schemas import vocab as v
+from schemas.outputs import FEEDBACK_FOLDER
 
 PLACEHOLDER = "HOSTILE-PLACEHOLDER"
 SECRET = "TOPSECRET-7f3a9c1e-district-key"
@@ -487,7 +488,7 @@ def test_the_cycle_over_injected_texts_runs(injected_cycle) -> None:
 def test_no_output_of_the_cycle_holds_a_formula(injected_cycle) -> None:
     outputs = xlsx_outputs(injected_cycle["workspace"].outbox)
     kinds = {p.parent.name for p in outputs}
-    assert {"templates", FEEDBACK_DIR} <= kinds
+    assert {"templates", FEEDBACK_FOLDER} <= kinds
     for path in outputs:
         assert_no_formulas(path)
 
@@ -624,7 +625,7 @@ def test_a_later_run_that_cannot_write_keeps_the_earlier_outputs(workspace, form
     first = run_cli(workspace)
     assert first.exit_code == 0, first.output
     month = workspace.outbox / PERIOD
-    feedback_dir = month / FEEDBACK_DIR
+    feedback_dir = month / FEEDBACK_FOLDER
     if feedback_dir.is_dir():
         shutil.rmtree(feedback_dir)
     good = digest(month)
