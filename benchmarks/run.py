@@ -3,6 +3,7 @@
     python benchmarks/run.py                                  # 50, 1,000 and 10,000 schools
     python benchmarks/run.py --sizes 50,1000 --work /tmp/nastavnik-bench
     python benchmarks/run.py --namesakes --sizes 1000          # cold runs, with namesakes
+    python benchmarks/run.py --sizes 50,1000 --against main    # main and this checkout
 
 For each size: a synthetic workspace (benchmarks/synthetic.py; kept in --work and reused for
 the same size and seed), then, each as a whole process, `nastavnik run --json` cold (no
@@ -15,6 +16,10 @@ With --namesakes, only cold runs, of each workspace and of its twin where every 
 the same three people (the district-wide rules' worst case); their table replaces the
 section «Namesakes» of BENCHMARKS.md (or --out) and nothing else, and a full benchmark
 keeps that section.
+
+With --against REV, REV is checked out into a temporary git worktree and both trees are timed
+on the same workspaces, their runs interleaved (REV, this checkout, REV, …) so that a drift of
+the machine's speed falls on both; each size gets a row per tree, its revision in a column.
 """
 
 from __future__ import annotations
@@ -106,6 +111,8 @@ class SizeResult:
     runs: dict[str, Measured] = field(default_factory=dict)  # the fastest of each kind
     times: dict[str, list[float]] = field(default_factory=dict)  # every attempt's seconds
     notes: list[str] = field(default_factory=list)
+    revision: str = ""  # with --against: which tree's code ran
+    tree: Path = ROOT
 
 
 # --- measuring a process ---------------------------------------------------------------------
@@ -137,9 +144,11 @@ def _tree_pss_kb(pid: int) -> int:
     return total
 
 
-def measure(kind: str, target: str, args: list[str], *, watch: bool) -> Measured:
+def measure(kind: str, target: str, args: list[str], *, watch: bool,
+            tree: Path = ROOT) -> Measured:
     """Run `python -m target args` (kind "module") or `python target args` ("script") as a
-    child process in the repository; time it, and with `watch` watch its memory.
+    child process in the repository `tree` (its code first on the path); time it, and with
+    `watch` watch its memory.
 
     Watching is not free: reading a 200 MB process's PSS costs the kernel about 10 ms, so
     a look at a run and its workers every SAMPLE_EVERY took a third to a half of one of
@@ -147,11 +156,9 @@ def measure(kind: str, target: str, args: list[str], *, watch: bool) -> Measured
     from the same runs done again, watched."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         usage_file = Path(handle.name)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
     started = time.perf_counter()
     process = subprocess.Popen([PYTHON, "-c", _WRAPPER, str(usage_file), kind, target,
-                                *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                *args], cwd=tree, env=_env(tree), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     peak = [0]
 
@@ -177,11 +184,17 @@ def measure(kind: str, target: str, args: list[str], *, watch: bool) -> Measured
                     usage["self_kb"] / 1024, usage["children_kb"] / 1024)
 
 
+def _env(tree: Path) -> dict[str, str]:
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(
+        p for p in (str(tree), os.environ.get("PYTHONPATH")) if p))
+
+
 def nastavnik_run(workspace: synthetic.Synthetic, what: str, *,
-                  watch: bool) -> tuple[Measured, dict]:
-    """`nastavnik run --json` on the workspace, and what it printed."""
+                  watch: bool, tree: Path = ROOT) -> tuple[Measured, dict]:
+    """`nastavnik run --json` on the workspace, with the code of `tree`, and what it printed."""
     result = measure("module", "pipeline", ["run", "--period", synthetic.PERIOD,
-                                            "-w", str(workspace.root), "--json"], watch=watch)
+                                            "-w", str(workspace.root), "--json"], watch=watch,
+                     tree=tree)
     try:  # exit code 1: some files have problems, as intended
         data = json.loads(result.stdout) if result.returncode in (0, 1) else None
     except ValueError:
@@ -192,12 +205,13 @@ def nastavnik_run(workspace: synthetic.Synthetic, what: str, *,
     return result, data
 
 
-def compile_bytecode() -> None:
+def compile_bytecode(tree: Path = ROOT) -> None:
     """The package's modules compiled to bytecode once, as Python does on a program's first
     run and pip on installing: where PYTHONDONTWRITEBYTECODE is set (in containers, often),
     every measured process would compile them again, 0.1–0.2 s a run."""
     for folder in ("pipeline", "schemas", "benchmarks"):
-        compileall.compile_dir(ROOT / folder, quiet=1)
+        if (tree / folder).is_dir():
+            compileall.compile_dir(tree / folder, quiet=1)
 
 
 def district_python(work: Path, log: Any) -> str:
@@ -242,13 +256,13 @@ def _python_note(choice: str) -> str:
     return f"`{PYTHON}` (--python {choice})"
 
 
-def help_seconds() -> float:
+def help_seconds(tree: Path = ROOT) -> float:
     """Best of five `nastavnik --help`, as a whole process."""
     best = float("inf")
     for _ in range(HELP_REPEATS):
         started = time.perf_counter()
-        subprocess.run([PYTHON, "-m", "pipeline", "--help"], cwd=ROOT, check=True,
-                       capture_output=True)
+        subprocess.run([PYTHON, "-m", "pipeline", "--help"], cwd=tree, env=_env(tree),
+                       check=True, capture_output=True)
         best = min(best, time.perf_counter() - started)
     return best
 
@@ -257,38 +271,47 @@ def help_seconds() -> float:
 
 
 def bench_size(work: Path, schools: int, seed: int, *, jobs: int, baseline: bool,
-               repeats: int, log: Any) -> SizeResult:
+               repeats: int, log: Any, trees: dict[str, Path] | None = None
+               ) -> list[SizeResult]:
+    """One size measured with each tree's code (`trees`: revision → checkout; by default
+    this one, unlabelled), on one workspace: a result per tree, in the order of `trees`."""
     log(f"{schools} schools: workspace…")
     workspace = synthetic.workspace(work, schools, seed, jobs=jobs)
-    result = SizeResult(schools, workspace.files, workspace.inbox_bytes / 1024**2,
-                        workspace.generation_s, workspace.reused)
+    trees = trees or {"": ROOT}
+    results = {label: SizeResult(schools, workspace.files, workspace.inbox_bytes / 1024**2,
+                                 workspace.generation_s, workspace.reused, revision=label,
+                                 tree=tree)
+               for label, tree in trees.items()}
     log(f"  {workspace.files} files in {workspace.inbox}"
         + (f" (reused, generated in {workspace.generation_s:.1f} s)" if workspace.reused
            else f" (generated in {workspace.generation_s:.1f} s)"))
     # timed unwatched, `repeats` times (the fastest counts: a shared machine's neighbours
-    # only ever slow a run down), then the same runs once more, watched, for memory
+    # only ever slow a run down), then the same runs once more, watched, for memory; the
+    # trees take turns, so that the machine's drift falls on each alike
     for attempt in [*range(repeats), None]:
         watch = attempt is None
-        try:
-            workspace.reset_outputs()
-            for what in ("cold", "warm", "resubmitted"):
-                if what == "resubmitted":
-                    workspace.resubmit()
-                log(f"  nastavnik run, {what}{', memory' if watch else ''}…")
-                run, data = nastavnik_run(workspace, what, watch=watch)
-                if watch:
-                    result.runs[what] = _with_memory(result.runs[what], run)
-                    log(f"    {run.peak_mb:.0f} MB")
-                    continue
-                log(f"    {run.seconds:.2f} s")
-                result.times.setdefault(what, []).append(run.seconds)
-                if what not in result.runs or run.seconds < result.runs[what].seconds:
-                    result.runs[what] = run
-                if attempt == 0:
-                    _check_run(result, what, data, workspace)
-        finally:
-            workspace.restore()
-    if baseline:
+        for label, result in results.items():
+            try:
+                workspace.reset_outputs()
+                for what in ("cold", "warm", "resubmitted"):
+                    if what == "resubmitted":
+                        workspace.resubmit()
+                    log(f"  nastavnik{' ' + label if label else ''} run, {what}"
+                        f"{', memory' if watch else ''}…")
+                    run, data = nastavnik_run(workspace, what, watch=watch, tree=result.tree)
+                    if watch:
+                        result.runs[what] = _with_memory(result.runs[what], run)
+                        log(f"    {run.peak_mb:.0f} MB")
+                        continue
+                    log(f"    {run.seconds:.2f} s")
+                    result.times.setdefault(what, []).append(run.seconds)
+                    if what not in result.runs or run.seconds < result.runs[what].seconds:
+                        result.runs[what] = run
+                    if attempt == 0:
+                        _check_run(result, what, data, workspace)
+            finally:
+                workspace.restore()
+    if baseline:  # pandas + pandera alone: the same whatever nastavnik's revision
         out = workspace.extra / "baseline.xlsx"
         for watch in (False, True):
             log(f"  baseline (pandas + pandera){', memory' if watch else ''}…")
@@ -296,16 +319,19 @@ def bench_size(work: Path, schools: int, seed: int, *, jobs: int, baseline: bool
                           [str(workspace.inbox), str(out)], watch=watch)
             if run.returncode != 0:
                 raise SystemExit(f"the baseline failed:\n{run.stderr[-3000:]}")
+            for result in results.values():
+                if watch:
+                    result.runs["baseline"] = _with_memory(result.runs["baseline"], run)
+                else:
+                    result.runs["baseline"] = run
+                    result.times["baseline"] = [run.seconds]
             if watch:
-                result.runs["baseline"] = _with_memory(result.runs["baseline"], run)
                 log(f"    {run.peak_mb:.0f} MB")
             else:
-                result.runs["baseline"] = run
-                result.times["baseline"] = [run.seconds]
                 counts = json.loads(run.stdout)
                 log(f"    {run.seconds:.2f} s; rows kept: "
                     + ", ".join(f"{k} {n}" for k, n in counts.items()))
-    return result
+    return list(results.values())
 
 
 def _with_memory(timed: Measured, watched: Measured) -> Measured:
@@ -428,12 +454,13 @@ def _cell(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
-def table_rows(results: list[SizeResult], help_s: float) -> list[list[str]]:
+def table_rows(results: list[SizeResult], help_s: dict[str, float]) -> list[list[str]]:
+    """A row per size (and per revision, with --against); `help_s` by revision."""
     rows = []
     for r in results:
         run = r.runs
         base = run.get("baseline")
-        rows.append([
+        rows.append([*([r.revision] if r.revision else []),
             str(r.schools), str(r.files), _cell(r.inbox_mb, 1),
             _cell(r.generation_s, 1) + (" (reused)" if r.generation_reused else ""),
             _cell(run["cold"].seconds), _cell(run["cold"].peak_mb, 0),
@@ -441,8 +468,12 @@ def table_rows(results: list[SizeResult], help_s: float) -> list[list[str]]:
             _cell(run["resubmitted"].seconds), _cell(run["resubmitted"].peak_mb, 0),
             _cell(base.seconds if base else None), _cell(base.peak_mb if base else None, 0),
             _cell(base.seconds / max(r.times["cold"]) if base else None, 1),
-            _cell(help_s)])
+            _cell(help_s[r.revision])])
     return rows
+
+
+def columns(results: list[SizeResult]) -> tuple[str, ...]:
+    return (("revision",) if any(r.revision for r in results) else ()) + COLUMNS
 
 
 def markdown_table(header: tuple[str, ...] | list[str], rows: list[list[str]], *,
@@ -465,7 +496,8 @@ def _verdict(value: float | None, limit: float, unit: str, *, at_least: bool = F
 
 
 def targets(results: list[SizeResult], help_s: float) -> list[list[str]]:
-    by_size = {r.schools: r for r in results}
+    """The targets, as the results of this checkout met them."""
+    by_size = {r.schools: r for r in results if r.tree == ROOT}
     at_1000, at_10000 = by_size.get(1000), by_size.get(10000)
 
     def seconds(r: SizeResult | None, what: str) -> float | None:
@@ -491,7 +523,7 @@ def targets(results: list[SizeResult], help_s: float) -> list[list[str]]:
             for name, value, limit, unit, at_least in rows]
 
 
-def machine() -> str:
+def machine(against: str = "") -> str:
     cpu = platform.processor() or platform.machine()
     try:
         cpuinfo = Path("/proc/cpuinfo").read_text()
@@ -509,7 +541,7 @@ def machine() -> str:
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return (f"{cpu}; {os.cpu_count()} logical cores ({usable} usable); RAM {ram}; "
             f"{platform.system()} {platform.release()}; {_packages()}; "
-            f"nastavnik {_revision()}")
+            f"nastavnik {_revision()}{against}")
 
 
 _PACKAGES = ("pandas", "pandera", "openpyxl", "python-calamine", "xlsxwriter", "hypothesis")
@@ -543,6 +575,42 @@ def _revision() -> str:
     return f"{head}{' with uncommitted changes' if dirty.strip() else ''}"
 
 
+def _here(results: list[SizeResult]) -> str:
+    """The revision label of this checkout's results ("" without --against)."""
+    return next((r.revision for r in results if r.tree == ROOT), "")
+
+
+@contextlib.contextmanager
+def checked_out(rev: str, log: Any) -> Any:
+    """REV checked out, detached, into a temporary git worktree of this repository, removed
+    afterwards; yields its path and its label («REV abc1234 (worktree)»)."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", f"{rev}^{{commit}}"], cwd=ROOT,
+                                check=True, capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise SystemExit(f"--against {rev}: not a revision of {ROOT} ({exc})") from exc
+    folder = Path(tempfile.mkdtemp(prefix="nastavnik-against-")) / "tree"
+    log(f"{rev} ({commit}) checked out into {folder}…")
+    subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(folder), commit],
+                   cwd=ROOT, check=True)
+    try:
+        yield folder, (commit if rev.startswith(commit) else f"{rev} {commit}") + " (worktree)"
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=ROOT,
+                       capture_output=True)
+        shutil.rmtree(folder.parent, ignore_errors=True)
+
+
+def check_code(tree: Path) -> None:
+    """The measured interpreter, run in `tree` as the runs are, imports `tree`'s nastavnik
+    (not an installed one)."""
+    found = subprocess.run([PYTHON, "-c", "import pipeline; print(pipeline.__file__)"],
+                           cwd=tree, env=_env(tree), check=True, capture_output=True,
+                           text=True).stdout.strip()
+    if not Path(found).resolve().is_relative_to(tree.resolve()):
+        raise SystemExit(f"in {tree}, {PYTHON} imports nastavnik from {found}, not from there")
+
+
 def calibrate() -> float:
     """Seconds a fixed pure-Python loop takes: how fast the machine is just now (on a shared
     virtual machine it drifts, by up to twice, within an hour)."""
@@ -553,13 +621,17 @@ def calibrate() -> float:
     return time.perf_counter() - started
 
 
-def report(results: list[SizeResult], help_s: float, command: str, seed: int,
-           speed: list[float], repeats: tuple[int, int], python_note: str) -> str:
-    memory = [[str(r.schools), what, _cell(m.tree_mb, 0), _cell(m.self_mb, 0),
+def report(results: list[SizeResult], help_s: dict[str, float], command: str, seed: int,
+           speed: list[float], repeats: tuple[int, int], python_note: str,
+           against: str = "") -> str:
+    def who(r: SizeResult) -> str:
+        return f"{r.schools} schools{', ' + r.revision if r.revision else ''}"
+
+    memory = [[f"{r.schools}{', ' + r.revision if r.revision else ''}", what, _cell(m.tree_mb, 0), _cell(m.self_mb, 0),
                _cell(m.child_mb, 0), _cell(m.peak_mb, 0)]
               for r in results for what, m in r.runs.items()]
-    notes = [f"- {r.schools} schools, {note}" for r in results for note in r.notes]
-    notes += [f"- {r.schools} schools, {what}: " + ", ".join(f"{t:.2f}" for t in times)
+    notes = [f"- {who(r)}, {note}" for r in results for note in r.notes]
+    notes += [f"- {who(r)}, {what}: " + ", ".join(f"{t:.2f}" for t in times)
               + (f" s (the fastest counts; median {statistics.median(times):.2f} s)"
                  if len(times) > 1 else " s")
               for r in results for what, times in r.times.items()]
@@ -568,15 +640,16 @@ def report(results: list[SizeResult], help_s: float, command: str, seed: int,
         "",
         f"`{command}` — {dt.datetime.now():%Y-%m-%d %H:%M}, seed {seed}.",
         "",
-        f"Machine: {machine()}. Its speed just now: a loop of {CALIBRATION_LOOP:,} additions "
+        f"Machine: {machine(against)}. Its speed just now: a loop of {CALIBRATION_LOOP:,} additions "
         f"in a function took {speed[0]:.2f} s before the runs and {speed[-1]:.2f} s after them "
         "(on a shared virtual machine it drifts).",
         "",
-        markdown_table(COLUMNS, table_rows(results, help_s)),
+        markdown_table(columns(results), table_rows(results, help_s), left=1 if against else 0),
         "",
         "## Targets",
         "",
-        markdown_table(["target", "measured", "verdict"], targets(results, help_s), left=1),
+        markdown_table(["target", "measured", "verdict"], targets(results, help_s[_here(results)]),
+                       left=1),
         "",
         "## What was measured",
         "",
@@ -615,6 +688,11 @@ def report(results: list[SizeResult], help_s: float, command: str, seed: int,
         "less than nastavnik and writes no feedback and no report. «baseline / cold» is its "
         "time over the cold run's.",
         f"- `--help`: best of {HELP_REPEATS} runs of `python -m pipeline --help`.",
+        *([f"- --against: the code of {against.removeprefix(', against ')} checked out into a "
+           "temporary git worktree and timed on the same workspaces as this checkout's, the "
+           "two taking turns at each attempt (that revision first); the baseline is run once "
+           "and shown on both rows; the targets are judged on this checkout's rows."]
+          if against else []),
         "",
         "## Runs in detail",
         "",
@@ -648,6 +726,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat-max", type=int, default=1000, metavar="N",
                         help="repeat only up to N schools; larger sizes are timed once "
                              "(default 1000)")
+    parser.add_argument("--against", metavar="REV",
+                        help="also time the code of git revision REV (a temporary worktree) on "
+                             "the same workspaces, its runs and this checkout's interleaved; a "
+                             "row per revision")
     parser.add_argument("--namesakes", action="store_true",
                         help="only cold runs, of each size's workspace and of its twin where "
                              "every school lists the same three people; their table replaces "
@@ -678,21 +760,36 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(put_section(before, NAMESAKES_HEADING, section), encoding="utf-8")
         log(f"written: {args.out}")
         return 0
-    results = [bench_size(args.work, n, args.seed, jobs=args.jobs,
-                          baseline=n <= args.baseline_max,
-                          repeats=args.repeat if n <= args.repeat_max else 1, log=log)
-               for n in sizes]
-    log("nastavnik --help…")
-    help_s = help_seconds()
+    with contextlib.ExitStack() as stack:
+        trees = {"": ROOT}
+        against = ""
+        if args.against:
+            folder, label = stack.enter_context(checked_out(args.against, log))
+            here = f"HEAD {_revision()}"
+            trees = {label: folder, here: ROOT}
+            against = f", against {label} (the rows «{label}»)"
+            for tree in trees.values():
+                compile_bytecode(tree)
+                check_code(tree)
+        results = [result for n in sizes
+                   for result in bench_size(args.work, n, args.seed, jobs=args.jobs,
+                                            baseline=n <= args.baseline_max,
+                                            repeats=args.repeat if n <= args.repeat_max else 1,
+                                            log=log, trees=trees)]
+        log("nastavnik --help…")
+        help_s = {label: help_seconds(tree) for label, tree in trees.items()}
     speed.append(calibrate())
-    print(markdown_table(COLUMNS, table_rows(results, help_s)))
+    table = markdown_table(columns(results), table_rows(results, help_s),
+                           left=1 if against else 0)
+    print(table)
     print()
-    print(markdown_table(["target", "measured", "verdict"], targets(results, help_s), left=1))
+    print(markdown_table(["target", "measured", "verdict"],
+                         targets(results, help_s[_here(results)]), left=1))
     kept = old_section(args.out, NAMESAKES_HEADING)  # measured apart (--namesakes)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(put_section(report(results, help_s, command.strip(), args.seed, speed,
                                            (args.repeat, args.repeat_max),
-                                           _python_note(args.python)),
+                                           _python_note(args.python), against),
                                     NAMESAKES_HEADING, kept), encoding="utf-8")
     log(f"written: {args.out}")
     return 0

@@ -95,10 +95,23 @@ def frozen() -> Iterator[None]:
             gc.unfreeze()
 
 
-def _context() -> Any:
+# How worker processes start: fork where the system has it (Linux), spawn elsewhere (Windows,
+# macOS, where a district's office desktop is). This variable forces one of the system's
+# methods, so that Linux CI exercises spawn too: what a worker is sent must pickle, and a
+# spawned worker re-imports what it needs.
+START_METHOD_ENV = "NASTAVNIK_START_METHOD"
+
+
+def start_method() -> str:
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods and sys.platform != "darwin"
-                                       else "spawn")
+    forced = os.environ.get(START_METHOD_ENV, "").strip()
+    if forced in methods:
+        return forced
+    return "fork" if "fork" in methods and sys.platform != "darwin" else "spawn"
+
+
+def _context() -> Any:
+    return multiprocessing.get_context(start_method())
 
 
 def crashed(path: Path, why: str) -> Form:

@@ -20,6 +20,26 @@ from pipeline.workspace import School, Workspace, init_workspace
 from schemas import columns as c
 from schemas import vocab as v
 
+# Fixtures (and tests) that replace a function in this process for the workers to meet: only a forked
+# worker inherits the replacement, so their tests run only when workers are forked (under
+# NASTAVNIK_START_METHOD=spawn, tests/test_spawn.py, they are skipped).
+FORK_ONLY_FIXTURES = {"deadly_reader"}
+FORK_ONLY_TESTS = {"test_feedback_rewritten_later_does_not_reread_a_deadly_file_in_the_run"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from pipeline.workers import start_method
+
+    if start_method() == "fork":
+        return
+    skip = pytest.mark.skip(reason="replaces a function for the workers: only forked ones "
+                                   "inherit it")
+    for item in items:
+        if FORK_ONLY_FIXTURES & set(getattr(item, "fixturenames", ())) \
+                or getattr(item, "originalname", item.name) in FORK_ONLY_TESTS:
+            item.add_marker(skip)
+
+
 PERIOD = "2026-11"
 SCHOOL_CODE = "ОО-07"
 SCHOOLS = (School("ОО-07", "МБОУ «СОШ № 7»"), School("ОО-08", "МБОУ «Гимназия № 8»"))
