@@ -271,7 +271,7 @@ def _check_with_feedback(path: Path, workspace: Any, period: str | None, out: Pa
     import datetime as dt
 
     from pipeline.check import period_from_path, read_and_validate
-    from pipeline.workers import write_feedbacks
+    from pipeline.feedback import write_feedbacks
 
     validation = read_and_validate([path], workspace=workspace,
                                    period=period or period_from_path(path))

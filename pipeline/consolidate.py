@@ -27,6 +27,7 @@ from pipeline import __version__
 from pipeline import issues as iss
 from pipeline.engine import keys
 from pipeline.engine.digests import Digests
+from pipeline.indicators import indicators_file, load_indicators
 from pipeline.ledger import (
     Ledger,
     Seen,
@@ -181,8 +182,8 @@ def run_period(workspace: Workspace, period: str, *,
     """The monthly consolidation of `period` (YYYY-MM) for the workspace's district.
     `on_takeover` is told when the lock was taken over from a run that was killed;
     `caches` off: nothing is taken from earlier runs (the outputs are the same)."""
+    from pipeline.engine.workers import Workers, frozen
     from pipeline.paths import space_told
-    from pipeline.workers import Workers, frozen
 
     # what exists before the run (modules, the caller's objects) lives through it: the cycle
     # collector's full collections need not walk it again and again
@@ -195,7 +196,8 @@ def run_period(workspace: Workspace, period: str, *,
 def _run(workspace: Workspace, period: str, ledger: Ledger, workers: Any,
          on_file: Callable[[Path], None] | None, caches: bool) -> RunResult:
     """A month's run, stage by stage; each takes data and hands data on."""
-    context, digest_key = keys.run_keys(workspace, caches=caches)
+    context, digest_key = keys.run_keys(workspace, indicators_file(workspace.root).read_bytes(),
+                                        caches=caches)
     run_id = ledger.start_run(period, __version__, context)
     submissions = find_files(workspace, period, ledger)
     fingerprint = keys.fingerprint(workspace, period, digest_key, [s.seen for s in submissions],
@@ -292,10 +294,10 @@ def _digests(workspace: Workspace, period: str, ledger: Ledger, context: str,
     inherit what digesting needs imported."""
     import pipeline.report  # noqa: F401  (what `_digest_job` needs, for the workers)
     from pipeline.district import Renderer
-    from pipeline.indicators import load_indicators
 
     renderer = Renderer(ledger, period, context, workspace.secret())
-    return Digests(workspace, period, ledger, context, digest_key, renderer,
+    return Digests(workspace, period, previous_period(period), ledger, context, digest_key,
+                   renderer,
                    load_indicators(workspace.root), _digest_job, _use_digest, workers)
 
 
@@ -547,9 +549,9 @@ def _write_outputs(workspace: Workspace, run: RunResult, before: dict[str, Any],
                    ledger: Ledger | None = None, workers: Any = None) -> dict[str, Any]:
     """The district workbook and the schools' feedback; unchanged feedback is not rewritten."""
     from pipeline.district import write_district_workbook
+    from pipeline.feedback import write_feedbacks
     from pipeline.report import report_from_run, report_path, write_report_workbook
     from pipeline.workbooks import atomic_path
-    from pipeline.workers import write_feedbacks
 
     written: dict[str, Any] = {}
     folder = workspace.outbox / run.period / FEEDBACK_FOLDER

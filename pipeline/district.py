@@ -5,7 +5,7 @@ the reporting and on-time rates), «Наставники», «Наставляе
 accepted row with its school), «Изменения» (since last month) and «Замечания» (every issue).
 Names of people without consent to personal-data processing are replaced by a stable code.
 
-The three lists are rendered per school (pipeline/sheetxml.py) and a school's rendered rows
+The three lists are rendered per school (pipeline/engine/sheetxml.py) and a school's rendered rows
 are kept deflated in a cache: the next run of the month renders and compresses only the
 schools whose file changed, and stitches the others' rows in as they were kept.
 """
@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pipeline import issues as iss
-from pipeline import sheetxml, standing
+from pipeline import standing
+from pipeline.engine import sheetxml
 from pipeline.values import key_hash, name_key
 from pipeline.workbooks import Formats, atomic_path, new_workbook, write_output
 from pipeline.workspace import Workspace

@@ -12,7 +12,7 @@ import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from pipeline.sheetxml import column_letter
+from pipeline.engine.sheetxml import column_letter
 from schemas import columns as c
 
 LIST_HEADER_ROW = 1  # «Справочники»: header in row 1, values from row 2

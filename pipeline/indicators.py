@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import UserError
+from pipeline.russian import text_file_error
 from pipeline.values import name_key
 from schemas import vocab as v
 from schemas.columns import SHEETS_BY_KEY, TITLE
@@ -95,16 +96,19 @@ def _measure(data: Any, where_from: str) -> Measure:
                    ended_in_period=bool(data.get("ended_in_period")))
 
 
-def load_indicators(workspace_root: Path | None = None) -> list[Indicator]:
+def indicators_file(workspace_root: Path | None = None) -> Path:
     """The workspace's indicators.toml if it has one, else the definitions shipped here."""
-    path = DEFAULT_FILE
     if workspace_root is not None and (Path(workspace_root) / WORKSPACE_FILE).is_file():
-        path = Path(workspace_root) / WORKSPACE_FILE
+        return Path(workspace_root) / WORKSPACE_FILE
+    return DEFAULT_FILE
+
+
+def load_indicators(workspace_root: Path | None = None) -> list[Indicator]:
+    """The indicators the workspace's report is computed by (`indicators_file`)."""
+    path = indicators_file(workspace_root)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        from pipeline.russian import text_file_error
-
         raise IndicatorError(f"{path}: не удаётся прочитать ({text_file_error(exc)}) — "
                              "исправьте файл или удалите его, чтобы считать показатели по "
                              "правилам программы") from exc

@@ -104,7 +104,7 @@ MIGRATIONS[3] = """
                                        -- and which list
         period TEXT NOT NULL,
         rows INTEGER NOT NULL,
-        data BLOB NOT NULL             -- the rows deflated (pipeline.sheetxml.segment)
+        data BLOB NOT NULL             -- the rows deflated (pipeline.engine.sheetxml.segment)
     );
     CREATE INDEX rendered_period ON rendered(period);
 """

@@ -629,3 +629,7 @@ def read_table(path: Path, sheet: Sheet) -> list[dict[str, Any]]:
     return [{key: values[i] for key, values in table.values.items()}
             for i in range(len(table.rows))]
 
+
+def crashed(path: Path, why: str) -> Form:
+    """The form of a file whose reader died: only its `unreadable-file` issue."""
+    return Form(str(path), issues=[iss.make("unreadable-file", detail=why)])

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline import sheetxml, standing
+from pipeline import standing
+from pipeline.engine import sheetxml
 from pipeline.errors import UserError
 from pipeline.indicators import Indicator, SchoolData, Value, compute, load_indicators, total
 from pipeline.issues import CODES
@@ -290,7 +291,7 @@ def write_report_workbook(report: DistrictReport, path: Path) -> Path:
         set_identity(book, REPORT_FORM, REPORT_VERSION, district=report.district,
                      region=report.region or "—", period=report.period)
         formats = Formats(book)
-        later = sheetxml.Later()  # the long tables, rendered as XML (pipeline/sheetxml.py)
+        later = sheetxml.Later()  # the long tables, rendered as XML (pipeline/engine/sheetxml.py)
         lines = report_lines(report)
         _indicators_sheet(book, formats, report, later, lines)
         _counts_sheet(book, formats, report, later, lines)

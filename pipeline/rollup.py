@@ -28,7 +28,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pipeline import sheetxml, standing
+from pipeline import standing
+from pipeline.engine import sheetxml
 from pipeline.errors import UserError
 from pipeline.indicators import Indicator, Measure, Value, total
 from pipeline.preflight import preflight

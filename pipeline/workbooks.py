@@ -13,7 +13,7 @@ from typing import Any
 
 import xlsxwriter
 
-from pipeline import sheetxml
+from pipeline.engine import sheetxml
 from pipeline.paths import staging_dir
 from schemas.outputs import DATE, PERCENT, OutputTable
 
@@ -93,7 +93,7 @@ class Formats:
                                        "bg_color": "#DDEBF7", "border": 1})
         self.date = book.add_format({"num_format": DATE_FORMAT})
         self.datetime = book.add_format({"num_format": DATE_FORMAT + " hh:mm"})
-        # rows rendered as XML (pipeline/sheetxml.py) style their dates before the workbook
+        # rows rendered as XML (pipeline/engine/sheetxml.py) style their dates before the workbook
         # is written: the two date formats take its first style indices, now
         if (str(self.date._get_xf_index()), str(self.datetime._get_xf_index())) != \
                 (sheetxml.DATE_STYLE, sheetxml.DATETIME_STYLE):
@@ -136,7 +136,7 @@ def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
     (0-based), leaving the rows above for `caption`, which writes them first (in a large
     workbook rows must be written in order). Columns in `dates` are formatted as dates.
     `placed_later`: rows put below the header after the workbook is closed
-    (pipeline/sheetxml.py), which the filter must cover. No column is narrower than its
+    (pipeline/engine/sheetxml.py), which the filter must cover. No column is narrower than its
     header's longest word; the columns in `fit` are as wide as their longest text (capped).
     `numbers` maps a column to the format of its fractional numbers (a percentage's
     rounding); whole numbers (counts) stay as they are.

@@ -28,7 +28,7 @@ FORK_ONLY_TESTS = {"test_feedback_rewritten_later_does_not_reread_a_deadly_file_
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    from pipeline.workers import start_method
+    from pipeline.engine.workers import start_method
 
     if start_method() == "fork":
         return

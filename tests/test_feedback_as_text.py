@@ -141,7 +141,7 @@ def test_a_failing_package_editor_is_not_hidden_behind_openpyxl(workspace, form,
                                                                  monkeypatch):
     # the writer is chosen by looking at the file: a file the package editor takes and then
     # fails on is a bug to see, not a reason to mark the file another way
-    from pipeline import sheetxml
+    from pipeline.engine import sheetxml
 
     form.set(MENTORS, form.row_of(MENTORS, MOROZOV), AGE, 5)
     path = form.save(tmp_path / "7.xlsx")

@@ -17,9 +17,9 @@ from typing import Any
 import openpyxl
 import pytest
 
-from pipeline import workers
 from pipeline.consolidate import run_period
 from pipeline.demo import build_demo
+from pipeline.engine import workers
 from pipeline.feedback import SHEET_NAME
 from pipeline.workspace import open_workspace, previous_period
 

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from pipeline import sheetxml
+from pipeline.engine import sheetxml
 from pipeline.workbooks import Formats, new_workbook, write_table
 
 HEADERS = ["Текст", "Число", "Дата", "Да/нет"]

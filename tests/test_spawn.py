@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import workers
-from pipeline.workers import START_METHOD_ENV, Workers
+from pipeline.engine import workers
+from pipeline.engine.workers import START_METHOD_ENV, Workers
 
 ROOT = Path(__file__).resolve().parent.parent
 # the run-level tests: reading in workers, the month's run, the demo's outputs cell for cell

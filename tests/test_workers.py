@@ -10,9 +10,8 @@ import pytest
 from conftest import BASE_COUNTS, PERIOD, FormBuilder
 
 from pipeline import read
-from pipeline.check import check_files
+from pipeline.check import check_files, read_forms
 from pipeline.consolidate import run_period
-from pipeline.workers import read_forms
 
 real_read_form = read.read_form
 
@@ -122,7 +121,7 @@ def test_a_run_hands_the_cycle_collector_back_as_it_found_it(deadly_reader, work
 def test_freezing_nests_and_the_outermost_block_hands_back(tmp_path) -> None:
     import gc
 
-    from pipeline.workers import frozen
+    from pipeline.engine.workers import frozen
 
     assert gc.get_freeze_count() == 0
     with frozen():
@@ -136,15 +135,15 @@ def test_freezing_nests_and_the_outermost_block_hands_back(tmp_path) -> None:
 
 def test_files_after_one_that_kills_its_reader_are_read_by_new_workers(
         deadly_reader, form: FormBuilder, tmp_path, monkeypatch) -> None:
-    from pipeline import workers
+    from pipeline import check
 
-    monkeypatch.setattr(workers, "CHUNK", 2)
+    monkeypatch.setattr(check, "CHUNK", 2)
     paths = [form.copy().set_title("Код ОО", f"ОО-{n:02d}").save(tmp_path / f"{n:02d}.xlsx")
              for n in range(24)]
     paths[5] = form.save(tmp_path / "05 убийца.xlsx")
     alone = []
-    monkeypatch.setattr(workers, "_read_alone", lambda path, limits: alone.append(path) or
-                        workers.crashed(path, "read alone"))
+    monkeypatch.setattr(check, "_read_alone", lambda path, limits: alone.append(path) or
+                        read.crashed(path, "read alone"))
 
     forms = read_forms(paths, workers=2)
 

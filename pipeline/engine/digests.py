@@ -17,7 +17,6 @@ from typing import Any
 from pipeline import __version__
 from pipeline.ledger import Ledger, Stored, dumps, pack_rows, unpack_digest
 from pipeline.paths import readable_name
-from pipeline.workspace import Workspace, previous_period
 
 
 class Digests:
@@ -28,17 +27,18 @@ class Digests:
     (`job`) while this process goes on with the next files; the results checked in
     this run are stored with their digests, their rows packed by the same worker."""
 
-    def __init__(self, workspace: Workspace, period: str, ledger: Ledger, context: str,
+    def __init__(self, workspace: Any, period: str, before: str, ledger: Ledger, context: str,
                  digest_key: str, renderer: Any, indicators: Any, job: Callable[..., Any],
                  use: Callable[[Any, dict[str, Any]], None], workers: Any = None) -> None:
         """`job(*task)`: makes a file's digest (a module's function: a worker is sent it);
         `use(submission, data)`: gives the digest to the run; `renderer`: the cache of
-        rendered rows (pipeline.district.Renderer)."""
+        rendered rows (pipeline.district.Renderer); `before`: last month, whose accepted
+        files the digests compare with; `workspace` gives the school of a code."""
         self.workspace, self.period, self.ledger, self.context = (workspace, period, ledger,
                                                                   context)
         self.renderer, self.indicators, self.job, self.use = renderer, indicators, job, use
         self.key = hashlib.sha256(digest_key.encode())
-        self.before = previous_period(period)
+        self.before = before
         self.previous = {code: (sha, ctx) for code, sha, ctx in
                          ledger.accepted_files(self.before)}
         self.fresh: dict[str, Any] = {}

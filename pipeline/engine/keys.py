@@ -59,9 +59,10 @@ def dependency_versions() -> dict[str, str]:
     return versions
 
 
-def run_keys(workspace: Any, *, caches: bool = True) -> tuple[str, str]:
+def run_keys(workspace: Any, indicators: bytes, *, caches: bool = True) -> tuple[str, str]:
     """(context, digest key) of a run: what a file's result and its rendered rows depend on
-    besides the file's bytes; and what its digest depends on (that, and the indicators).
+    besides the file's bytes; and what its digest depends on (that, and the `indicators`
+    the report is computed by: the text of their definitions).
     With `caches` off, keys no earlier run has made: a run then takes nothing from earlier
     runs and does all its work again."""
     settings = workspace.settings
@@ -72,15 +73,7 @@ def run_keys(workspace: Any, *, caches: bool = True) -> tuple[str, str]:
     if not caches:
         digest.update(secrets.token_bytes(16))
     context = digest.hexdigest()[:32]
-    return context, f"{context}:{indicators_digest(workspace)}"
-
-
-def indicators_digest(workspace: Any) -> str:
-    """The indicators the workspace's report is computed by: its own file, or ours."""
-    from pipeline.indicators import DEFAULT_FILE, WORKSPACE_FILE
-
-    own = workspace.root / WORKSPACE_FILE
-    return hashlib.sha256((own if own.is_file() else DEFAULT_FILE).read_bytes()).hexdigest()
+    return context, f"{context}:{hashlib.sha256(indicators).hexdigest()}"
 
 
 def fingerprint(workspace: Any, period: str, digest_key: str, files: list[Any],

@@ -27,6 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from pipeline import issues as iss
 from pipeline.droplists import DROP_DOWN_ERROR, list_cells, quoted, vocabularies
+from pipeline.engine.sheetxml import column_letter
 from pipeline.feedback import marks as feedback
 from pipeline.feedback.marks import (
     AUTHOR,
@@ -42,7 +43,6 @@ from pipeline.feedback.marks import (
     missing_drop_downs,
 )
 from pipeline.read import Form, open_workbook
-from pipeline.sheetxml import column_letter
 from pipeline.validate import FileResult
 from pipeline.workbooks import PAGE_NUMBERS, atomic_path, text_lines
 from schemas.columns import LISTS_SHEET

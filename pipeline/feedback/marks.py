@@ -13,10 +13,10 @@ from typing import Any
 
 from pipeline import issues as iss
 from pipeline.droplists import DROP_DOWN_ERROR, vocabularies
+from pipeline.engine.sheetxml import column_letter
 from pipeline.ledger import file_sha256
 from pipeline.paths import readable_name
 from pipeline.read import Form, Table
-from pipeline.sheetxml import column_letter
 from pipeline.validate import FileResult
 from schemas.columns import FORM_SHEETS
 

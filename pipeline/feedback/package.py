@@ -2,7 +2,7 @@
 
 Loading a school's workbook into openpyxl and saving it again took 85 ms of a feedback file's
 90; at regional scale the first month has hundreds of them. Here the package is copied part
-by part (`pipeline.sheetxml.Package`), and only what the feedback changes is edited, as text:
+by part (`pipeline.engine.sheetxml.Package`), and only what the feedback changes is edited, as text:
 
 - «Замечания» is a new sheet part, put first;
 - a marked cell gets a copy of its own cell format with the problem's fill, and a comment
@@ -29,10 +29,7 @@ from typing import Any
 
 from pipeline import issues as iss
 from pipeline.droplists import DROP_DOWN_ERROR, list_cells, quoted, vocabularies
-from pipeline.feedback import marks as fb
-from pipeline.feedback.marks import Listed
-from pipeline.read import Form
-from pipeline.sheetxml import (
+from pipeline.engine.sheetxml import (
     Package,
     attrs,
     cell_xml,
@@ -43,6 +40,9 @@ from pipeline.sheetxml import (
     well_formed,
     worksheet,
 )
+from pipeline.feedback import marks as fb
+from pipeline.feedback.marks import Listed
+from pipeline.read import Form
 from pipeline.workbooks import PAGE_NUMBERS, atomic_path, text_lines
 from schemas.columns import FORM_SHEETS, LISTS_SHEET
 
