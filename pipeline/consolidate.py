@@ -27,6 +27,7 @@ from pipeline import __version__
 from pipeline import issues as iss
 from pipeline.engine import keys
 from pipeline.engine.digests import Digests
+from pipeline.engine.rendered import Renderer
 from pipeline.indicators import indicators_file, load_indicators
 from pipeline.ledger import (
     Ledger,
@@ -293,9 +294,9 @@ def _digests(workspace: Workspace, period: str, ledger: Ledger, context: str,
     """What digests the run's accepted files; made before the workers are forked, which
     inherit what digesting needs imported."""
     import pipeline.report  # noqa: F401  (what `_digest_job` needs, for the workers)
-    from pipeline.district import Renderer
+    from pipeline.district import LISTS, render_lists
 
-    renderer = Renderer(ledger, period, context, workspace.secret())
+    renderer = Renderer(ledger, period, context, workspace.secret(), render_lists, len(LISTS))
     return Digests(workspace, period, previous_period(period), ledger, context, digest_key,
                    renderer,
                    load_indicators(workspace.root), _digest_job, _use_digest, workers)

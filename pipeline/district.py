@@ -18,11 +18,12 @@ import hmac
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from pipeline import issues as iss
 from pipeline import standing
 from pipeline.engine import sheetxml
+from pipeline.engine.rendered import MemoryCache, Renderer, RowCache
 from pipeline.values import key_hash, name_key
 from pipeline.workbooks import Formats, atomic_path, new_workbook, write_output
 from pipeline.workspace import Workspace
@@ -34,38 +35,6 @@ LISTS = (MENTORS, MENTEES, LINKS)
 LIST_TABLES = tuple(out.list_table(sheet) for sheet in LISTS)
 SHEETS = (out.SUMMARY.sheet, out.DEADLINES.sheet, *(t.sheet for t in LIST_TABLES),
           out.CHANGES.sheet, out.ISSUES.sheet)
-_KEPT_AT_ONCE = 64  # schools' rendered rows written to the cache together
-
-
-class RowCache(Protocol):
-    """Where rendered rows are kept between runs (the ledger)."""
-
-    def rendered_rows(self, keys: list[str]) -> dict[str, int]: ...
-
-    def rendered_segments(self, keys: Iterable[str]) -> Iterator[bytes]: ...
-
-    def keep_rendered(self, period: str, fresh: dict[str, tuple[int, bytes]]) -> None: ...
-
-    def forget_rendered(self, period: str, used: set[str]) -> None: ...
-
-
-class MemoryCache:
-    """A RowCache for one run, when there is no ledger to keep the rows in."""
-
-    def __init__(self) -> None:
-        self.kept: dict[str, tuple[int, bytes]] = {}
-
-    def rendered_rows(self, keys: list[str]) -> dict[str, int]:
-        return {key: self.kept[key][0] for key in keys if key in self.kept}
-
-    def rendered_segments(self, keys: Iterable[str]) -> Iterator[bytes]:
-        return (self.kept[key][1] for key in keys)
-
-    def keep_rendered(self, period: str, fresh: dict[str, tuple[int, bytes]]) -> None:
-        self.kept.update(fresh)
-
-    def forget_rendered(self, period: str, used: set[str]) -> None:
-        pass
 
 
 def pseudonym(secret: bytes, school_code: str, name: str) -> str:
@@ -220,51 +189,6 @@ def _deadlines_sheet(book: Any, formats: Formats, run: Any, lines: list[SchoolLi
                  start_row=6, caption=caption, later=later)
 
 
-def rendered_key(render_key: str, sha256: str, school: Any, secret: bytes, source: str) -> str:
-    """What a school's rendered lists depend on: the file and its name (`source`), the
-    school, the renderer, the district's key for pseudonyms."""
-    return hashlib.sha256("|".join((render_key, sha256, source, school.code, school.name,
-                                    hashlib.sha256(secret).hexdigest())).encode()).hexdigest()
-
-
-class Renderer:
-    """Renders schools' lists into the cache, a few schools per transaction."""
-
-    def __init__(self, cache: RowCache, period: str, render_key: str, secret: bytes) -> None:
-        self.cache, self.period, self.render_key, self.secret = cache, period, render_key, secret
-        self.fresh: dict[str, tuple[int, bytes]] = {}
-
-    def keys(self, sha256: str, school: Any, source: str) -> list[str]:
-        key = rendered_key(self.render_key, sha256, school, self.secret, source)
-        return [f"{key}:{k}" for k in range(len(LISTS))]
-
-    def missing(self, sha256: str, school: Any, source: str) -> list[str]:
-        """The keys of the school's lists, if the cache lacks any of them; else none."""
-        keys = self.keys(sha256, school, source)
-        return [] if len(self.cache.rendered_rows(keys)) == len(keys) else keys
-
-    def add(self, sha256: str, school: Any, source: str, rows: dict[str, list[dict[str, Any]]],
-            kept: dict[str, int] | None = None) -> dict[str, int]:
-        """Render the school's lists unless the cache has them; their keys and row counts."""
-        keys = self.keys(sha256, school, source)
-        kept = self.cache.rendered_rows(keys) if kept is None else kept
-        if all(key in kept for key in keys):
-            return {key: kept[key] for key in keys}
-        rendered = render_lists(school, rows, self.secret, source)
-        self.put(keys, rendered)
-        return {key: count for key, (count, _) in zip(keys, rendered, strict=True)}
-
-    def put(self, keys: list[str], rendered: list[tuple[int, bytes]]) -> None:
-        """Keep a school's rendered lists (`render_lists`) under their `keys`."""
-        self.fresh.update(zip(keys, rendered, strict=True))
-        if len(self.fresh) >= _KEPT_AT_ONCE * len(LISTS):
-            self.flush()
-
-    def flush(self) -> None:
-        self.cache.keep_rendered(self.period, self.fresh)
-        self.fresh = {}
-
-
 def render_lists(school: Any, rows: dict[str, list[dict[str, Any]]],
                  secret: bytes, source: str) -> list[tuple[int, bytes]]:
     """A school's lists rendered and deflated: (how many rows, the `segment`) for each of
@@ -282,7 +206,7 @@ def _rendered_lists(run: Any, secret: bytes, cache: RowCache) -> list[list[tuple
     rows in `cache`, how many rows). A school's rows are rendered unless the cache has them
     from a run with the same file and everything the rendering depends on; they go to the
     cache as they are made, so a region's million cells are never all in memory."""
-    renderer = Renderer(cache, run.period, run.render_key, secret)
+    renderer = Renderer(cache, run.period, run.render_key, secret, render_lists, len(LISTS))
     schools = []
     for n, s in enumerate(run.submissions):
         school = s.result.school
@@ -388,5 +312,5 @@ def _issues_sheet(book: Any, formats: Formats, run: Any, names: Names) -> None:
     write_output(book, formats, out.ISSUES, rows)
 
 
-__all__ = ["SHEETS", "Names", "Renderer", "consenting", "pseudonym", "render_lists",
+__all__ = ["SHEETS", "Names", "consenting", "pseudonym", "render_lists",
            "write_district_workbook"]

@@ -32,7 +32,7 @@ class Digests:
                  use: Callable[[Any, dict[str, Any]], None], workers: Any = None) -> None:
         """`job(*task)`: makes a file's digest (a module's function: a worker is sent it);
         `use(submission, data)`: gives the digest to the run; `renderer`: the cache of
-        rendered rows (pipeline.district.Renderer); `before`: last month, whose accepted
+        rendered rows (pipeline.engine.rendered.Renderer); `before`: last month, whose accepted
         files the digests compare with; `workspace` gives the school of a code."""
         self.workspace, self.period, self.ledger, self.context = (workspace, period, ledger,
                                                                   context)
