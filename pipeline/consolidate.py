@@ -18,6 +18,7 @@ import pickle
 from array import array
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -25,9 +26,11 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline import issues as iss
+from pipeline.district import LISTS, consenting, render_lists, write_district_workbook
 from pipeline.engine import keys
 from pipeline.engine.digests import Digests
 from pipeline.engine.rendered import Renderer
+from pipeline.engine.workers import Workers, frozen
 from pipeline.indicators import indicators_file, load_indicators
 from pipeline.ledger import (
     Ledger,
@@ -41,14 +44,21 @@ from pipeline.ledger import (
     pack_rows,
     unpack_rows,
 )
-from pipeline.paths import link_outside, readable, readable_name
+from pipeline.paths import link_outside, readable, readable_name, space_told
 from pipeline.read import Form
+from pipeline.report import (
+    Figures,
+    report_from_run,
+    report_path,
+    school_figures,
+    write_report_workbook,
+)
 from pipeline.rules import DistrictFacts, DistrictFile, check_district, issue_at
 from pipeline.rules.district import Change, school_changes
 from pipeline.standing import Standing, decide
 from pipeline.validate import FileResult, Validation
 from pipeline.values import name_hash
-from pipeline.workbooks import plain
+from pipeline.workbooks import atomic_path, plain
 from pipeline.workspace import School, Workspace, deadline, previous_period
 from schemas.columns import (
     FORM_COL,
@@ -66,7 +76,6 @@ from schemas.outputs import FEEDBACK_FOLDER, district_book_name
 @dataclass
 class Submission:
     """One inbox file in this run: what the ledger knows of it and its result."""
-
     path: Path
     seen: Seen
     stored: Stored | None = None
@@ -80,7 +89,6 @@ class Submission:
 class Digest:
     """What the run keeps of an accepted file once its rows are let go (they are in the
     ledger): a region's rows are never all in memory."""
-
     people: array[int]  # per person: their name key's `name_hash`
     places: array[int]  # and where they are listed: row * 2, + 1 on «Наставляемые»
     consented: array[int]  # `name_hash` of the people who consented to show their names
@@ -183,9 +191,6 @@ def run_period(workspace: Workspace, period: str, *,
     """The monthly consolidation of `period` (YYYY-MM) for the workspace's district.
     `on_takeover` is told when the lock was taken over from a run that was killed;
     `caches` off: nothing is taken from earlier runs (the outputs are the same)."""
-    from pipeline.engine.workers import Workers, frozen
-    from pipeline.paths import space_told
-
     # what exists before the run (modules, the caller's objects) lives through it: the cycle
     # collector's full collections need not walk it again and again
     with space_told(workspace.root, period), \
@@ -291,11 +296,8 @@ def check_files(workspace: Workspace, period: str, submissions: list[Submission]
 
 def _digests(workspace: Workspace, period: str, ledger: Ledger, context: str,
              digest_key: str, workers: Any) -> Digests:
-    """What digests the run's accepted files; made before the workers are forked, which
-    inherit what digesting needs imported."""
-    import pipeline.report  # noqa: F401  (what `_digest_job` needs, for the workers)
-    from pipeline.district import LISTS, render_lists
-
+    """What digests the run's accepted files (made before the workers are forked: they
+    inherit what digesting needs, imported with this module)."""
     renderer = Renderer(ledger, period, context, workspace.secret(), render_lists, len(LISTS))
     return Digests(workspace, period, previous_period(period), ledger, context, digest_key,
                    renderer,
@@ -331,9 +333,6 @@ def _digest_job(title: dict[str, Any], rows: dict[str, list[dict[str, Any]]] | N
     those of the school's accepted file of last month (`before`, packed): needs nothing but
     its arguments, so that a worker process can make it. `source`: the file's name, which
     the rendered lists show beside each row."""
-    from pipeline.district import consenting, render_lists
-    from pipeline.report import school_figures
-
     if rows is None:
         rows = unpack_rows(packed) if packed is not None else {}
     rendered = render_lists(school, rows, secret, source) if render else []
@@ -372,8 +371,6 @@ def _array(kind: str, text: str) -> array[int]:
 
 
 def _figures(data: dict[str, Any]) -> Any:
-    from pipeline.report import Figures
-
     return Figures.from_json(data)
 
 
@@ -549,10 +546,7 @@ def feedback_name(result: FileResult) -> str:
 def _write_outputs(workspace: Workspace, run: RunResult, before: dict[str, Any],
                    ledger: Ledger | None = None, workers: Any = None) -> dict[str, Any]:
     """The district workbook and the schools' feedback; unchanged feedback is not rewritten."""
-    from pipeline.district import write_district_workbook
     from pipeline.feedback import write_feedbacks
-    from pipeline.report import report_from_run, report_path, write_report_workbook
-    from pipeline.workbooks import atomic_path
 
     written: dict[str, Any] = {}
     folder = workspace.outbox / run.period / FEEDBACK_FOLDER
@@ -608,15 +602,11 @@ def _write_outputs(workspace: Workspace, run: RunResult, before: dict[str, Any],
 
 
 def _report_job(data: bytes, path: Path) -> Path:
-    from pipeline.report import write_report_workbook
-
     return write_report_workbook(pickle.loads(data), path)
 
 
 def _done(job: Any) -> bool:
     """Whether a worker did `job` (a Future, or None when none took it); its error if any."""
-    from concurrent.futures.process import BrokenProcessPool
-
     if job is None:
         return False
     try:

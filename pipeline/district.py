@@ -24,6 +24,7 @@ from pipeline import issues as iss
 from pipeline import standing
 from pipeline.engine import sheetxml
 from pipeline.engine.rendered import MemoryCache, Renderer, RowCache
+from pipeline.paths import readable_name
 from pipeline.values import key_hash, name_key
 from pipeline.workbooks import Formats, atomic_path, new_workbook, write_output
 from pipeline.workspace import Workspace
@@ -96,7 +97,6 @@ _PERSONAL_HEADERS = {c.header for s in (MENTORS, MENTEES, LINKS) for c in s.colu
 @dataclass
 class SchoolLine:
     """A registry school's line in «Сводка» and «Сдача отчётов» (schemas/outputs.py)."""
-
     school: Any
     result: Any  # the file that counts, None when nothing came
     standing: standing.Standing
@@ -227,8 +227,6 @@ def _rendered_lists(run: Any, secret: bytes, cache: RowCache) -> list[list[tuple
 def source_name(submission: Any) -> str:
     """The name of a submission's file, as the lists show where their rows came from (the
     run's digests name it so too), readable whatever its encoding."""
-    from pipeline.paths import readable_name
-
     return readable_name(Path(submission.path).name)
 
 

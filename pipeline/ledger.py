@@ -25,6 +25,7 @@ from typing import Any
 
 from pipeline.errors import UserError, out_of_space
 from pipeline.issues import Issue
+from pipeline.paths import STATE_DIR, clean_staging
 
 LEDGER_FILE = "ledger.sqlite"
 LOCK_FILE = "run.lock"
@@ -157,7 +158,6 @@ class Seen:
 @dataclass
 class Stored:
     """A checked file's result as the ledger keeps it (enough to consolidate without it)."""
-
     status: str
     school_code: str | None
     period: str | None
@@ -601,7 +601,6 @@ def workspace_lock(state_dir: Path, what: str) -> Iterator[str | None]:
 class Takeover:
     """The lock was taken over from a holder that was gone: its text (what, which process,
     whose, since when) and how many of its leftovers were cleaned."""
-
     holder: str
     cleaned: int
 
@@ -619,8 +618,6 @@ def hold_workspace(root: Path, what: str,
     """The workspace's lock (`workspace_lock`) with what an interrupted holder left cleaned
     away; a lock taken over from a holder that was gone is recorded in the ledger and told
     through `on_takeover`, never silently."""
-    from pipeline.paths import STATE_DIR, clean_staging
-
     state = Path(root) / STATE_DIR
     with workspace_lock(state, what) as interrupted:
         removed = clean_staging(Path(root))

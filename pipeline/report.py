@@ -21,6 +21,7 @@ from pipeline.indicators import Indicator, SchoolData, Value, compute, load_indi
 from pipeline.issues import CODES
 from pipeline.ledger import LEDGER_FILE, Ledger, Stored
 from pipeline.russian import month_year
+from pipeline.status import period_status
 from pipeline.workbooks import (
     FOOTER,
     Formats,
@@ -138,7 +139,6 @@ class DistrictReport:
 @dataclass(frozen=True)
 class SchoolMonth:
     """What the report needs of one expected school's month, however it was gathered."""
-
     school: School
     status: str
     on_time: bool | None
@@ -150,7 +150,6 @@ class SchoolMonth:
 @dataclass
 class Figures:
     """What the report takes of one school's accepted rows: its indicators and counts."""
-
     values: dict[str, Value]
     counts: dict[str, int]
     by_form: Counter[str]
@@ -211,8 +210,6 @@ def assemble(workspace: Workspace, period: str, months: list[SchoolMonth], deadl
 def build_report(workspace: Workspace, period: str, *, with_previous: bool = True
                  ) -> DistrictReport:
     """The month as the last run left it in the ledger."""
-    from pipeline.status import period_status
-
     advice = f"свод за {period} ещё не выполнялся — сначала: nastavnik run --period {period}"
     if not (workspace.state_dir / LEDGER_FILE).is_file():
         raise ReportError(advice)
@@ -325,7 +322,6 @@ def _fraction(value: Value) -> float | None:
 @dataclass
 class IndicatorRow:
     """One row of an indicator table: leading texts, the values, trailing counts."""
-
     lead: list[str]
     values: dict[str, Value]
     extra: list[Any] = field(default_factory=list)

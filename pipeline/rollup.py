@@ -31,7 +31,7 @@ from typing import Any
 from pipeline import standing
 from pipeline.engine import sheetxml
 from pipeline.errors import UserError
-from pipeline.indicators import Indicator, Measure, Value, total
+from pipeline.indicators import Indicator, IndicatorError, Measure, Value, load_indicators, total
 from pipeline.preflight import preflight
 from pipeline.read import DAMAGED, log, open_workbook
 from pipeline.report import (
@@ -88,7 +88,6 @@ class RollupError(UserError):
 @dataclass(frozen=True)
 class Problem:
     """Something wrong with one district file; `row` is the Excel row on «Данные»."""
-
     code: str
     message: str  # Russian: what is wrong — what to do
     row: int | None = None
@@ -103,7 +102,6 @@ class Problem:
 @dataclass
 class DistrictFile:
     """One file of the folder: whose report it is, what it says, and what is wrong with it."""
-
     path: Path
     modified: dt.datetime
     district: str | None = None
@@ -147,7 +145,6 @@ class DistrictFile:
 @dataclass
 class DistrictRow:
     """One district as the region sees it: its counted file, or why there is none."""
-
     name: str
     expected: bool | None  # None when the region gave no list of districts
     file: DistrictFile | None  # the newest file of the district for the month
@@ -594,8 +591,6 @@ def _keep_newest(files: list[DistrictFile]) -> None:
 
 
 def _default_scales() -> dict[str, float]:
-    from pipeline.indicators import IndicatorError, load_indicators
-
     try:
         return {i.code: i.scale for i in load_indicators()}
     except IndicatorError:

@@ -13,7 +13,9 @@ from typing import Any
 
 import xlsxwriter
 
+from pipeline import __version__
 from pipeline.engine import sheetxml
+from pipeline.errors import causes
 from pipeline.paths import staging_dir
 from schemas.outputs import DATE, PERCENT, OutputTable
 
@@ -58,8 +60,6 @@ def atomic_path(path: Path) -> Iterator[Path]:
 def _refused(exc: BaseException, tmp: str) -> OSError | None:
     """The system's refusal to write the staged file, if that is what `exc` is or wraps
     (xlsxwriter wraps it in its FileCreateError)."""
-    from pipeline.errors import causes
-
     return next((c for c in causes(exc) if isinstance(c, OSError)
                  and tmp in (c.filename, c.filename2)), None)
 
@@ -318,8 +318,6 @@ def title_block(sheet: Any, formats: Formats, title: str, lines: Sequence[str]) 
 
 def made_line(made: dt.datetime | None = None) -> str:
     """When and by which version a workbook was made."""
-    from pipeline import __version__
-
     made = made or dt.datetime.now()
     return f"Сформирован {made:%d.%m.%Y в %H:%M} программой nastavnik {__version__}"
 

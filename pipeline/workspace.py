@@ -12,7 +12,9 @@ from typing import Any
 
 from pipeline.errors import UserError
 from pipeline.paths import SETTINGS_FILE, STATE_DIR
+from pipeline.read import read_table
 from pipeline.russian import text_file_error
+from pipeline.workbooks import Formats, atomic_path, new_workbook, write_table
 from schemas.columns import REGISTRY
 
 REGISTRY_FILE = "schools.xlsx"
@@ -205,8 +207,6 @@ def load_settings(path: Path) -> Settings:
 
 def load_registry(path: Path) -> tuple[School, ...]:
     """The schools of schools.xlsx, sheet «Реестр ОО»."""
-    from pipeline.read import read_table
-
     try:
         rows = read_table(path, REGISTRY)
     except ValueError as exc:
@@ -272,8 +272,6 @@ def _toml_text(text: str) -> str:
 
 
 def write_registry(path: Path, schools: tuple[School, ...]) -> None:
-    from pipeline.workbooks import Formats, atomic_path, new_workbook, write_table
-
     headers = [c.header for c in REGISTRY.columns]
     rows = [(s.code, s.name, s.school_type, s.email, s.active_from, s.active_to)
             for s in schools]

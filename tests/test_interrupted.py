@@ -67,17 +67,17 @@ def test_what_an_earlier_interrupted_run_left_is_cleaned(workspace, form):
 
 def test_outputs_are_staged_in_the_workspace_not_beside_the_users_files(workspace, form,
                                                                        monkeypatch):
-    from pipeline import district
+    from pipeline import consolidate
 
     form.save(workspace.inbox / NOV / "7.xlsx")
     seen: list[Path] = []
-    real = district.write_district_workbook
+    real = consolidate.write_district_workbook
 
     def spy(path, *args, **kwargs):
         seen.append(Path(path))
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(district, "write_district_workbook", spy)
+    monkeypatch.setattr(consolidate, "write_district_workbook", spy)
     run_period(workspace, NOV)
 
     assert seen and all(p.parent == workspace.state_dir / STAGING_DIR for p in seen)

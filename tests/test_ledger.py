@@ -211,7 +211,7 @@ def test_a_run_killed_midway_then_rerun_gives_the_same_outputs(tmp_path, form, m
     def die(*_args, **_kwargs):
         raise Killed
 
-    target = ("pipeline.district.write_district_workbook" if where == "district"
+    target = ("pipeline.consolidate.write_district_workbook" if where == "district"
               else "pipeline.ledger.Ledger.finish_run")
     with monkeypatch.context() as patch:
         patch.setattr(target, die)

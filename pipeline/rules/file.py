@@ -13,15 +13,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from pipeline.read import Form, Table
 from pipeline.values import name_key
 from pipeline.workspace import next_month_start
 from schemas import vocab as v
 from schemas.columns import LINKS, MENTEES, MENTORS, NAME_RE, TITLE
-
-if TYPE_CHECKING:
-    from pipeline.read import Form, Table
 
 Record = dict[str, Any]  # a row's values by column key, its Excel `_row` and `_unread` keys
 _NAME = re.compile(NAME_RE)
@@ -54,7 +52,6 @@ class FormFacts:
     """One form's records, each person's first row by name key and the later rows that
     repeat someone; which rows are left out (`bad`: sheet key, form, Excel row) as the
     rules find them; the period's first and last day; the mentor's limit of active pairs."""
-
     n: int  # the form's index in `bad`
     sheets: dict[str, list[Record]]  # mentors, mentees, links
     title: dict[str, Any]
