@@ -1,10 +1,18 @@
-"""One period of one district: inbox files → checked results in the ledger → district outputs.
+"""One period of one district, read in order: inbox files → checked results in the ledger →
+district outputs. `_run` is the whole of it, a stage a line:
 
-`run_period` is incremental and idempotent. Each inbox file is hashed and looked up in the
-ledger: a content already checked under the same rules is not read again. The newest file
-of each school counts; earlier ones stay recorded as superseded. Issues that need the whole
-district (the same person in two schools, a pair that vanished since last month) are added
-here. When nothing differs from the last finished run, nothing is rewritten.
+1. `find_files` — the month's inbox files, hashed and seen by the ledger;
+2. `check_files` — each file's result: from the ledger when its content was checked under
+   the same rules (pipeline.engine.keys), else preflighted, read and validated now
+   (pipeline.check, in the worker processes); every accepted file is digested as it comes
+   (pipeline.engine.digests) and its rows let go;
+3. `choose_counted`, `school_standings` — the newest file of a school counts; its standing;
+4. `district_rules` — what only the whole district shows (pipeline.rules.district);
+5. `write_outputs` — the district workbook, the ministry report, the schools' feedback;
+6. `record` — the run in the ledger.
+
+The run is incremental and idempotent: a content checked once is not read again, and when
+nothing differs from the last finished run (`keys.fingerprint`), nothing is rewritten.
 """
 
 from __future__ import annotations
@@ -217,16 +225,17 @@ def _run(workspace: Workspace, period: str, ledger: Ledger, workers: Any,
                           digest_key)  # preflight, read, validate; digest what is accepted
     choose_counted(submissions)
     run = RunResult(period, workspace.expected(period), submissions,
-                    _decide(workspace, period, submissions),
+                    school_standings(workspace, period, submissions),
                     deadline(period, workspace.settings.deadline_day), previous_period(period),
                     render_key=context, rows_of=rows_of)
     district_rules(run)
-    written = _write_outputs(workspace, run, last["outputs"] if last else {}, ledger, workers)
+    written = write_outputs(workspace, run, last["outputs"] if last else {}, ledger, workers)
     run.outputs = _outputs_view(workspace, period, written)
-    _finish(ledger, run_id, run, "done", fingerprint, written, context)
+    record(ledger, run_id, run, "done", fingerprint, written, context)
     return run
 
 
+# --- 1. find the month's files -------------------------------------------------------------
 def find_files(workspace: Workspace, period: str, ledger: Ledger) -> list[Submission]:
     """The month's inbox files, each hashed and seen by the ledger (received when first seen)."""
     paths = workspace.inbox_files(period)
@@ -254,6 +263,41 @@ def _local(timestamp: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(timestamp).replace(microsecond=0)
 
 
+def _relative(root: Path, path: Path) -> str:
+    """The resolved `path` as recorded: relative to the workspace's resolved `root` when
+    inside it."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+# --- nothing new since the last run: answer from it -------------------------------------------
+def _unchanged(workspace: Workspace, period: str, ledger: Ledger, run_id: int,
+               last: dict[str, Any], submissions: list[Submission], fingerprint: str,
+               context: str, on_file: Callable[[Path], None] | None) -> RunResult:
+    """Nothing differs from the last finished run: answer from it, read and write nothing."""
+    known = ledger.run_results(last["id"])
+    for s in submissions:
+        data = known.get(s.seen.id, {})
+        school = workspace.school(data.get("school_code"))
+        s.result = FileResult(
+            file=readable(s.path), school_code=data.get("school_code"), period=data.get("period"),
+            status=data.get("status", "rejected"), counts=data.get("counts", {}),
+            issues=[iss.Issue(**i) for i in data.get("issues", [])], school=school)
+        if on_file:
+            on_file(s.path)
+    choose_counted(submissions)
+    run = RunResult(period, workspace.expected(period), submissions,
+                    school_standings(workspace, period, submissions),
+                    deadline(period, workspace.settings.deadline_day), previous_period(period),
+                    unchanged=True)
+    run.outputs = _outputs_view(workspace, period, last["outputs"])
+    record(ledger, run_id, run, "unchanged", fingerprint, last["outputs"], context)
+    return run
+
+
+# --- 2. preflight, read and validate; digest what is accepted --------------------------------
 def check_files(workspace: Workspace, period: str, submissions: list[Submission],
                 ledger: Ledger, workers: Any, on_file: Callable[[Path], None] | None,
                 context: str, digest_key: str
@@ -294,14 +338,42 @@ def check_files(workspace: Workspace, period: str, submissions: list[Submission]
     return digests.rows_of
 
 
-def _digests(workspace: Workspace, period: str, ledger: Ledger, context: str,
-             digest_key: str, workers: Any) -> Digests:
-    """What digests the run's accepted files (made before the workers are forked: they
-    inherit what digesting needs, imported with this module)."""
-    renderer = Renderer(ledger, period, context, workspace.secret(), render_lists, len(LISTS))
-    return Digests(workspace, period, previous_period(period), ledger, context, digest_key,
-                   renderer,
-                   load_indicators(workspace.root), _digest_job, _use_digest, workers)
+def stored_all(validation: Validation) -> list[Stored]:
+    """What the ledger keeps of each validated file: its result and every row with its fate.
+
+    Each sheet's frame is split by file once (not filtered per file: that is quadratic)."""
+    per_form: list[dict[str, list[dict[str, Any]]]] = [{} for _ in validation.results]
+    for sheet in FORM_SHEETS:
+        if sheet.layout != "table":
+            continue
+        frame = validation.frames[sheet.key]
+        keys = [c.key for c in sheet.data_columns]
+        for rows in per_form:
+            rows[sheet.key] = []
+        columns = [frame[key].tolist() for key in keys]
+        for i, (n, row, ok) in enumerate(zip(frame[FORM_COL].tolist(), frame[ROW_COL].tolist(),
+                                             frame[KEEP_COL].tolist(), strict=True)):
+            record = {key: plain(column[i]) for key, column in zip(keys, columns, strict=True)}
+            record["_row"], record["_ok"] = int(row), bool(ok)
+            per_form[n][sheet.key].append(record)
+    stored = []
+    for result, rows in zip(validation.results, per_form, strict=True):
+        if result.status == "rejected":
+            rows = {}
+        stored.append(Stored(status=result.status, school_code=result.school_code,
+                             period=result.period, counts=dict(result.counts),
+                             issues=list(result.issues),
+                             title={k: plain(v) for k, v in result.title.items()}, rows=rows))
+    return stored
+
+
+def _file_result(s: Submission, workspace: Workspace) -> FileResult:
+    stored = s.stored
+    school = workspace.school(stored.school_code) if stored.school_code else None
+    return FileResult(file=readable(s.path), school_code=school.code if school else
+                      stored.school_code, period=stored.period, status=stored.status,
+                      counts=dict(stored.counts), issues=list(stored.issues), school=school,
+                      title=dict(stored.title))
 
 
 def _import_checking() -> None:
@@ -320,6 +392,16 @@ def _import_checking() -> None:
         if enabled:
             gc.enable()
     gc.freeze()
+
+
+def _digests(workspace: Workspace, period: str, ledger: Ledger, context: str,
+             digest_key: str, workers: Any) -> Digests:
+    """What digests the run's accepted files (made before the workers are forked: they
+    inherit what digesting needs, imported with this module)."""
+    renderer = Renderer(ledger, period, context, workspace.secret(), render_lists, len(LISTS))
+    return Digests(workspace, period, previous_period(period), ledger, context, digest_key,
+                   renderer,
+                   load_indicators(workspace.root), _digest_job, _use_digest, workers)
 
 
 def _digest_job(title: dict[str, Any], rows: dict[str, list[dict[str, Any]]] | None,
@@ -374,99 +456,7 @@ def _figures(data: dict[str, Any]) -> Any:
     return Figures.from_json(data)
 
 
-def _unchanged(workspace: Workspace, period: str, ledger: Ledger, run_id: int,
-               last: dict[str, Any], submissions: list[Submission], fingerprint: str,
-               context: str, on_file: Callable[[Path], None] | None) -> RunResult:
-    """Nothing differs from the last finished run: answer from it, read and write nothing."""
-    known = ledger.run_results(last["id"])
-    for s in submissions:
-        data = known.get(s.seen.id, {})
-        school = workspace.school(data.get("school_code"))
-        s.result = FileResult(
-            file=readable(s.path), school_code=data.get("school_code"), period=data.get("period"),
-            status=data.get("status", "rejected"), counts=data.get("counts", {}),
-            issues=[iss.Issue(**i) for i in data.get("issues", [])], school=school)
-        if on_file:
-            on_file(s.path)
-    choose_counted(submissions)
-    run = RunResult(period, workspace.expected(period), submissions,
-                    _decide(workspace, period, submissions),
-                    deadline(period, workspace.settings.deadline_day), previous_period(period),
-                    unchanged=True)
-    run.outputs = _outputs_view(workspace, period, last["outputs"])
-    _finish(ledger, run_id, run, "unchanged", fingerprint, last["outputs"], context)
-    return run
-
-
-def _finish(ledger: Ledger, run_id: int, run: RunResult, outcome: str, fingerprint: str,
-            written: dict[str, Any], context: str) -> None:
-    def result_json(result: FileResult) -> dict[str, Any]:
-        return {"school_code": result.school_code, "period": result.period,
-                "status": result.status, "counts": result.counts,
-                "issues": [ledger_issue(i) for i in result.issues]}
-
-    ledger.finish_run(
-        run_id, outcome=outcome, fingerprint=fingerprint, summary=_summary(run),
-        outputs=written,
-        files=[(s.seen.id, s.role, s.result.status, s.result.school_code,
-                result_json(s.result)) for s in run.submissions],
-        accepted=[(s.result.school.code, s.seen.sha256) for s in run.submissions
-                  if s.role == "counted" and s.result.school and s.result.status == "accepted"],
-        period=run.period, context=context)
-
-
-def ledger_issue(issue: iss.Issue) -> dict[str, Any]:
-    return {"code": issue.code, "sheet": issue.sheet, "row": issue.row, "column": issue.column,
-            "value": issue.value, "problem": issue.problem, "fix": issue.fix}
-
-
-def _relative(root: Path, path: Path) -> str:
-    """The resolved `path` as recorded: relative to the workspace's resolved `root` when
-    inside it."""
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-def stored_all(validation: Validation) -> list[Stored]:
-    """What the ledger keeps of each validated file: its result and every row with its fate.
-
-    Each sheet's frame is split by file once (not filtered per file: that is quadratic)."""
-    per_form: list[dict[str, list[dict[str, Any]]]] = [{} for _ in validation.results]
-    for sheet in FORM_SHEETS:
-        if sheet.layout != "table":
-            continue
-        frame = validation.frames[sheet.key]
-        keys = [c.key for c in sheet.data_columns]
-        for rows in per_form:
-            rows[sheet.key] = []
-        columns = [frame[key].tolist() for key in keys]
-        for i, (n, row, ok) in enumerate(zip(frame[FORM_COL].tolist(), frame[ROW_COL].tolist(),
-                                             frame[KEEP_COL].tolist(), strict=True)):
-            record = {key: plain(column[i]) for key, column in zip(keys, columns, strict=True)}
-            record["_row"], record["_ok"] = int(row), bool(ok)
-            per_form[n][sheet.key].append(record)
-    stored = []
-    for result, rows in zip(validation.results, per_form, strict=True):
-        if result.status == "rejected":
-            rows = {}
-        stored.append(Stored(status=result.status, school_code=result.school_code,
-                             period=result.period, counts=dict(result.counts),
-                             issues=list(result.issues),
-                             title={k: plain(v) for k, v in result.title.items()}, rows=rows))
-    return stored
-
-
-def _file_result(s: Submission, workspace: Workspace) -> FileResult:
-    stored = s.stored
-    school = workspace.school(stored.school_code) if stored.school_code else None
-    return FileResult(file=readable(s.path), school_code=school.code if school else
-                      stored.school_code, period=stored.period, status=stored.status,
-                      counts=dict(stored.counts), issues=list(stored.issues), school=school,
-                      title=dict(stored.title))
-
-
+# --- 3. decide which file counts, and each school's standing ----------------------------------
 def choose_counted(submissions: list[Submission]) -> None:
     """The newest file of a school counts; earlier ones stay on record as superseded, or as
     duplicates of newer content; a file no school claims is unattributed."""
@@ -486,7 +476,7 @@ def choose_counted(submissions: list[Submission]) -> None:
             seen_shas.add(s.seen.sha256)
 
 
-def _decide(workspace: Workspace, period: str,
+def school_standings(workspace: Workspace, period: str,
             submissions: list[Submission]) -> list[SchoolStatus]:
     """Each expected school's standing: the file that counts, when it and the school's first
     file came; its status is decided from them once the district's issues are in."""
@@ -506,6 +496,7 @@ def _decide(workspace: Workspace, period: str,
     return statuses
 
 
+# --- 4. the district's rules ------------------------------------------------------------------
 def district_rules(run: RunResult) -> None:
     """The district rules (pipeline/rules: the same person in two schools, a pair of last
     month gone without a mark) over the counted accepted files, their issues added to the
@@ -526,24 +517,8 @@ def district_rules(run: RunResult) -> None:
     run.compared = {s.result.school.code for s in compared}
 
 
-def _outputs_view(workspace: Workspace, period: str, written: dict[str, Any]) -> dict[str, Any]:
-    consolidated = str(workspace.outbox / period / district_book_name(period))
-    return {"consolidated": consolidated,
-            "report": next((p for p, meta in written.items() if meta["kind"] == "report"), None),
-            "feedback": sorted(p for p, meta in written.items() if meta["kind"] == "feedback")}
-
-
-def feedback_name(result: FileResult) -> str:
-    """«ОО-07 МБОУ СОШ № 7 — замечания.xlsx», or after the file for an unknown school."""
-    if result.school is not None:
-        stem = f"{result.school.code} {result.school.short_name}"
-    else:
-        stem = Path(result.file).stem
-    safe = "".join(ch if ch not in '\\/:*?"<>|' and ord(ch) >= 32 else " " for ch in stem)
-    return f"{' '.join(safe.split())[:90]} — замечания.xlsx"
-
-
-def _write_outputs(workspace: Workspace, run: RunResult, before: dict[str, Any],
+# --- 5. write the outputs ---------------------------------------------------------------------
+def write_outputs(workspace: Workspace, run: RunResult, before: dict[str, Any],
                    ledger: Ledger | None = None, workers: Any = None) -> dict[str, Any]:
     """The district workbook and the schools' feedback; unchanged feedback is not rewritten."""
     from pipeline.feedback import write_feedbacks
@@ -601,6 +576,16 @@ def _write_outputs(workspace: Workspace, run: RunResult, before: dict[str, Any],
     return written | district
 
 
+def feedback_name(result: FileResult) -> str:
+    """«ОО-07 МБОУ СОШ № 7 — замечания.xlsx», or after the file for an unknown school."""
+    if result.school is not None:
+        stem = f"{result.school.code} {result.school.short_name}"
+    else:
+        stem = Path(result.file).stem
+    safe = "".join(ch if ch not in '\\/:*?"<>|' and ord(ch) >= 32 else " " for ch in stem)
+    return f"{' '.join(safe.split())[:90]} — замечания.xlsx"
+
+
 def _report_job(data: bytes, path: Path) -> Path:
     return write_report_workbook(pickle.loads(data), path)
 
@@ -614,6 +599,36 @@ def _done(job: Any) -> bool:
     except BrokenProcessPool:
         return False
     return True
+
+
+def _outputs_view(workspace: Workspace, period: str, written: dict[str, Any]) -> dict[str, Any]:
+    consolidated = str(workspace.outbox / period / district_book_name(period))
+    return {"consolidated": consolidated,
+            "report": next((p for p, meta in written.items() if meta["kind"] == "report"), None),
+            "feedback": sorted(p for p, meta in written.items() if meta["kind"] == "feedback")}
+
+
+# --- 6. record the run ------------------------------------------------------------------------
+def record(ledger: Ledger, run_id: int, run: RunResult, outcome: str, fingerprint: str,
+            written: dict[str, Any], context: str) -> None:
+    def result_json(result: FileResult) -> dict[str, Any]:
+        return {"school_code": result.school_code, "period": result.period,
+                "status": result.status, "counts": result.counts,
+                "issues": [ledger_issue(i) for i in result.issues]}
+
+    ledger.finish_run(
+        run_id, outcome=outcome, fingerprint=fingerprint, summary=_summary(run),
+        outputs=written,
+        files=[(s.seen.id, s.role, s.result.status, s.result.school_code,
+                result_json(s.result)) for s in run.submissions],
+        accepted=[(s.result.school.code, s.seen.sha256) for s in run.submissions
+                  if s.role == "counted" and s.result.school and s.result.status == "accepted"],
+        period=run.period, context=context)
+
+
+def ledger_issue(issue: iss.Issue) -> dict[str, Any]:
+    return {"code": issue.code, "sheet": issue.sheet, "row": issue.row, "column": issue.column,
+            "value": issue.value, "problem": issue.problem, "fix": issue.fix}
 
 
 def _summary(run: RunResult) -> dict[str, Any]:
