@@ -24,7 +24,7 @@ from typing import Any
 
 from pipeline import read
 from pipeline.engine.workers import MAX_WORKERS, Workers
-from pipeline.feedback import book, package
+from pipeline.feedback import package
 from pipeline.feedback.marks import (
     FILLS,
     SHEET_NAME,
@@ -48,6 +48,8 @@ def write_feedback(form: Form, result: FileResult, out: Path, *,
         if marked.refusal is None:
             return marked.save(Path(out))
     log.debug("feedback through openpyxl: %s: %s", form.path, marked.refusal)
+    from pipeline.feedback import book  # openpyxl, 0.2 s a worker: only when it is needed
+
     return book.write(form, result, Path(out), receipt, listed)
 
 
