@@ -483,7 +483,7 @@ def _reason(_ctx: Any, _param: Any, value: str) -> str:
 @workspace_option
 @click.option("--json", "as_json", is_flag=True, help="Вывести результат в JSON.")
 def approve(period: str, by: str | None, workspace_dir: Path | None, as_json: bool) -> None:
-    """Утвердить месяц: свод и отчёт закрепляются, исправления школ только показываются.
+    """Утвердить месяц: свод и отчёт больше не меняются до повторного открытия.
 
     Пример: nastavnik approve --period 2026-11 --by "Иванова И. И."
     """
@@ -526,7 +526,7 @@ def approve(period: str, by: str | None, workspace_dir: Path | None, as_json: bo
 @click.option("--json", "as_json", is_flag=True, help="Вывести результат в JSON.")
 def reopen(period: str, reason: str, by: str | None, workspace_dir: Path | None,
            as_json: bool) -> None:
-    """Открыть утверждённый месяц заново, указав причину: следующий свод перепишет отчёт.
+    """Открыть утверждённый месяц заново с указанием причины.
 
     Пример: nastavnik reopen --period 2026-11 --reason "исправление ОО-07"
     """
