@@ -355,9 +355,11 @@ def report(period: str | None, workspace_dir: Path | None, note: bool) -> None:
         report_path,
         write_report_workbook,
     )
+    from pipeline.signoff import refuse_if_locked
 
     workspace = _workspace(workspace_dir)
     period = _period_or_nearest(period, workspace)
+    refuse_if_locked(workspace, period)  # an approved month's report stays as approved
     # under the run's lock: a run writes the same report, and the ledger it is made from
     try:
         with space_told(workspace.root, period), \
@@ -455,14 +457,92 @@ def history(school_code: str, workspace_dir: Path | None) -> None:
     Пример: nastavnik history --school ОО-07
     """
     from pipeline.console import history_report
-    from pipeline.status import school_history
+    from pipeline.status import period_signoffs, school_history
 
     workspace = _workspace(workspace_dir)
     if workspace.school(school_code) is None:
         raise Failure(f"школы с кодом «{school_code}» нет в реестре — проверьте код "
                       "(реестр: schools.xlsx)")
-    click.echo(history_report(workspace.school(school_code).code,
-                              school_history(workspace, school_code)))
+    rows = school_history(workspace, school_code)
+    click.echo(history_report(workspace.school(school_code).code, rows,
+                              period_signoffs(workspace, {r["period"] for r in rows})))
+
+
+def _reason(_ctx: Any, _param: Any, value: str) -> str:
+    if not value.strip():
+        raise click.BadParameter("укажите, почему месяц открывается заново, например "
+                                 "--reason \"исправление ОО-07\"")
+    return " ".join(value.split())
+
+
+@cli.command()
+@click.option("--period", callback=_period, metavar="ГГГГ-ММ", required=True,
+              help="Отчётный месяц, например 2026-11.")
+@click.option("--by", metavar="ФИО", help="Кто утверждает; по умолчанию — учётная запись "
+              "системы.")
+@workspace_option
+@click.option("--json", "as_json", is_flag=True, help="Вывести результат в JSON.")
+def approve(period: str, by: str | None, workspace_dir: Path | None, as_json: bool) -> None:
+    """Утвердить месяц: свод и отчёт больше не меняются до повторного открытия.
+
+    Пример: nastavnik approve --period 2026-11 --by "Иванова И. И."
+    """
+    from pipeline.signoff import approve_period
+
+    workspace = _workspace(workspace_dir)
+    try:
+        done = approve_period(workspace, period, by)
+    except OSError as exc:
+        raise Failure(write_error(exc, workspace.outbox / period)) from exc
+    signoff = done.signoff
+    if as_json:
+        click.echo(json.dumps({
+            "period": period, "action": "approve", "version": signoff.version,
+            "at": signoff.at.isoformat(), "by": signoff.by,
+            "replaces": ({"version": done.replaces.version, "at": done.replaces.at.isoformat()}
+                         if done.replaces else None),
+            "outputs": {"report": str(done.report), "note": str(done.note)}},
+            ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Месяц {period} утверждён {signoff.at:%d.%m.%Y %H:%M} — версия {signoff.version}"
+               + (f", взамен утверждённой {done.replaces.at:%d.%m.%Y %H:%M} (версия "
+                  f"{done.replaces.version})" if done.replaces else "")
+               + f"; кто утвердил: {signoff.by}")
+    click.echo(f"Отчёт для министерства: {done.report}")
+    click.echo(f"Аналитическая справка: {done.note}")
+    click.echo("Сводный файл района и отчёт больше не меняются: исправления, присланные "
+               "школами после утверждения, nastavnik run только покажет. Открыть месяц "
+               f"заново: nastavnik reopen --period {period} --reason \"…\"")
+
+
+@cli.command()
+@click.option("--period", callback=_period, metavar="ГГГГ-ММ", required=True,
+              help="Отчётный месяц, например 2026-11.")
+@click.option("--reason", required=True, callback=_reason, metavar="ПРИЧИНА",
+              help="Почему месяц открывается заново (обязательно; записывается в журнал).")
+@click.option("--by", metavar="ФИО", help="Кто открывает; по умолчанию — учётная запись "
+              "системы.")
+@workspace_option
+@click.option("--json", "as_json", is_flag=True, help="Вывести результат в JSON.")
+def reopen(period: str, reason: str, by: str | None, workspace_dir: Path | None,
+           as_json: bool) -> None:
+    """Открыть утверждённый месяц заново с указанием причины.
+
+    Пример: nastavnik reopen --period 2026-11 --reason "исправление ОО-07"
+    """
+    from pipeline.signoff import reopen_period
+
+    workspace = _workspace(workspace_dir)
+    signoff = reopen_period(workspace, period, reason, by)
+    if as_json:
+        click.echo(json.dumps({"period": period, "action": "reopen", "version": signoff.version,
+                               "at": signoff.at.isoformat(), "by": signoff.by,
+                               "reason": signoff.reason}, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Месяц {period} открыт заново {signoff.at:%d.%m.%Y %H:%M} ({signoff.by}): "
+               f"{signoff.reason}.")
+    click.echo(f"Дальше: nastavnik run --period {period} перепишет свод и отчёт, затем "
+               f"nastavnik approve --period {period} утвердит версию {signoff.version + 1}.")
 
 
 @cli.command()

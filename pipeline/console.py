@@ -88,6 +88,7 @@ def run_report(run: Any) -> str:
         lines.append(click.style("С опозданием (срок — ", fg="yellow")
                      + f"{run.deadline:%d.%m.%Y}): " + ", ".join(late))
     lines.append(summary_line([run.results[n] for n in run.counted]))
+    lines.extend(approval_lines(run.period, run.approval, run.corrections))
     lines.append(f"Свод: {run.outputs['consolidated']}")
     if run.outputs.get("report"):
         lines.append(f"Отчёт для министерства: {run.outputs['report']}")
@@ -96,6 +97,36 @@ def run_report(run: Any) -> str:
         lines.append(f"Замечания для школ ({len(feedback)}), отправьте их школам:")
         lines.extend(f"  {path}" for path in feedback)
     return "\n".join(lines)
+
+
+def approval_lines(period: str, state: Any, corrections: list[Any]) -> list[str]:
+    """Whether the month is approved, and the schools that sent corrections since (with what
+    they would change while it is locked)."""
+    if state is None or state.approved is None:
+        return []
+    approved = state.approved
+    lines = []
+    if state.locked:
+        lines.append(click.style(f"Месяц {period} утверждён ", fg="green")
+                     + f"{_when(approved.at)} (версия {approved.version}, {approved.by}): "
+                     "сводный файл района и отчёт для министерства не изменены.")
+    else:
+        lines.append(click.style(f"Месяц {period} открыт заново ", fg="yellow")
+                     + f"после утверждения {_when(approved.at)} (версия {approved.version}); "
+                     f"утвердить: nastavnik approve --period {period}")
+    if corrections:
+        verb = "изменится" if state.locked else "изменилось"
+        n = len(corrections)
+        lines.append(f"Исправления после утверждения "
+                     f"{plural_word(n, 'прислала', 'прислали', 'прислали')} "
+                     f"{plural(n, 'школа', 'школы', 'школ')} (что {verb}):")
+        lines.extend(f"  {c.school_code} (получено {_when(c.received)}): {c.text()}"
+                     for c in corrections)
+        if state.locked:
+            lines.append(f"Чтобы учесть их: nastavnik reopen --period {period} --reason "
+                         f"\"…\", затем nastavnik run --period {period} и nastavnik approve "
+                         f"--period {period}.")
+    return lines
 
 
 class Eta:
@@ -158,6 +189,7 @@ def _when(value: Any) -> str:
 
 def status_report(status: Any) -> str:
     rows = []
+    approved = status.approval is not None and status.approval.approved is not None
     for row in status.schools:
         on_time = {True: "в срок", False: "опоздание", None: "—"}[row.on_time]
         # a correction is shown beside the first file, never in its place: timeliness
@@ -166,14 +198,18 @@ def status_report(status: Any) -> str:
         rows.append([row.school.code, click.style(row.status, fg=_STATUS_COLOURS.get(row.status)),
                      _when(row.first_received), later, on_time, row.errors, row.warnings,
                      row.file or ""])
+        if approved:  # the month was approved: which schools corrected their report since
+            correction = status.correction(row.school.code)
+            rows[-1].append(f"исправлен {_when(correction.received)}" if correction else "")
     lines = [f"Период {status.period}, срок сдачи — до {status.deadline:%d.%m.%Y}"]
     if status.last_run is None:
         lines.append(click.style("Свод за этот период ещё не выполнялся: ", fg="yellow")
                      + f"nastavnik run --period {status.period}")
     else:
         lines.append(f"Последний свод: {status.last_run['finished'].replace('T', ' ')}")
+    lines.extend(approval_lines(status.period, status.approval, status.corrections))
     lines.append(table(["Код ОО", "Статус", "Первый файл", "Исправление", "Срок", "Ошибок",
-                        "Предупр.", "Файл"], rows))
+                        "Предупр.", "Файл"] + (["После утверждения"] if approved else []), rows))
     expected = len(status.schools)
     received = sum(1 for r in status.schools if r.standing.reported)
     on_time = sum(1 for r in status.schools if r.on_time)
@@ -186,11 +222,17 @@ def status_report(status: Any) -> str:
     return "\n".join(lines)
 
 
-def history_report(school_code: str, rows: list[dict[str, Any]]) -> str:
+def history_report(school_code: str, rows: list[dict[str, Any]],
+                   signoffs: list[tuple[str, Any]] = ()) -> str:
+    """The school's files, then the approvals and reopenings of their months."""
     if not rows:
         return f"Файлов школы {school_code} в журнале нет (свод с ними ещё не выполнялся)."
     body = [[r["period"], _when(r["received"]), r["name"], r["status_ru"], r["errors"],
              r["warnings"], r["role_ru"], r["sha256"][:12]] for r in rows]
-    return (f"Файлы школы {school_code}:\n"
-            + table(["Период", "Получен", "Файл", "Статус", "Ошибок", "Предупр.", "Судьба",
-                     "SHA-256"], body))
+    lines = [f"Файлы школы {school_code}:",
+             table(["Период", "Получен", "Файл", "Статус", "Ошибок", "Предупр.", "Судьба",
+                    "SHA-256"], body)]
+    if signoffs:
+        lines.append("Утверждение месяцев районом:")
+        lines.extend(f"  {period}: {signoff.line()}" for period, signoff in signoffs)
+    return "\n".join(lines)

@@ -34,6 +34,14 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline import issues as iss
+from pipeline.approval import (
+    Approval,
+    Correction,
+    approval,
+    approved_figures,
+    corrections,
+    with_state,
+)
 from pipeline.district import LISTS, consenting, render_lists, write_district_workbook
 from pipeline.engine import keys
 from pipeline.engine.digests import Digests
@@ -145,6 +153,8 @@ class RunResult:
     compared: set[str] = field(default_factory=set)  # schools compared with last month
     outputs: dict[str, Any] = field(default_factory=dict)
     unchanged: bool = False  # nothing new since the last run: nothing was rewritten
+    approval: Approval | None = None  # the month's sign-off
+    corrections: list[Correction] = field(default_factory=list)  # since the latest approval
     render_key: str = ""  # digest of the rules and the writers: what rendered rows depend on
     rows_of: Callable[[Submission], dict[str, list[dict[str, Any]]]] = \
         lambda s: s.stored.rows  # a file's stored rows, from the ledger once let go
@@ -187,6 +197,8 @@ class RunResult:
             "missing": self.missing,
             "late": [s.school.code for s in self.statuses if s.on_time is False],
             "unchanged": self.unchanged,
+            "approval": self.approval.as_json() if self.approval else None,
+            "corrections_after_approval": [c.as_json() for c in self.corrections],
             "files": [r.as_json() for r in results],
             "outputs": dict(self.outputs),
         }
@@ -214,12 +226,15 @@ def _run(workspace: Workspace, period: str, ledger: Ledger, workers: Any,
                                         caches=caches)
     run_id = ledger.start_run(period, __version__, context)
     submissions = find_files(workspace, period, ledger)
-    fingerprint = keys.fingerprint(workspace, period, digest_key, [s.seen for s in submissions],
-                                   ledger.accepted_files(previous_period(period)))
+    signoff = approval(ledger, period)
+    fingerprint = with_state(keys.fingerprint(workspace, period, digest_key,
+                                              [s.seen for s in submissions],
+                                              ledger.accepted_files(previous_period(period))),
+                             signoff)
     last = ledger.last_run(period)
     if last and last["fingerprint"] == fingerprint and keys.intact(last["outputs"]):
         return _unchanged(workspace, period, ledger, run_id, last, submissions, fingerprint,
-                          context, on_file)
+                          context, on_file, signoff)
 
     rows_of = check_files(workspace, period, submissions, ledger, workers, on_file, context,
                           digest_key)  # preflight, read, validate; digest what is accepted
@@ -227,8 +242,9 @@ def _run(workspace: Workspace, period: str, ledger: Ledger, workers: Any,
     run = RunResult(period, workspace.expected(period), submissions,
                     school_standings(workspace, period, submissions),
                     deadline(period, workspace.settings.deadline_day), previous_period(period),
-                    render_key=context, rows_of=rows_of)
+                    render_key=context, rows_of=rows_of, approval=signoff)
     district_rules(run)
+    run.corrections = since_approval(run)
     written = write_outputs(workspace, run, last["outputs"] if last else {}, ledger, workers)
     run.outputs = _outputs_view(workspace, period, written)
     record(ledger, run_id, run, "done", fingerprint, written, context)
@@ -275,7 +291,8 @@ def _relative(root: Path, path: Path) -> str:
 # --- nothing new since the last run: answer from it -------------------------------------------
 def _unchanged(workspace: Workspace, period: str, ledger: Ledger, run_id: int,
                last: dict[str, Any], submissions: list[Submission], fingerprint: str,
-               context: str, on_file: Callable[[Path], None] | None) -> RunResult:
+               context: str, on_file: Callable[[Path], None] | None,
+               signoff: Approval) -> RunResult:
     """Nothing differs from the last finished run: answer from it, read and write nothing."""
     known = ledger.run_results(last["id"])
     for s in submissions:
@@ -291,7 +308,9 @@ def _unchanged(workspace: Workspace, period: str, ledger: Ledger, run_id: int,
     run = RunResult(period, workspace.expected(period), submissions,
                     school_standings(workspace, period, submissions),
                     deadline(period, workspace.settings.deadline_day), previous_period(period),
-                    unchanged=True)
+                    unchanged=True, approval=signoff,
+                    corrections=[Correction.from_json(c) for c in
+                                 last["summary"].get("corrections_after_approval", [])])
     run.outputs = _outputs_view(workspace, period, last["outputs"])
     record(ledger, run_id, run, "unchanged", fingerprint, last["outputs"], context)
     return run
@@ -517,10 +536,28 @@ def district_rules(run: RunResult) -> None:
     run.compared = {s.result.school.code for s in compared}
 
 
+def since_approval(run: RunResult) -> list[Correction]:
+    """The schools whose file that counts is not the one the month's latest approval took,
+    with their figures then and now (none while the month was never approved)."""
+    if run.approval is None or run.approval.approved is None:
+        return []
+    counted = {id(s.result): s for s in run.submissions if s.role == "counted"}
+    now, received = {}, {}
+    for st in run.statuses:
+        s = counted.get(id(st.result)) if st.result is not None else None
+        figures = s.digest.figures.counts if s and s.digest and st.standing.accepted else None
+        now[st.school.code] = approved_figures(s.seen.sha256 if s else None, st.status_ru,
+                                               figures)
+        received[st.school.code] = st.received
+    return corrections(run.approval, now, received)
+
+
 # --- 5. write the outputs ---------------------------------------------------------------------
 def write_outputs(workspace: Workspace, run: RunResult, before: dict[str, Any],
                    ledger: Ledger | None = None, workers: Any = None) -> dict[str, Any]:
-    """The district workbook and the schools' feedback; unchanged feedback is not rewritten."""
+    """The district workbook and the schools' feedback; unchanged feedback is not rewritten.
+    A month approved and locked keeps its district workbook and report as approved: only the
+    feedback is written."""
     from pipeline.feedback import write_feedbacks
 
     written: dict[str, Any] = {}
@@ -537,6 +574,30 @@ def write_outputs(workspace: Workspace, run: RunResult, before: dict[str, Any],
             jobs.append((s.path, s.form, s.result, path, s.seen.received,
                          s.stored.processed or dt.datetime.now().replace(microsecond=0)))
         written[str(path)] = {"kind": "feedback", "key": key}
+
+    settings = workspace.settings
+    locked = run.approval is not None and run.approval.locked
+    if locked:  # the approved district workbook and report stay as they were approved
+        district = {p: meta for p, meta in run.approval.approved.outputs.items()
+                    if meta["kind"] in ("consolidated", "report", "note")}
+        write_feedbacks(jobs, limits={"max_file_mb": settings.max_file_mb,
+                                      "max_unpacked_mb": settings.max_unpacked_mb},
+                        workers=workers)
+    else:
+        district = _district_outputs(workspace, run, jobs, ledger, workers)
+    for path, meta in written.items():
+        meta["sha256"] = file_sha256(Path(path))
+    if folder.is_dir():
+        for old in folder.glob("*.xlsx"):
+            if str(old) not in written:
+                old.unlink()  # a school that fixed everything must not find old remarks
+    return written | district
+
+
+def _district_outputs(workspace: Workspace, run: RunResult, jobs: list[Any],
+                      ledger: Ledger | None, workers: Any) -> dict[str, Any]:
+    """The district workbook and the ministry report, written while the feedback is."""
+    from pipeline.feedback import write_feedbacks
 
     settings = workspace.settings
     path = workspace.outbox / run.period / district_book_name(run.period)
@@ -560,20 +621,13 @@ def write_outputs(workspace: Workspace, run: RunResult, before: dict[str, Any],
                     str(report): {"kind": "report", "sha256": file_sha256(staged_report)}}
 
         try:
-            district = write_feedbacks(jobs, limits={"max_file_mb": settings.max_file_mb,
+            return write_feedbacks(jobs, limits={"max_file_mb": settings.max_file_mb,
                                                      "max_unpacked_mb": settings.max_unpacked_mb},
                                        workers=workers, meanwhile=district_outputs)
         except BaseException:
             if report_job is not None:  # let it finish, so that its file is cleaned up too
                 concurrent.futures.wait([report_job])
             raise
-    for path, meta in written.items():
-        meta["sha256"] = file_sha256(Path(path))
-    if folder.is_dir():
-        for old in folder.glob("*.xlsx"):
-            if str(old) not in written:
-                old.unlink()  # a school that fixed everything must not find old remarks
-    return written | district
 
 
 def feedback_name(result: FileResult) -> str:
@@ -621,8 +675,10 @@ def record(ledger: Ledger, run_id: int, run: RunResult, outcome: str, fingerprin
         outputs=written,
         files=[(s.seen.id, s.role, s.result.status, s.result.school_code,
                 result_json(s.result)) for s in run.submissions],
-        accepted=[(s.result.school.code, s.seen.sha256) for s in run.submissions
-                  if s.role == "counted" and s.result.school and s.result.status == "accepted"],
+        # a locked month keeps the files it was approved with: next month compares with them
+        accepted=None if run.approval is not None and run.approval.locked else
+        [(s.result.school.code, s.seen.sha256) for s in run.submissions
+         if s.role == "counted" and s.result.school and s.result.status == "accepted"],
         period=run.period, context=context)
 
 
@@ -634,4 +690,5 @@ def ledger_issue(issue: iss.Issue) -> dict[str, Any]:
 def _summary(run: RunResult) -> dict[str, Any]:
     data = run.as_json()
     return {k: data[k] for k in ("expected", "received", "accepted", "rejected", "missing",
-                                 "late")} | {"form_version": FORM_VERSION}
+                                 "late", "approval", "corrections_after_approval")} \
+        | {"form_version": FORM_VERSION}

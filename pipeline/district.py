@@ -103,6 +103,8 @@ class SchoolLine:
     deadline: dt.datetime
     files: int
     pairs: int | None = None  # pairs and groups, of an accepted file
+    # the correction the school sent after the month's approval, and what it changed
+    after_approval: str | None = None
 
     @property
     def accepted(self) -> bool:
@@ -112,8 +114,17 @@ class SchoolLine:
 def _school_lines(run: Any) -> list[SchoolLine]:
     pairs = {id(s.result): s.digest.figures.counts["pairs"] for s in run.submissions
              if s.result.status == "accepted" and s.digest is not None}
+    corrections = {c.school_code: c for c in run.corrections}
     return [SchoolLine(s.school, s.result, s.standing, s.deadline, s.files,
-                       pairs.get(id(s.result), 0)) for s in run.statuses]
+                       pairs.get(id(s.result), 0), _after_approval(corrections.get(s.school.code)))
+            for s in run.statuses]
+
+
+def _after_approval(correction: Any) -> str | None:
+    if correction is None:
+        return None
+    when = f" {correction.received:%d.%m.%Y}" if correction.received else ""
+    return f"исправление{when}: {correction.text()}"
 
 
 def write_district_workbook(path: Path, workspace: Workspace, run: Any,

@@ -133,6 +133,23 @@ MIGRATIONS[5] = """
         cleaned INTEGER NOT NULL
     );
 """
+MIGRATIONS[6] = """
+    -- a month's sign-off: each approval (a new version, with the SHA-256 of every output
+    -- and each school's figures as approved) and each reopening (with its reason)
+    CREATE TABLE signoffs (
+        id INTEGER PRIMARY KEY,
+        period TEXT NOT NULL,
+        action TEXT NOT NULL,          -- approve, reopen
+        version INTEGER NOT NULL,      -- the approval this approves or reopens
+        at TEXT NOT NULL,
+        by TEXT NOT NULL,              -- who: as given, or the system account
+        reason TEXT,                   -- why it was reopened
+        run_id INTEGER REFERENCES runs(id),  -- the run approved
+        outputs TEXT,                  -- JSON: path -> {kind, sha256}
+        schools TEXT                   -- JSON: school code -> its figures as approved
+    );
+    CREATE INDEX signoffs_period ON signoffs(period);
+"""
 SCHEMA_VERSION = max(MIGRATIONS)
 _BATCH = 500  # parameters per IN (...) query, under SQLite's limit
 
@@ -469,18 +486,21 @@ class Ledger:
     def finish_run(self, run_id: int, *, outcome: str, fingerprint: str,
                    summary: dict[str, Any], outputs: dict[str, str],
                    files: list[tuple[int, str, str, str | None, dict[str, Any]]],
-                   accepted: list[tuple[str, str]], period: str, context: str) -> None:
-        """Close a run: what it counted, what it wrote, which files are the accepted ones."""
+                   accepted: list[tuple[str, str]] | None, period: str,
+                   context: str) -> None:
+        """Close a run: what it counted, what it wrote, which files are the accepted ones
+        (None: they stay as they were, the month being approved and locked)."""
         with self.transaction():
             self.db.executemany(
                 "INSERT OR REPLACE INTO run_files (run_id, file_id, role, status, school_code, "
                 "result) VALUES (?, ?, ?, ?, ?, ?)",
                 [(run_id, *f[:4], dumps(f[4])) for f in files])
-            self.db.execute("DELETE FROM accepted WHERE period = ?", (period,))
-            self.db.executemany(
-                "INSERT INTO accepted (period, school_code, sha256, context, run_id) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(period, code, sha, context, run_id) for code, sha in accepted])
+            if accepted is not None:
+                self.db.execute("DELETE FROM accepted WHERE period = ?", (period,))
+                self.db.executemany(
+                    "INSERT INTO accepted (period, school_code, sha256, context, run_id) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [(period, code, sha, context, run_id) for code, sha in accepted])
             self.db.execute(
                 "UPDATE runs SET finished = ?, outcome = ?, inputs = ?, summary = ?, "
                 "outputs = ? WHERE id = ?",
@@ -518,6 +538,37 @@ class Ledger:
         return [{"id": r[0], "period": r[1], "started": r[2], "finished": r[3],
                  "outcome": r[4], "tool_version": r[5], "summary": loads(r[6] or "{}")}
                 for r in self.db.execute(query + " ORDER BY id", args)]
+
+    # sign-offs ---------------------------------------------------------------------------------
+
+    def signoffs(self, period: str | None = None) -> list[dict[str, Any]]:
+        """The approvals and reopenings of a month (of every month without `period`), oldest
+        first."""
+        query = ("SELECT period, action, version, at, by, reason, run_id, outputs, schools "
+                 "FROM signoffs")
+        args: tuple[Any, ...] = ()
+        if period:
+            query, args = query + " WHERE period = ?", (period,)
+        return [{"period": r[0], "action": r[1], "version": r[2],
+                 "at": dt.datetime.fromisoformat(r[3]), "by": r[4], "reason": r[5],
+                 "run_id": r[6], "outputs": loads(r[7] or "{}"), "schools": loads(r[8] or "{}")}
+                for r in self.db.execute(query + " ORDER BY id", args)]
+
+    def sign_off(self, period: str, action: str, version: int, by: str, *,
+                 reason: str | None = None, run_id: int | None = None,
+                 outputs: dict[str, Any] | None = None,
+                 schools: dict[str, Any] | None = None,
+                 at: dt.datetime | None = None) -> dt.datetime:
+        """Record an approval or a reopening of `period` (now, or `at`); returns when."""
+        at = at.replace(microsecond=0).isoformat() if at else _now()
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO signoffs (period, action, version, at, by, reason, run_id, "
+                "outputs, schools) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (period, action, version, at, by, reason, run_id,
+                 None if outputs is None else dumps(outputs),
+                 None if schools is None else dumps(schools)))
+        return dt.datetime.fromisoformat(at)
 
     # accepted rows ----------------------------------------------------------------------------
 
@@ -644,6 +695,11 @@ def _account() -> str:
             return getpass.getuser()
         except OSError:
             return f"uid {os.getuid()}" if hasattr(os, "getuid") else "?"
+
+
+def account() -> str:
+    """Who a sign-off records when no name is given: the system account (`_account`)."""
+    return _account()
 
 
 def _try_lock(handle: Any) -> bool:

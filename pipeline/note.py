@@ -738,7 +738,10 @@ def note_text(report: DistrictReport, today: dt.date | None = None) -> Note:
     final.blocks.append("Рекомендации:")
     final.blocks.append(Items(_recommendations(report), numbered=True))
     sections.append(final)
-    return Note(title=title, date_line=f"Дата составления: {date_words(today)}",
+    date_line = f"Дата составления: {date_words(today)}"
+    if report.approval:
+        date_line += f"\n{report.approval}"
+    return Note(title=title, date_line=date_line,
                 intro=intro, sections=sections,
                 signature="Исполнитель: ______________________  /______________________/",
                 appendix=_appendix(report) if report.schools else None)

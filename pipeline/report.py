@@ -86,6 +86,7 @@ class DistrictReport:
     schools: list[SchoolReport]
     total: dict[str, Value]
     previous: DistrictReport | None = None
+    approval: str | None = None  # «Утверждено 05.12.2026», once the month is approved
 
     @property
     def expected(self) -> int:
@@ -311,7 +312,8 @@ def period_line(place: str, period: str) -> str:
 def report_lines(report: DistrictReport) -> list[str]:
     """The lines under each sheet's title: the district (region), the period, when made."""
     place = report.district + (f" ({report.region})" if report.region else "")
-    return [period_line(place, report.period), made_line()]
+    lines = [period_line(place, report.period), made_line()]
+    return [*lines, report.approval] if report.approval else lines
 
 
 def _fraction(value: Value) -> float | None:

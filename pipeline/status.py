@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.approval import Approval, Correction, SignOff, approval
 from pipeline.ledger import LEDGER_FILE, Ledger, period_files, seen_paths
 from pipeline.paths import readable, readable_name
 from pipeline.standing import (
@@ -62,6 +63,12 @@ class PeriodStatus:
     last_run: dict[str, Any] | None
     schools: list[SchoolRow] = field(default_factory=list)
     new_files: list[str] = field(default_factory=list)  # in the inbox, not seen by a run yet
+    approval: Approval | None = None  # the month's sign-off
+    # schools whose file that counts is not the approved one, as the last run found them
+    corrections: list[Correction] = field(default_factory=list)
+
+    def correction(self, school_code: str) -> Correction | None:
+        return next((c for c in self.corrections if c.school_code == school_code), None)
 
 
 def period_status(workspace: Workspace, period: str) -> PeriodStatus:
@@ -73,8 +80,12 @@ def period_status(workspace: Workspace, period: str) -> PeriodStatus:
     if path.is_file():
         with Ledger(path) as ledger:
             status.last_run = ledger.last_run(period)
+            status.approval = approval(ledger, period)
             if status.last_run:
                 files = period_files(ledger, status.last_run["id"], status.last_run["context"])
+                status.corrections = [
+                    Correction.from_json(c) for c in
+                    status.last_run["summary"].get("corrections_after_approval", [])]
             seen = seen_paths(ledger, period)
     root = workspace.root.resolve()
     status.new_files = [readable_name(p.name) for p in workspace.inbox_files(period)
@@ -110,3 +121,13 @@ def school_history(workspace: Workspace, school_code: str) -> list[dict[str, Any
         row["status_ru"] = file_status(row["status"], codes)
         row["name"] = row["path"].rsplit("/", 1)[-1]
     return rows
+
+
+def period_signoffs(workspace: Workspace, periods: set[str]) -> list[tuple[str, SignOff]]:
+    """The approvals and reopenings of `periods`, oldest first, with their month."""
+    path = workspace.state_dir / LEDGER_FILE
+    if not path.is_file():
+        return []
+    with Ledger(path) as ledger:
+        return [(row["period"], SignOff.from_ledger(row)) for row in ledger.signoffs()
+                if row["period"] in periods]
