@@ -16,6 +16,7 @@ import click
 
 from pipeline.issues import SEVERITY_RU, Issue
 from pipeline.russian import plural, plural_word  # plural also imported from here by cli
+from pipeline.standing import VOIDED
 
 _COLOURS = {"fatal": "red", "error": "red", "warning": "yellow", "info": "blue"}
 _STATUS_COLOURS = {"принят": "green", "принят с замечаниями": "yellow", "отклонён": "red",
@@ -179,6 +180,15 @@ def status_report(status: Any) -> str:
     on_time = sum(1 for r in status.schools if r.on_time)
     lines.append(f"Отчёт {plural_word(received, 'представила', 'представили', 'представили')} "
                  f"{received} из {plural(expected, 'школы', 'школ', 'школ')}, в срок — {on_time}.")
+    voided = [(row.school.code, v) for row in status.schools for v in row.voided]
+    if voided:
+        lines.append("Аннулированные файлы:")
+        lines.extend(f"  {code} — {v['path'].rsplit('/', 1)[-1]}: {VOIDED} {_when(v['at'])} "
+                     f"({v['by']}): {v['reason']}" for code, v in voided)
+    if status.pending:
+        lines.append(click.style(f"Аннулирование или его отмена после последнего свода "
+                                 f"({len(status.pending)}) ещё не учтены: ", fg="yellow")
+                     + f"nastavnik run --period {status.period}")
     if status.new_files:
         lines.append(click.style(f"В inbox есть новые файлы ({len(status.new_files)}), ещё не "
                                  "вошедшие в свод: ", fg="yellow")
@@ -186,11 +196,32 @@ def status_report(status: Any) -> str:
     return "\n".join(lines)
 
 
-def history_report(school_code: str, rows: list[dict[str, Any]]) -> str:
-    if not rows:
+def history_report(school_code: str, rows: list[dict[str, Any]], *,
+                   voids: list[dict[str, Any]] = ()) -> str:
+    if not rows and not voids:
         return f"Файлов школы {school_code} в журнале нет (свод с ними ещё не выполнялся)."
     body = [[r["period"], _when(r["received"]), r["name"], r["status_ru"], r["errors"],
              r["warnings"], r["role_ru"], r["sha256"][:12]] for r in rows]
-    return (f"Файлы школы {school_code}:\n"
-            + table(["Период", "Получен", "Файл", "Статус", "Ошибок", "Предупр.", "Судьба",
-                     "SHA-256"], body))
+    lines = [f"Файлы школы {school_code}:",
+             table(["Период", "Получен", "Файл", "Статус", "Ошибок", "Предупр.", "Судьба",
+                    "SHA-256"], body)]
+    if voids:
+        lines.append("Аннулирование файлов:")
+        lines.extend(f"  {_when(e['at'])} {e['period']} {e['name']}: "
+                     + (VOIDED if e["action"] == "void" else "снова учитывается")
+                     + f" — {e['reason']} ({e['by']})" for e in voids)
+    return "\n".join(lines)
+
+
+def void_report(done: dict[str, Any], *, undo: bool) -> str:
+    """What `void` and `unvoid` say: what was done to which file, and the next step."""
+    school = f" [{done['school_code']}]" if done["school_code"] else ""
+    head = f"{done['path']}{school}, период {done['period']}: "
+    run = f"nastavnik run --period {done['period']}"
+    if undo:
+        return (head + f"аннулирование отменено — файл снова учитывается ({done['undone_by']}: "
+                f"{done['undone_reason']}).\nЧтобы свод это учёл: {run}")
+    return (head + click.style(VOIDED, fg="red") + f" ({done['by']}: {done['reason']}). "
+            "Файл в inbox/ не изменён; учитывается предыдущий файл школы за месяц, если он "
+            f"есть.\nЧтобы свод это учёл: {run}; отменить — nastavnik unvoid "
+            f"{done['path']} --reason \"…\"")

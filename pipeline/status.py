@@ -11,6 +11,7 @@ from pipeline.paths import readable, readable_name
 from pipeline.standing import (
     DUPLICATE,
     REPLACED,
+    VOIDED,
     Standing,
     decide,
     file_status,
@@ -19,7 +20,7 @@ from pipeline.standing import (
 from pipeline.workspace import School, Workspace, deadline
 
 ROLE_WORDS = {"counted": "учитывается", "superseded": REPLACED,
-              "duplicate": DUPLICATE, "unattributed": "школа не определена"}
+              "duplicate": DUPLICATE, "unattributed": "школа не определена", "voided": VOIDED}
 
 
 @dataclass
@@ -29,6 +30,8 @@ class SchoolRow:
     file: str | None = None  # the name of the file that counts
     files: int = 0
     codes: list[str] = field(default_factory=list)  # issue codes of the file that counts
+    # the school's files set aside (voids in force, as the ledger keeps them)
+    voided: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -62,6 +65,8 @@ class PeriodStatus:
     last_run: dict[str, Any] | None
     schools: list[SchoolRow] = field(default_factory=list)
     new_files: list[str] = field(default_factory=list)  # in the inbox, not seen by a run yet
+    # voids and unvoids made since the last run: the next run applies them
+    pending: list[dict[str, Any]] = field(default_factory=list)
 
 
 def period_status(workspace: Workspace, period: str) -> PeriodStatus:
@@ -70,28 +75,61 @@ def period_status(workspace: Workspace, period: str) -> PeriodStatus:
     path = workspace.state_dir / LEDGER_FILE
     files: list[dict[str, Any]] = []
     seen: set[str] = set()
+    voids: list[dict[str, Any]] = []
     if path.is_file():
         with Ledger(path) as ledger:
             status.last_run = ledger.last_run(period)
             if status.last_run:
                 files = period_files(ledger, status.last_run["id"], status.last_run["context"])
             seen = seen_paths(ledger, period)
+            voids = ledger.voids(period=period)
+    finished = dt.datetime.fromisoformat(status.last_run["finished"]) if status.last_run \
+        else None
+    status.pending = [v for v in voids if finished is None or
+                      max(v["at"], v["undone_at"] or v["at"]) >= finished]
     root = workspace.root.resolve()
     status.new_files = [readable_name(p.name) for p in workspace.inbox_files(period)
                         if readable(p.resolve().relative_to(root).as_posix()) not in seen]
     for school in workspace.expected(period):
         mine = [f for f in files if f["school_code"] == school.code]
         counted = next((f for f in mine if f["role"] == "counted"), None)
+        # a file set aside is not a report: as in the run (consolidate.school_standings)
         standing = decide(counted["status"] if counted else None,
                           counted["codes"] if counted else (),
-                          first_received=min((f["received"] for f in mine), default=None),
+                          first_received=min((f["received"] for f in mine
+                                              if f["role"] != "voided"), default=None),
                           received=counted["received"] if counted else None, deadline=due)
-        row = SchoolRow(school, standing, files=len(mine))
+        row = SchoolRow(school, standing, files=len(mine),
+                        voided=[v for v in voids if v["undone_at"] is None and (
+                            v["school_code"] == school.code or
+                            (v["path"], v["sha256"]) in {(f["path"], f["sha256"]) for f in mine})])
         if counted:
             row.codes = counted["codes"]
             row.file = counted["path"].rsplit("/", 1)[-1]
         status.schools.append(row)
     return status
+
+
+def school_voids(workspace: Workspace, school_code: str,
+                 rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The voids and unvoids of a school's files (`rows`, as `school_history` gives them), as
+    events oldest first: what (`void` or `unvoid`), when, who, why, which file and month."""
+    path = workspace.state_dir / LEDGER_FILE
+    if not path.is_file():
+        return []
+    school = workspace.school(school_code)
+    with Ledger(path) as ledger:
+        voids = ledger.voids(file_ids=[r["file_id"] for r in rows],
+                             school_code=school.code if school else school_code)
+    events = []
+    for v in voids:
+        name = v["path"].rsplit("/", 1)[-1]
+        events.append({"action": "void", "at": v["at"], "by": v["by"], "reason": v["reason"],
+                       "name": name, "period": v["period"]})
+        if v["undone_at"] is not None:
+            events.append({"action": "unvoid", "at": v["undone_at"], "by": v["undone_by"],
+                           "reason": v["undone_reason"], "name": name, "period": v["period"]})
+    return sorted(events, key=lambda e: e["at"])
 
 
 def school_history(workspace: Workspace, school_code: str) -> list[dict[str, Any]]:

@@ -110,7 +110,8 @@ def _file_name(path: Any) -> str | None:
 # --- the district workbook (pipeline/district.py) --------------------------------------------
 # A row of «Сводка» and «Сдача отчётов» is a school's line: its `school`, the `result` of the
 # file that counts (None when nothing came), its `standing` (pipeline/standing.py), whether it
-# is `accepted`, its `pairs` and groups, its `deadline` and how many `files` it sent.
+# is `accepted`, its `pairs` and groups, its `deadline` and how many `files` it sent, and the
+# files the district set aside (`voided`, a text).
 
 
 def _accepted(take: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -168,6 +169,7 @@ DEADLINES = OutputTable("Сдача отчётов", (
     OutputColumn("В срок", 20, lambda line: line.standing.on_time_ru),
     OutputColumn("Файлов за месяц", 18, "files"),
     OutputColumn("Пар и групп в отчёте", 22, _reported_links),
+    OutputColumn("Аннулированные файлы", 44, "voided", wrap=True),
 ), caption="Сдача отчётов за {period}", repeat_columns=1)
 
 # The three lists: each form sheet's columns (schemas/columns.py) between the school and the
