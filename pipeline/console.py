@@ -186,9 +186,13 @@ def status_report(status: Any) -> str:
         lines.extend(f"  {code} — {v['path'].rsplit('/', 1)[-1]}: {VOIDED} {_when(v['at'])} "
                      f"({v['by']}): {v['reason']}" for code, v in voided)
     if status.pending:
-        lines.append(click.style(f"Аннулирование или его отмена после последнего свода "
-                                 f"({len(status.pending)}) ещё не учтены: ", fg="yellow")
-                     + f"nastavnik run --period {status.period}")
+        count = len(status.pending)
+        lines.append(click.style(
+            "После последнего свода "
+            + plural_word(count, "аннулирован или возвращён", "аннулированы или возвращены",
+                          "аннулированы или возвращены")
+            + f" {plural(count, 'файл', 'файла', 'файлов')}; свод это ещё не учёл: ",
+            fg="yellow") + f"nastavnik run --period {status.period}")
     if status.new_files:
         lines.append(click.style(f"В inbox есть новые файлы ({len(status.new_files)}), ещё не "
                                  "вошедшие в свод: ", fg="yellow")

@@ -65,8 +65,8 @@ class PeriodStatus:
     last_run: dict[str, Any] | None
     schools: list[SchoolRow] = field(default_factory=list)
     new_files: list[str] = field(default_factory=list)  # in the inbox, not seen by a run yet
-    # voids and unvoids made since the last run: the next run applies them
-    pending: list[dict[str, Any]] = field(default_factory=list)
+    # (path, SHA-256) of files voided or unvoided since the last run: the next run applies it
+    pending: list[tuple[str, str]] = field(default_factory=list)
 
 
 def period_status(workspace: Workspace, period: str) -> PeriodStatus:
@@ -83,10 +83,10 @@ def period_status(workspace: Workspace, period: str) -> PeriodStatus:
                 files = period_files(ledger, status.last_run["id"], status.last_run["context"])
             seen = seen_paths(ledger, period)
             voids = ledger.voids(period=period)
-    finished = dt.datetime.fromisoformat(status.last_run["finished"]) if status.last_run \
-        else None
-    status.pending = [v for v in voids if finished is None or
-                      max(v["at"], v["undone_at"] or v["at"]) >= finished]
+    # the files set aside now and as the last run found them: a difference is for the next run
+    now = {(v["path"], v["sha256"]) for v in voids if v["undone_at"] is None}
+    then = {(f["path"], f["sha256"]) for f in files if f["role"] == "voided"}
+    status.pending = sorted(now ^ then)
     root = workspace.root.resolve()
     status.new_files = [readable_name(p.name) for p in workspace.inbox_files(period)
                         if readable(p.resolve().relative_to(root).as_posix()) not in seen]
