@@ -188,3 +188,24 @@ def test_a_file_outside_inbox_or_an_unknown_date_is_refused_in_russian(workspace
     assert outside.exit_code == 1 and "inbox/ГГГГ-ММ/" in outside.output, outside.output
     assert no_such_day.exit_code == 1, no_such_day.output
     assert "такого файла в журнале нет" in no_such_day.output
+
+
+def test_a_voided_file_does_not_make_the_school_on_time(workspace, form):
+    wrong = put(workspace, form, "7 черновик.xlsx", at(1))  # before the deadline (5 December)
+    put(workspace, form.copy().set(MENTORS, form.row_of(MENTORS, MOROZOV), AGE, 16),
+        "7.xlsx", at(9))  # after it
+    assert sheet_after_run(workspace)["ОО-07"]["В срок"] == "да"
+
+    voided = nastavnik(workspace, "void", str(wrong), "--reason", "черновик")
+    assert voided.exit_code == 0, voided.output
+
+    deadlines = sheet_after_run(workspace)["ОО-07"]
+    assert deadlines["В срок"] == "нет (с опозданием)"
+    assert deadlines["Получен"] == dt.datetime(2026, 12, 9, 10)
+    status = nastavnik(workspace, "status", "--period", NOV).output
+    assert "опоздание" in next(ln for ln in status.splitlines() if ln.startswith("ОО-07 "))
+
+
+def sheet_after_run(workspace) -> dict[str, dict[str, object]]:
+    run(workspace)
+    return sheet(workspace, DEADLINES.sheet)
