@@ -88,6 +88,11 @@ def run_report(run: Any) -> str:
     if late:
         lines.append(click.style("С опозданием (срок — ", fg="yellow")
                      + f"{run.deadline:%d.%m.%Y}): " + ", ".join(late))
+    voided = [f"{s.result.school_code or '—'} — {Path(s.result.file).name}"
+              for s in run.submissions if s.role == "voided"]
+    if voided:
+        lines.append(click.style("Аннулированные файлы (не учитываются): ", fg="yellow")
+                     + ", ".join(voided))
     lines.append(summary_line([run.results[n] for n in run.counted]))
     lines.append(f"Свод: {run.outputs['consolidated']}")
     if run.outputs.get("report"):

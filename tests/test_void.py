@@ -82,8 +82,11 @@ def test_voiding_the_newer_file_brings_back_the_older_one_and_leaves_inbox_as_it
     deadlines = sheet(workspace, DEADLINES.sheet)["ОО-07"]
     assert deadlines["Аннулированные файлы"].startswith("7 новый.xlsx — аннулирован ")
     assert deadlines["Аннулированные файлы"].endswith(REASON)
-    issues = openpyxl.load_workbook(workspace.outbox / NOV / district_book_name(NOV))[
-        FEEDBACK_FOLDER]
+    book = openpyxl.load_workbook(workspace.outbox / NOV / district_book_name(NOV))
+    cell = next(c for row in book[DEADLINES.sheet].iter_rows() for c in row
+                if str(c.value).startswith("7 новый.xlsx"))
+    assert cell.alignment.wrap_text  # a long text wraps in its column, not over the page
+    issues = book[FEEDBACK_FOLDER]
     shown = {row[1] for row in issues.iter_rows(min_row=2, values_only=True)}
     assert "7 новый.xlsx (аннулирован)" in shown
     assert not any(name.startswith("ОО-07") for name in feedback_files(workspace))
