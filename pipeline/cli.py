@@ -457,7 +457,7 @@ def history(school_code: str, workspace_dir: Path | None) -> None:
     Пример: nastavnik history --school ОО-07
     """
     from pipeline.console import history_report
-    from pipeline.status import period_signoffs, school_history
+    from pipeline.status import period_signoffs, school_history, school_voids
 
     workspace = _workspace(workspace_dir)
     if workspace.school(school_code) is None:
@@ -465,7 +465,8 @@ def history(school_code: str, workspace_dir: Path | None) -> None:
                       "(реестр: schools.xlsx)")
     rows = school_history(workspace, school_code)
     click.echo(history_report(workspace.school(school_code).code, rows,
-                              period_signoffs(workspace, {r["period"] for r in rows})))
+                              period_signoffs(workspace, {r["period"] for r in rows}),
+                              voids=school_voids(workspace, school_code, rows)))
 
 
 def _reason(_ctx: Any, _param: Any, value: str) -> str:
@@ -543,6 +544,103 @@ def reopen(period: str, reason: str, by: str | None, workspace_dir: Path | None,
                f"{signoff.reason}.")
     click.echo(f"Дальше: nastavnik run --period {period} перепишет свод и отчёт, затем "
                f"nastavnik approve --period {period} утвердит версию {signoff.version + 1}.")
+
+
+def _void_reason(_ctx: Any, _param: Any, value: str) -> str:
+    if not value.strip():
+        raise click.BadParameter("укажите причину, например --reason \"прислан файл другой "
+                                 "школы\"")
+    return " ".join(value.split())
+
+
+def _day(_ctx: Any, _param: Any, value: str | None) -> Any:
+    if value is None:
+        return None
+    from pipeline.values import parse_date_text
+
+    day = parse_date_text(value)
+    if day is None:
+        raise click.BadParameter(f"«{value}» — укажите дату получения, например 2026-12-02 "
+                                 "или 02.12.2026")
+    return day
+
+
+def _void_options(command: Any) -> Any:
+    for option in reversed((
+            click.argument("path", required=False, metavar="[ФАЙЛ]",
+                           type=click.Path(exists=True, dir_okay=False, path_type=Path)),
+            click.option("--school", "school_code", metavar="КОД",
+                         help="Код ОО: файл выбирается по школе и дате получения (вместо "
+                              "ФАЙЛА)."),
+            click.option("--received", callback=_day, metavar="ГГГГ-ММ-ДД",
+                         help="Дата получения файла (как в nastavnik history)."),
+            click.option("--period", callback=_period, metavar="ГГГГ-ММ",
+                         help="Отчётный месяц файла, например 2026-11."),
+            click.option("--reason", required=True, callback=_void_reason, metavar="ПРИЧИНА",
+                         help="Почему (обязательно; записывается в журнал)."),
+            click.option("--by", metavar="ФИО", help="Кто; по умолчанию — учётная запись "
+                         "системы."),
+            workspace_option,
+            click.option("--json", "as_json", is_flag=True,
+                         help="Вывести результат в JSON."))):
+        command = option(command)
+    return command
+
+
+def _set_aside(path: Path | None, school_code: str | None, received: Any, period: str | None,
+               reason: str, by: str | None, workspace_dir: Path | None, as_json: bool,
+               undo: bool) -> None:
+    from pipeline.console import void_report
+    from pipeline.voids import Target, set_aside
+
+    if (path is None) == (school_code is None) or (school_code is None) != (received is None):
+        raise click.UsageError("укажите файл (ФАЙЛ) или школу и дату получения "
+                               "(--school КОД --received ГГГГ-ММ-ДД), одно из двух")
+    workspace = _workspace(workspace_dir)
+    done = set_aside(workspace, Target(path, school_code, received, period), reason, by,
+                     undo=undo)
+    if as_json:
+        click.echo(json.dumps(_void_json(done, undo), ensure_ascii=False, indent=2))
+    else:
+        click.echo(void_report(done, undo=undo))
+
+
+def _void_json(done: dict[str, Any], undo: bool) -> dict[str, Any]:
+    from pipeline.standing import VOIDED
+
+    at, by, reason = ((done["undone_at"], done["undone_by"], done["undone_reason"]) if undo
+                      else (done["at"], done["by"], done["reason"]))
+    return {"action": "unvoid" if undo else "void", "file": done["path"],
+            "sha256": done["sha256"], "period": done["period"],
+            "school_code": done["school_code"], "status": None if undo else VOIDED,
+            "at": at.isoformat(), "by": by, "reason": reason}
+
+
+@cli.command()
+@_void_options
+def void(path: Path | None, school_code: str | None, received: Any, period: str | None,
+         reason: str, by: str | None, workspace_dir: Path | None, as_json: bool) -> None:
+    """Аннулировать ошибочный файл школы: он остаётся в inbox/, но в свод не входит.
+
+    Учитывается предыдущий файл школы за месяц, а если его нет — школа «не представлен».
+    Запись об аннулировании хранится в журнале; отменить — nastavnik unvoid.
+
+    Пример: nastavnik void inbox/2026-11/школа7.xlsx --reason "прислан файл другой школы"
+    """
+    _set_aside(path, school_code, received, period, reason, by, workspace_dir, as_json,
+               undo=False)
+
+
+@cli.command()
+@_void_options
+def unvoid(path: Path | None, school_code: str | None, received: Any, period: str | None,
+           reason: str, by: str | None, workspace_dir: Path | None, as_json: bool) -> None:
+    """Отменить аннулирование файла: он снова учитывается в своде.
+
+    Пример: nastavnik unvoid --school ОО-07 --received 2026-12-02 --reason "аннулирован по ошибке"
+    """
+    _set_aside(path, school_code, received, period, reason, by, workspace_dir, as_json,
+               undo=True)
 
 
 @cli.command()

@@ -16,6 +16,7 @@ import click
 
 from pipeline.issues import SEVERITY_RU, Issue
 from pipeline.russian import plural, plural_word  # plural also imported from here by cli
+from pipeline.standing import VOIDED
 
 _COLOURS = {"fatal": "red", "error": "red", "warning": "yellow", "info": "blue"}
 _STATUS_COLOURS = {"принят": "green", "принят с замечаниями": "yellow", "отклонён": "red",
@@ -87,6 +88,11 @@ def run_report(run: Any) -> str:
     if late:
         lines.append(click.style("С опозданием (срок — ", fg="yellow")
                      + f"{run.deadline:%d.%m.%Y}): " + ", ".join(late))
+    voided = [f"{s.result.school_code or '—'} — {Path(s.result.file).name}"
+              for s in run.submissions if s.role == "voided"]
+    if voided:
+        lines.append(click.style("Аннулированные файлы (не учитываются): ", fg="yellow")
+                     + ", ".join(voided))
     lines.append(summary_line([run.results[n] for n in run.counted]))
     lines.extend(approval_lines(run.period, run.approval, run.corrections))
     lines.append(f"Свод: {run.outputs['consolidated']}")
@@ -215,6 +221,19 @@ def status_report(status: Any) -> str:
     on_time = sum(1 for r in status.schools if r.on_time)
     lines.append(f"Отчёт {plural_word(received, 'представила', 'представили', 'представили')} "
                  f"{received} из {plural(expected, 'школы', 'школ', 'школ')}, в срок — {on_time}.")
+    voided = [(row.school.code, v) for row in status.schools for v in row.voided]
+    if voided:
+        lines.append("Аннулированные файлы:")
+        lines.extend(f"  {code} — {v['path'].rsplit('/', 1)[-1]}: {VOIDED} {_when(v['at'])} "
+                     f"({v['by']}): {v['reason']}" for code, v in voided)
+    if status.pending:
+        count = len(status.pending)
+        lines.append(click.style(
+            "После последнего свода "
+            + plural_word(count, "аннулирован или возвращён", "аннулированы или возвращены",
+                          "аннулированы или возвращены")
+            + f" {plural(count, 'файл', 'файла', 'файлов')}; свод это ещё не учёл: ",
+            fg="yellow") + f"nastavnik run --period {status.period}")
     if status.new_files:
         lines.append(click.style(f"В inbox есть новые файлы ({len(status.new_files)}), ещё не "
                                  "вошедшие в свод: ", fg="yellow")
@@ -223,9 +242,11 @@ def status_report(status: Any) -> str:
 
 
 def history_report(school_code: str, rows: list[dict[str, Any]],
-                   signoffs: list[tuple[str, Any]] = ()) -> str:
-    """The school's files, then the approvals and reopenings of their months."""
-    if not rows:
+                   signoffs: list[tuple[str, Any]] = (), *,
+                   voids: list[dict[str, Any]] = ()) -> str:
+    """The school's files, the approvals and reopenings of their months, and the
+    files set aside."""
+    if not rows and not voids:
         return f"Файлов школы {school_code} в журнале нет (свод с ними ещё не выполнялся)."
     body = [[r["period"], _when(r["received"]), r["name"], r["status_ru"], r["errors"],
              r["warnings"], r["role_ru"], r["sha256"][:12]] for r in rows]
@@ -235,4 +256,23 @@ def history_report(school_code: str, rows: list[dict[str, Any]],
     if signoffs:
         lines.append("Утверждение месяцев районом:")
         lines.extend(f"  {period}: {signoff.line()}" for period, signoff in signoffs)
+    if voids:
+        lines.append("Аннулирование файлов:")
+        lines.extend(f"  {_when(e['at'])} {e['period']} {e['name']}: "
+                     + (VOIDED if e["action"] == "void" else "снова учитывается")
+                     + f" — {e['reason']} ({e['by']})" for e in voids)
     return "\n".join(lines)
+
+
+def void_report(done: dict[str, Any], *, undo: bool) -> str:
+    """What `void` and `unvoid` say: what was done to which file, and the next step."""
+    school = f" [{done['school_code']}]" if done["school_code"] else ""
+    head = f"{done['path']}{school}, период {done['period']}: "
+    run = f"nastavnik run --period {done['period']}"
+    if undo:
+        return (head + f"аннулирование отменено — файл снова учитывается ({done['undone_by']}: "
+                f"{done['undone_reason']}).\nЧтобы свод это учёл: {run}")
+    return (head + click.style(VOIDED, fg="red") + f" ({done['by']}: {done['reason']}). "
+            "Файл в inbox/ не изменён; учитывается предыдущий файл школы за месяц, если он "
+            f"есть.\nЧтобы свод это учёл: {run}; отменить — nastavnik unvoid "
+            f"{done['path']} --reason \"…\"")

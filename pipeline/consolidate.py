@@ -71,7 +71,7 @@ from pipeline.report import (
 )
 from pipeline.rules import DistrictFacts, DistrictFile, check_district, issue_at
 from pipeline.rules.district import Change, school_changes
-from pipeline.standing import Standing, decide
+from pipeline.standing import VOIDED, Standing, decide
 from pipeline.validate import FileResult, Validation
 from pipeline.values import name_hash
 from pipeline.workbooks import atomic_path, plain
@@ -97,7 +97,7 @@ class Submission:
     stored: Stored | None = None
     form: Form | None = None  # its layout, when read in this run and it has issues
     result: FileResult | None = None
-    role: str = "counted"  # counted, superseded, duplicate, unattributed
+    role: str = "counted"  # counted, superseded, duplicate, unattributed, voided
     digest: Digest | None = None  # of an accepted file: what the outputs need of its rows
 
 
@@ -155,6 +155,7 @@ class RunResult:
     unchanged: bool = False  # nothing new since the last run: nothing was rewritten
     approval: Approval | None = None  # the month's sign-off
     corrections: list[Correction] = field(default_factory=list)  # since the latest approval
+    voids: list[dict[str, Any]] = field(default_factory=list)  # of the files set aside
     render_key: str = ""  # digest of the rules and the writers: what rendered rows depend on
     rows_of: Callable[[Submission], dict[str, list[dict[str, Any]]]] = \
         lambda s: s.stored.rows  # a file's stored rows, from the ledger once let go
@@ -185,6 +186,12 @@ class RunResult:
         return any(results[n].status == "rejected" or results[n].worst == "error"
                    for n in self.counted)
 
+    def _voided(self) -> list[tuple[int, dict[str, Any]]]:
+        """(index, void) of each file set aside."""
+        by_file = {v["file_id"]: v for v in self.voids}
+        return [(n, by_file.get(s.seen.id, {})) for n, s in enumerate(self.submissions)
+                if s.role == "voided"]
+
     def as_json(self) -> dict[str, Any]:
         results = self.results
         counted = [results[n] for n in self.counted]
@@ -200,6 +207,9 @@ class RunResult:
             "approval": self.approval.as_json() if self.approval else None,
             "corrections_after_approval": [c.as_json() for c in self.corrections],
             "files": [r.as_json() for r in results],
+            "voided": [{"file": results[n].file, "school_code": results[n].school_code,
+                        "status": VOIDED} | _void_json(void)
+                       for n, void in self._voided()],
             "outputs": dict(self.outputs),
         }
 
@@ -227,22 +237,25 @@ def _run(workspace: Workspace, period: str, ledger: Ledger, workers: Any,
     run_id = ledger.start_run(period, __version__, context)
     submissions = find_files(workspace, period, ledger)
     signoff = approval(ledger, period)
+    voided = ledger.voided(period)
     fingerprint = with_state(keys.fingerprint(workspace, period, digest_key,
                                               [s.seen for s in submissions],
-                                              ledger.accepted_files(previous_period(period))),
+                                              ledger.accepted_files(previous_period(period)),
+                                              voided),
                              signoff)
     last = ledger.last_run(period)
     if last and last["fingerprint"] == fingerprint and keys.intact(last["outputs"]):
         return _unchanged(workspace, period, ledger, run_id, last, submissions, fingerprint,
-                          context, on_file, signoff)
+                          context, on_file, signoff, voided)
 
     rows_of = check_files(workspace, period, submissions, ledger, workers, on_file, context,
                           digest_key)  # preflight, read, validate; digest what is accepted
-    choose_counted(submissions)
+    choose_counted(submissions, voided)
     run = RunResult(period, workspace.expected(period), submissions,
                     school_standings(workspace, period, submissions),
                     deadline(period, workspace.settings.deadline_day), previous_period(period),
-                    render_key=context, rows_of=rows_of, approval=signoff)
+                    render_key=context, rows_of=rows_of, approval=signoff,
+                    voids=_voids(ledger, period, voided))
     district_rules(run)
     run.corrections = since_approval(run)
     written = write_outputs(workspace, run, last["outputs"] if last else {}, ledger, workers)
@@ -292,7 +305,7 @@ def _relative(root: Path, path: Path) -> str:
 def _unchanged(workspace: Workspace, period: str, ledger: Ledger, run_id: int,
                last: dict[str, Any], submissions: list[Submission], fingerprint: str,
                context: str, on_file: Callable[[Path], None] | None,
-               signoff: Approval) -> RunResult:
+               signoff: Approval, voided: set[int]) -> RunResult:
     """Nothing differs from the last finished run: answer from it, read and write nothing."""
     known = ledger.run_results(last["id"])
     for s in submissions:
@@ -304,11 +317,11 @@ def _unchanged(workspace: Workspace, period: str, ledger: Ledger, run_id: int,
             issues=[iss.Issue(**i) for i in data.get("issues", [])], school=school)
         if on_file:
             on_file(s.path)
-    choose_counted(submissions)
+    choose_counted(submissions, voided)
     run = RunResult(period, workspace.expected(period), submissions,
                     school_standings(workspace, period, submissions),
                     deadline(period, workspace.settings.deadline_day), previous_period(period),
-                    unchanged=True, approval=signoff,
+                    unchanged=True, approval=signoff, voids=_voids(ledger, period, voided),
                     corrections=[Correction.from_json(c) for c in
                                  last["summary"].get("corrections_after_approval", [])])
     run.outputs = _outputs_view(workspace, period, last["outputs"])
@@ -476,12 +489,16 @@ def _figures(data: dict[str, Any]) -> Any:
 
 
 # --- 3. decide which file counts, and each school's standing ----------------------------------
-def choose_counted(submissions: list[Submission]) -> None:
+def choose_counted(submissions: list[Submission], voided: set[int] = frozenset()) -> None:
     """The newest file of a school counts; earlier ones stay on record as superseded, or as
-    duplicates of newer content; a file no school claims is unattributed."""
+    duplicates of newer content; a file no school claims is unattributed. A file the district
+    set aside (`voided`: ledger file ids) is voided and counts for nothing: the school's
+    previous file counts again, or it has none."""
     by_school: dict[str, list[Submission]] = defaultdict(list)
     for s in submissions:
-        if s.result.school is None:
+        if s.seen.id in voided:
+            s.role = "voided"
+        elif s.result.school is None:
             s.role = "unattributed"  # no school claims it; its problems are still shown
         else:
             by_school[s.result.school.code].append(s)
@@ -498,7 +515,8 @@ def choose_counted(submissions: list[Submission]) -> None:
 def school_standings(workspace: Workspace, period: str,
             submissions: list[Submission]) -> list[SchoolStatus]:
     """Each expected school's standing: the file that counts, when it and the school's first
-    file came; its status is decided from them once the district's issues are in."""
+    file came (a file set aside is not a report: it does not make the school on time); its
+    status is decided from them once the district's issues are in."""
     by_school: dict[str, list[Submission]] = defaultdict(list)
     for s in submissions:
         if s.result.school is not None:
@@ -511,8 +529,19 @@ def school_standings(workspace: Workspace, period: str,
         statuses.append(SchoolStatus(
             school, counted.result if counted else None,
             counted.seen.received if counted else None, due, len(members),
-            min((s.seen.received for s in members), default=None)))
+            min((s.seen.received for s in members if s.role != "voided"), default=None)))
     return statuses
+
+
+def _voids(ledger: Ledger, period: str, voided: set[int]) -> list[dict[str, Any]]:
+    """The month's voids in force: who set each file aside, when, why."""
+    return [v for v in ledger.voids(period=period) if v["file_id"] in voided
+            and v["undone_at"] is None] if voided else []
+
+
+def _void_json(void: dict[str, Any]) -> dict[str, Any]:
+    return {"reason": void.get("reason"), "by": void.get("by"),
+            "at": void["at"].isoformat() if void.get("at") else None}
 
 
 # --- 4. the district's rules ------------------------------------------------------------------

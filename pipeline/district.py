@@ -105,6 +105,7 @@ class SchoolLine:
     pairs: int | None = None  # pairs and groups, of an accepted file
     # the correction the school sent after the month's approval, and what it changed
     after_approval: str | None = None
+    voided: str | None = None  # the school's files set aside, with when and why
 
     @property
     def accepted(self) -> bool:
@@ -115,8 +116,10 @@ def _school_lines(run: Any) -> list[SchoolLine]:
     pairs = {id(s.result): s.digest.figures.counts["pairs"] for s in run.submissions
              if s.result.status == "accepted" and s.digest is not None}
     corrections = {c.school_code: c for c in run.corrections}
+    voided = _voided_files(run)
     return [SchoolLine(s.school, s.result, s.standing, s.deadline, s.files,
-                       pairs.get(id(s.result), 0), _after_approval(corrections.get(s.school.code)))
+                       pairs.get(id(s.result), 0), _after_approval(corrections.get(s.school.code)),
+                       voided.get(s.school.code))
             for s in run.statuses]
 
 
@@ -125,6 +128,19 @@ def _after_approval(correction: Any) -> str | None:
         return None
     when = f" {correction.received:%d.%m.%Y}" if correction.received else ""
     return f"исправление{when}: {correction.text()}"
+
+
+def _voided_files(run: Any) -> dict[str, str]:
+    """Per school, its files set aside: «7.xlsx — аннулирован 03.12.2026: причина»."""
+    voids = {v["file_id"]: v for v in getattr(run, "voids", ())}
+    found: dict[str, list[str]] = {}
+    for s in run.submissions:
+        if s.role == "voided" and s.result.school is not None:
+            void = voids.get(s.seen.id)
+            why = f" {void['at']:%d.%m.%Y}: {void['reason']}" if void else ""
+            found.setdefault(s.result.school.code, []).append(
+                f"{source_name(s)} — {standing.VOIDED}{why}")
+    return {code: "; ".join(texts) for code, texts in found.items()}
 
 
 def write_district_workbook(path: Path, workspace: Workspace, run: Any,
@@ -299,7 +315,8 @@ class _IssueRow:
     severity: str
 
 
-ROLE_SUFFIX = {"superseded": f" ({standing.REPLACED})", "duplicate": f" ({standing.DUPLICATE})"}
+ROLE_SUFFIX = {"superseded": f" ({standing.REPLACED})", "duplicate": f" ({standing.DUPLICATE})",
+               "voided": f" ({standing.VOIDED})"}
 
 
 def _issues_sheet(book: Any, formats: Formats, run: Any, names: Names) -> None:

@@ -75,6 +75,7 @@ MIGRATIONS: dict[int, str] = {
         run_id INTEGER NOT NULL REFERENCES runs(id),
         file_id INTEGER NOT NULL REFERENCES files(id),
         role TEXT NOT NULL,            -- counted, superseded, duplicate, unattributed
+                                       -- (voided: set aside, schema 7)
         status TEXT NOT NULL,
         school_code TEXT,
         PRIMARY KEY (run_id, file_id)
@@ -149,6 +150,26 @@ MIGRATIONS[6] = """
         schools TEXT                   -- JSON: school code -> its figures as approved
     );
     CREATE INDEX signoffs_period ON signoffs(period);
+"""
+MIGRATIONS[7] = """
+    -- a file set aside by the district (`nastavnik void`): it stays in inbox/ and on record,
+    -- but no run counts it; undone (`nastavnik unvoid`), with who, when and why, it counts
+    -- again. A file voided again after that has a new row.
+    CREATE TABLE voids (
+        id INTEGER PRIMARY KEY,
+        file_id INTEGER NOT NULL REFERENCES files(id),
+        path TEXT NOT NULL,            -- the file's, as `files` has it
+        sha256 TEXT NOT NULL,
+        period TEXT NOT NULL,
+        school_code TEXT,              -- as the last run that saw the file found it
+        at TEXT NOT NULL,
+        by TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        undone_at TEXT,
+        undone_by TEXT,
+        undone_reason TEXT
+    );
+    CREATE INDEX voids_period ON voids(period);
 """
 SCHEMA_VERSION = max(MIGRATIONS)
 _BATCH = 500  # parameters per IN (...) query, under SQLite's limit
@@ -300,7 +321,7 @@ class Ledger:
             raise LedgerError(f"{self.db}: база создана более новой версией nastavnik "
                               f"(схема {version}, эта версия знает {SCHEMA_VERSION}) — "
                               "обновите nastavnik")
-        for target in range(version + 1, SCHEMA_VERSION + 1):
+        for target in sorted(n for n in MIGRATIONS if n > version):
             # one script, one transaction: a migration is applied whole or not at all
             self.db.executescript(f"BEGIN IMMEDIATE;\n{MIGRATIONS[target]}\n"
                                   f"PRAGMA user_version = {target};\nCOMMIT;")
@@ -569,6 +590,95 @@ class Ledger:
                  None if outputs is None else dumps(outputs),
                  None if schools is None else dumps(schools)))
         return dt.datetime.fromisoformat(at)
+    # voided files -------------------------------------------------------------------------------
+
+    def file_row(self, file_id: int) -> dict[str, Any] | None:
+        """A file the ledger has seen, with its school as the last run that saw it found it."""
+        row = self.db.execute(
+            """SELECT f.id, f.path, f.sha256, f.period, f.received,
+                      (SELECT rf.school_code FROM run_files rf WHERE rf.file_id = f.id
+                       ORDER BY rf.run_id DESC LIMIT 1)
+               FROM files f WHERE f.id = ?""", (file_id,)).fetchone()
+        return _file_row(row) if row else None
+
+    def find_files(self, *, path: str | None = None, sha256: str | None = None,
+                   school_code: str | None = None, period: str | None = None
+                   ) -> list[dict[str, Any]]:
+        """Files the ledger has seen: at `path` with content `sha256`, or those the runs
+        found to be `school_code`'s (of `period`), oldest first."""
+        where, args = [], []
+        if path is not None:
+            where.append("f.path = ?")
+            args.append(path)
+        if sha256 is not None:
+            where.append("f.sha256 = ?")
+            args.append(sha256)
+        if period is not None:
+            where.append("f.period = ?")
+            args.append(period)
+        rows = [_file_row(r) for r in self.db.execute(
+            f"""SELECT f.id, f.path, f.sha256, f.period, f.received,
+                       (SELECT rf.school_code FROM run_files rf WHERE rf.file_id = f.id
+                        ORDER BY rf.run_id DESC LIMIT 1)
+                FROM files f {'WHERE ' + ' AND '.join(where) if where else ''}
+                ORDER BY f.received, f.path""", args)]
+        return [r for r in rows if school_code is None or r["school_code"] == school_code]
+
+    def void(self, file_id: int, by: str, reason: str) -> dict[str, Any]:
+        """Set a file aside: no run counts it until `unvoid`."""
+        found = self.file_row(file_id)
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO voids (file_id, path, sha256, period, school_code, at, by, reason) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (file_id, found["path"], found["sha256"], found["period"],
+                 found["school_code"], _now(), by, reason))
+        return self.voids(file_id=file_id)[-1]
+
+    def unvoid(self, file_id: int, by: str, reason: str) -> dict[str, Any]:
+        """Undo a file's void: it counts again (the void stays on record, undone)."""
+        with self.transaction():
+            self.db.execute("UPDATE voids SET undone_at = ?, undone_by = ?, undone_reason = ? "
+                            "WHERE file_id = ? AND undone_at IS NULL",
+                            (_now(), by, reason, file_id))
+        return self.voids(file_id=file_id)[-1]
+
+    def voids(self, *, period: str | None = None, file_id: int | None = None,
+              file_ids: Iterable[int] = (), school_code: str | None = None
+              ) -> list[dict[str, Any]]:
+        """Voids on record, undone ones too, oldest first: of a month, a file, some files or
+        a school."""
+        where, args = [], []
+        if period is not None:
+            where.append("period = ?")
+            args.append(period)
+        if file_id is not None:
+            where.append("file_id = ?")
+            args.append(file_id)
+        ids = list(file_ids)
+        if ids or school_code is not None:
+            either = []
+            if ids:
+                either.append(f"file_id IN ({','.join('?' * len(ids))})")
+                args.extend(ids)
+            if school_code is not None:
+                either.append("school_code = ?")
+                args.append(school_code)
+            where.append("(" + " OR ".join(either) + ")")
+        return [{"file_id": r[0], "path": r[1], "sha256": r[2], "period": r[3],
+                 "school_code": r[4], "at": dt.datetime.fromisoformat(r[5]), "by": r[6],
+                 "reason": r[7],
+                 "undone_at": dt.datetime.fromisoformat(r[8]) if r[8] else None,
+                 "undone_by": r[9], "undone_reason": r[10]}
+                for r in self.db.execute(
+                    "SELECT file_id, path, sha256, period, school_code, at, by, reason, "
+                    "undone_at, undone_by, undone_reason FROM voids "
+                    f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY id", args)]
+
+    def voided(self, period: str) -> set[int]:
+        """The ids of the month's files set aside now (voided and not undone)."""
+        return {file_id for (file_id,) in self.db.execute(
+            "SELECT file_id FROM voids WHERE period = ? AND undone_at IS NULL", (period,))}
 
     # accepted rows ----------------------------------------------------------------------------
 
@@ -612,6 +722,11 @@ class Ledger:
                  "run_started": r[8], "run_id": r[9],
                  "codes": [i.get("code") for i in loads(r[10])["issues"]] if r[10] else None}
                 for r in rows]
+
+
+def _file_row(row: Any) -> dict[str, Any]:
+    return {"file_id": row[0], "path": row[1], "sha256": row[2], "period": row[3],
+            "received": dt.datetime.fromisoformat(row[4]), "school_code": row[5]}
 
 
 # --- the lock -------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ STATUSES = (MISSING, REJECTED, WITH_REMARKS, ACCEPTED)
 # a file that does not count for its school
 REPLACED = "заменён более новым"
 DUPLICATE = "повтор того же файла"
+VOIDED = "аннулирован"  # set aside by the district (`nastavnik void`)
 ON_TIME_WORDS = {True: "да", False: "нет (с опозданием)", None: "—"}
 
 

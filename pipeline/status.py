@@ -12,6 +12,7 @@ from pipeline.paths import readable, readable_name
 from pipeline.standing import (
     DUPLICATE,
     REPLACED,
+    VOIDED,
     Standing,
     decide,
     file_status,
@@ -20,7 +21,7 @@ from pipeline.standing import (
 from pipeline.workspace import School, Workspace, deadline
 
 ROLE_WORDS = {"counted": "учитывается", "superseded": REPLACED,
-              "duplicate": DUPLICATE, "unattributed": "школа не определена"}
+              "duplicate": DUPLICATE, "unattributed": "школа не определена", "voided": VOIDED}
 
 
 @dataclass
@@ -30,6 +31,8 @@ class SchoolRow:
     file: str | None = None  # the name of the file that counts
     files: int = 0
     codes: list[str] = field(default_factory=list)  # issue codes of the file that counts
+    # the school's files set aside (voids in force, as the ledger keeps them)
+    voided: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -69,6 +72,8 @@ class PeriodStatus:
 
     def correction(self, school_code: str) -> Correction | None:
         return next((c for c in self.corrections if c.school_code == school_code), None)
+    # (path, SHA-256) of files voided or unvoided since the last run: the next run applies it
+    pending: list[tuple[str, str]] = field(default_factory=list)
 
 
 def period_status(workspace: Workspace, period: str) -> PeriodStatus:
@@ -77,6 +82,7 @@ def period_status(workspace: Workspace, period: str) -> PeriodStatus:
     path = workspace.state_dir / LEDGER_FILE
     files: list[dict[str, Any]] = []
     seen: set[str] = set()
+    voids: list[dict[str, Any]] = []
     if path.is_file():
         with Ledger(path) as ledger:
             status.last_run = ledger.last_run(period)
@@ -87,22 +93,54 @@ def period_status(workspace: Workspace, period: str) -> PeriodStatus:
                     Correction.from_json(c) for c in
                     status.last_run["summary"].get("corrections_after_approval", [])]
             seen = seen_paths(ledger, period)
+            voids = ledger.voids(period=period)
+    # the files set aside now and as the last run found them: a difference is for the next run
+    now = {(v["path"], v["sha256"]) for v in voids if v["undone_at"] is None}
+    then = {(f["path"], f["sha256"]) for f in files if f["role"] == "voided"}
+    status.pending = sorted(now ^ then)
     root = workspace.root.resolve()
     status.new_files = [readable_name(p.name) for p in workspace.inbox_files(period)
                         if readable(p.resolve().relative_to(root).as_posix()) not in seen]
     for school in workspace.expected(period):
         mine = [f for f in files if f["school_code"] == school.code]
         counted = next((f for f in mine if f["role"] == "counted"), None)
+        # a file set aside is not a report: as in the run (consolidate.school_standings)
         standing = decide(counted["status"] if counted else None,
                           counted["codes"] if counted else (),
-                          first_received=min((f["received"] for f in mine), default=None),
+                          first_received=min((f["received"] for f in mine
+                                              if f["role"] != "voided"), default=None),
                           received=counted["received"] if counted else None, deadline=due)
-        row = SchoolRow(school, standing, files=len(mine))
+        row = SchoolRow(school, standing, files=len(mine),
+                        voided=[v for v in voids if v["undone_at"] is None and (
+                            v["school_code"] == school.code or
+                            (v["path"], v["sha256"]) in {(f["path"], f["sha256"]) for f in mine})])
         if counted:
             row.codes = counted["codes"]
             row.file = counted["path"].rsplit("/", 1)[-1]
         status.schools.append(row)
     return status
+
+
+def school_voids(workspace: Workspace, school_code: str,
+                 rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The voids and unvoids of a school's files (`rows`, as `school_history` gives them), as
+    events oldest first: what (`void` or `unvoid`), when, who, why, which file and month."""
+    path = workspace.state_dir / LEDGER_FILE
+    if not path.is_file():
+        return []
+    school = workspace.school(school_code)
+    with Ledger(path) as ledger:
+        voids = ledger.voids(file_ids=[r["file_id"] for r in rows],
+                             school_code=school.code if school else school_code)
+    events = []
+    for v in voids:
+        name = v["path"].rsplit("/", 1)[-1]
+        events.append({"action": "void", "at": v["at"], "by": v["by"], "reason": v["reason"],
+                       "name": name, "period": v["period"]})
+        if v["undone_at"] is not None:
+            events.append({"action": "unvoid", "at": v["undone_at"], "by": v["undone_by"],
+                           "reason": v["undone_reason"], "name": name, "period": v["period"]})
+    return sorted(events, key=lambda e: e["at"])
 
 
 def school_history(workspace: Workspace, school_code: str) -> list[dict[str, Any]]:

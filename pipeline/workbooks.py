@@ -186,7 +186,8 @@ def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
             elif isinstance(value, dt.date):
                 sheet.write_datetime(r, col, value, formats.date)
             elif isinstance(value, str):
-                sheet.write_string(r, col, value)
+                # its own format: a row given a height carries a format that would unwrap it
+                sheet.write_string(r, col, value, formats.wrap if col in wrap else None)
             elif col in numbers and isinstance(value, float):
                 sheet.write_number(r, col, value, numbers[col])
             elif value is not None:

@@ -110,8 +110,9 @@ def _file_name(path: Any) -> str | None:
 # --- the district workbook (pipeline/district.py) --------------------------------------------
 # A row of «Сводка» and «Сдача отчётов» is a school's line: its `school`, the `result` of the
 # file that counts (None when nothing came), its `standing` (pipeline/standing.py), whether it
-# is `accepted`, its `pairs` and groups, its `deadline` and how many `files` it sent, and what
-# it changed by a correction `after_approval` of the month.
+# is `accepted`, its `pairs` and groups, its `deadline` and how many `files` it sent, what
+# it changed by a correction `after_approval` of the month, and the files the district set
+# aside (`voided`, a text).
 
 
 def _accepted(take: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -170,6 +171,7 @@ DEADLINES = OutputTable("Сдача отчётов", (
     OutputColumn("Файлов за месяц", 18, "files"),
     OutputColumn("Пар и групп в отчёте", 22, _reported_links),
     OutputColumn("После утверждения", 44, "after_approval", wrap=True),
+    OutputColumn("Аннулированные файлы", 44, "voided", wrap=True),
 ), caption="Сдача отчётов за {period}", repeat_columns=1)
 
 # The three lists: each form sheet's columns (schemas/columns.py) between the school and the

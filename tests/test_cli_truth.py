@@ -168,6 +168,7 @@ ALLOWED = {"nastavnik", "init", "template", "check", "run", "report", "rollup", 
            "history", "demo", "inbox", "outbox", "xlsx", "docx", "toml", "schools", "districts",
            "json", "deadline_day", "excel", "word", "tmp"}
 ALLOWED |= {"approve", "reopen"}  # a month's sign-off (issue 19)
+ALLOWED |= {"void", "unvoid"}  # a school's file set aside (issue 19)
 
 
 def _english(text: str) -> list[str]:

@@ -77,15 +77,18 @@ def run_keys(workspace: Any, indicators: bytes, *, caches: bool = True) -> tuple
 
 
 def fingerprint(workspace: Any, period: str, digest_key: str, files: list[Any],
-                previous: list[tuple[str, str, str]]) -> str:
+                previous: list[tuple[str, str, str]], voided: set[int] | frozenset[int] = frozenset()
+                ) -> str:
     """Everything a month's outputs are made of, known before any file is read: the same
     fingerprint means the same outputs. `files`: the ledger's `Seen` of the inbox's files;
-    `previous`: last month's accepted files."""
+    `previous`: last month's accepted files; `voided`: the ids of the files set aside."""
     settings = workspace.settings
     parts = [digest_key, period, settings.district, settings.region, settings.deadline_day,
              sorted((s.code, s.name, str(s.active_from), str(s.active_to))
                     for s in workspace.schools),
              previous, [(f.path, f.sha256, f.received.isoformat()) for f in files]]
+    if voided:  # kept out when empty: a month without voids keeps its fingerprint
+        parts.append(sorted(voided))
     return hashlib.sha256(dumps(parts).encode()).hexdigest()
 
 
