@@ -17,7 +17,13 @@ from typing import Any
 
 from xlsxwriter.utility import quote_sheetname
 
-from pipeline.droplists import LIST_HEADER_ROW, Vocabulary, list_cells, vocabularies
+from pipeline.droplists import (
+    LIST_HEADER_ROW,
+    Vocabulary,
+    justifications_sheet,
+    list_cells,
+    vocabularies,
+)
 from pipeline.ledger import LEDGER_FILE, Ledger, Stored
 from pipeline.values import name_key, vocab_key
 from pipeline.workbooks import (
@@ -153,6 +159,7 @@ def write_form(path: Path, *, school_code: str, school_name: str, period: str,
                 _write_keyvalue(book, formats, sheet, title_values)
             else:
                 _write_table(book, formats, sheet, table_rows.get(sheet.key, ()), lists)
+        _write_table(book, formats, justifications_sheet(), (), lists)
         _write_lists(book, formats, lists.values())
         book.close()
     return path
@@ -312,7 +319,7 @@ def _write_instructions(book: Any, formats: _FormFormats, *, school_code: str,
                   f"«{c.TITLE.column('filled_on').header}».", formats.notice)
 
     section("Листы формы")
-    for form_sheet in c.FORM_SHEETS:
+    for form_sheet in (*c.FORM_SHEETS, c.JUSTIFICATIONS):
         paragraph(f"«{form_sheet.name}» — {form_sheet.description}")
     paragraph(f"Лист «{c.LISTS_SHEET}» скрыт: в нём значения выпадающих списков. "
               "Его не нужно открывать и менять.")
