@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from pipeline import issues as iss
 from pipeline.engine.sheetxml import column_letter
 from schemas import columns as c
 
@@ -39,18 +38,9 @@ class Vocabulary:
 
 
 @functools.cache
-def justifications_sheet() -> c.Sheet:
-    """«Пояснения» as a form carries it: its code a drop-down of the warnings' codes (an
-    error cannot be explained, pipeline/justify.py)."""
-    columns = tuple(replace(column, kind="enum", vocab=iss.JUSTIFIABLE)
-                    if column.key == "code" else column for column in c.JUSTIFICATIONS.columns)
-    return replace(c.JUSTIFICATIONS, columns=columns)
-
-
-@functools.cache
 def _vocabularies() -> tuple[tuple[tuple[str, ...], Vocabulary], ...]:
     found: dict[tuple[str, ...], Vocabulary] = {}
-    for sheet in (*c.FORM_SHEETS, justifications_sheet()):
+    for sheet in c.FORM_SHEETS:
         for column in sheet.columns:
             if not column.vocab or column.vocab in found:
                 continue
@@ -82,5 +72,5 @@ def quoted(title: str) -> str:
     return "'" + title.replace("'", "''") + "'"
 
 
-__all__ = ["DROP_DOWN_ERROR", "LIST_HEADER_ROW", "Vocabulary", "justifications_sheet",
-           "list_cells", "quoted", "vocabularies"]
+__all__ = ["DROP_DOWN_ERROR", "LIST_HEADER_ROW", "Vocabulary", "list_cells", "quoted",
+           "vocabularies"]

@@ -125,8 +125,6 @@ CODES: dict[str, tuple[Severity, str, str]] = {
 }
 
 
-# the codes a school may explain on «Пояснения»: warnings only (an error must be fixed)
-JUSTIFIABLE = tuple(code for code, (severity, _, _) in CODES.items() if severity == "warning")
 # what a refused explanation adds to its warning (the district's settings refuse it)
 REFUSED = "Пояснение школы («{text}») управлением образования не принято."
 

@@ -8,14 +8,30 @@ school as info. Applied to a file's issues once its rules have run.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from typing import Any
 
 from pipeline import issues as iss
 from pipeline.read import Table
+from pipeline.rules import rules_of
 from pipeline.values import header_key
 from pipeline.workspace import code_key
-from schemas.columns import JUSTIFICATIONS
+from schemas.columns import JUSTIFICATIONS, Sheet
+
+# found across the district, after a file's own rules: not (yet) explainable
+DISTRICT_CODES = tuple(code for rule in rules_of("district") for code in rule.codes)
+# the codes a school may explain: warnings of its own file (an error must be fixed)
+JUSTIFIABLE = tuple(code for code, (severity, _, _) in iss.CODES.items()
+                    if severity == "warning" and code not in DISTRICT_CODES)
+
+
+@functools.cache
+def justifications_sheet() -> Sheet:
+    """«Пояснения» as the template writes it: its code a drop-down of JUSTIFIABLE."""
+    columns = tuple(replace(column, kind="enum", vocab=JUSTIFIABLE)
+                    if column.key == "code" else column for column in JUSTIFICATIONS.columns)
+    return replace(JUSTIFICATIONS, columns=columns)
 
 
 @dataclass(frozen=True)
@@ -103,6 +119,10 @@ def _why_unused(j: Justification, key: tuple[str, int | None, str],
     if key in used:
         return (f"то же замечание уже пояснено в строке {used[key]}",
                 "Удалите повторную строку.")
+    if key[2] in DISTRICT_CODES:
+        return ("замечание найдено по всему району, а такие пока пояснить нельзя",
+                "Проверьте данные вместе с управлением образования; строку пояснения можно "
+                "удалить.")
     where = f"строке {j.row} листа «{j.sheet}»" if j.row else f"листе «{j.sheet}»"
     if key not in found:
         return f"в {where} нет замечания с кодом «{j.code}»", _FIX_LINE

@@ -17,6 +17,7 @@ from conftest import (
     NAME,
     PERIOD,
     PETROVA,
+    T_CODE,
     T_YOUNG,
     FormBuilder,
 )
@@ -192,6 +193,7 @@ def test_the_template_has_the_justifications_sheet_with_a_drop_down(tmp_path: Pa
     values = [c.value for row in book["Справочники"][f"{first}:{last}"] for c in row]
     assert "mentor-overload" in values
     assert "unknown-mentee" not in values  # an error cannot be justified
+    assert "cross-school-duplicate" not in values  # found across the district: not yet
 
 
 def test_a_filled_template_with_a_justification_is_read(workspace, tmp_path) -> None:
@@ -230,3 +232,18 @@ def test_the_feedback_offers_to_justify_each_warning(workspace, form, justified)
         assert by_code["justified-warning"] == "Ничего делать не нужно: пояснение принято."
     else:
         assert offer in by_code["mentor-overload"]
+
+
+def test_a_warning_found_across_the_district_cannot_be_justified_yet(workspace, form) -> None:
+    other = form.copy().set_title(T_CODE, "ОО-08")
+    other.save(workspace.inbox / PERIOD / "ОО-08.xlsx")
+    row = form.row_of(MENTORS, PETROVA)
+    justify(form, (MENTORS, row, "cross-school-duplicate", "Совместитель в двух школах"))
+
+    data, book = run_month(workspace, form)
+
+    issues = issues_of(data)
+    assert ("cross-school-duplicate", row) in {(i["code"], i["row"]) for i in issues}
+    [unused] = [i for i in issues if i["code"] == "justification-unused"]
+    assert "найдено по всему району" in unused["message"]
+    assert summary_status(book) == "принят с замечаниями"

@@ -14,6 +14,7 @@ from typing import Any
 from pipeline import issues as iss
 from pipeline.droplists import DROP_DOWN_ERROR, vocabularies
 from pipeline.engine.sheetxml import column_letter
+from pipeline.justify import JUSTIFIABLE
 from pipeline.ledger import file_sha256
 from pipeline.paths import readable_name
 from pipeline.read import Form, Table
@@ -93,7 +94,7 @@ def listed_issues(issues: list[iss.Issue], form: Form
 
 def justifiable(issue: iss.Issue) -> str:
     """What the list adds to a warning's fix: how to explain it if it is true for a reason."""
-    if issue.code not in iss.JUSTIFIABLE or issue.sheet not in _SHEETS:
+    if issue.code not in JUSTIFIABLE or issue.sheet not in _SHEETS:
         return ""
     where = f"строка {issue.row}, " if issue.row else "строку оставьте пустой, "
     return (f" Если всё верно по существу, поясните на листе «{JUSTIFICATIONS.name}»: "
