@@ -109,12 +109,24 @@ CODES: dict[str, tuple[Severity, str, str]] = {
     "link-outside-workspace": ("fatal", "Это ссылка на файл вне рабочей папки; такие ссылки не "
                                "открываются.", "Сохраните в папку inbox сам файл, а не ссылку "
                                "на него."),
+    # project extension (documented in README): a warning the school explained on its
+    # «Пояснения» sheet (pipeline/justify.py); it no longer counts as a warning
+    "justified-warning": ("info", "Предупреждение {original} пояснено школой: «{text}». "
+                          "Замечание было таким: {what}",
+                          "Ничего делать не нужно: пояснение принято."),
+    # a line of «Пояснения» that explains nothing: an error, a code not in the file, no text
+    "justification-unused": ("info", "Пояснение в строке {line} листа «Пояснения» не учтено: "
+                             "{detail}.", "{hint}"),
     # info: reported
     "extra-column": ("info", "Столбец «{value}» не из шаблона и не читается.",
                      "Ничего делать не нужно; данные из него не попадут в свод."),
     "header-alias": ("info", "Заголовок «{value}» прочитан как «{column}».",
                      "Ничего делать не нужно; лучше вернуть заголовок из шаблона."),
 }
+
+
+# what a refused explanation adds to its warning (the district's settings refuse it)
+REFUSED = "Пояснение школы («{text}») управлением образования не принято."
 
 
 @dataclass(frozen=True)

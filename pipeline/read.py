@@ -21,7 +21,7 @@ from typing import Any
 from pipeline import issues as iss
 from pipeline.preflight import Preflight, preflight
 from pipeline.values import Read, cell_reader, header_key, is_blank, read_cell, vocab_key
-from schemas.columns import FORM_SHEETS, IGNORED_SHEETS, Column, Sheet
+from schemas.columns import FORM_SHEETS, IGNORED_SHEETS, JUSTIFICATIONS, Column, Sheet
 
 log = logging.getLogger("nastavnik")  # the readers' own (English) words: --debug shows them
 DAMAGED = "файл повреждён: часть его содержимого не удаётся разобрать"
@@ -62,6 +62,8 @@ class Form:
     properties: dict[str, str] = field(default_factory=dict)
     sheet_names: dict[str, str] = field(default_factory=dict)  # key -> name as in the file
     tables: dict[str, Table] = field(default_factory=dict)
+    # the optional «Пояснения» (older forms lack it): the school's reasons for warnings
+    justifications: Table | None = None
     issues: list[iss.Issue] = field(default_factory=list)
     # what the reader itself said when it failed (its English): for --debug, never a message
     reader_error: str = ""
@@ -89,6 +91,7 @@ def _known_headers(sheet: Sheet) -> dict[str, Column]:
 _KNOWN = {s.key: _known_headers(s) for s in FORM_SHEETS}
 _SHEET_KEYS = {header_key(name): s.key for s in FORM_SHEETS for name in (s.name, *s.aliases)}
 _IGNORED_KEYS = {header_key(name) for name in IGNORED_SHEETS}
+_JUSTIFICATIONS_KEY = header_key(JUSTIFICATIONS.name)
 
 
 def _match_header(text: str, sheet: Sheet, taken: set[str]) -> tuple[Column | None, bool]:
@@ -552,7 +555,28 @@ def read_form(path: Path, *, max_file_mb: float = 20, max_unpacked_mb: float = 2
         else:
             form.tables[sheet.key] = read_grid_table(grid, sheet, form.issues, flags, merges,
                                                      formulas)
+    if not form.rejected:
+        form.justifications = read_justifications(book, names)
     return form
+
+
+def read_justifications(book: Any, names: list[str]) -> Table | None:
+    """The form's «Пояснения», if it has the sheet with its columns; else None (an older
+    form, or a sheet of the school's own). A cell that cannot be read leaves its
+    justification unmatched, which the school is told (pipeline/justify.py); nothing here
+    is a problem of the report itself."""
+    name = next((n for n in names if header_key(n) == _JUSTIFICATIONS_KEY), None)
+    if name is None:
+        return None
+    try:
+        grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except BaseException as exc:
+        if not reader_failed(exc):
+            raise
+        return None
+    said: list[iss.Issue] = []
+    table = read_grid_table(grid, JUSTIFICATIONS, said)
+    return None if any(i.code == "missing-column" for i in said) else table
 
 
 _ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"

@@ -18,6 +18,7 @@ from typing import Any
 from xlsxwriter.utility import quote_sheetname
 
 from pipeline.droplists import LIST_HEADER_ROW, Vocabulary, list_cells, vocabularies
+from pipeline.justify import justifications_sheet
 from pipeline.ledger import LEDGER_FILE, Ledger, Stored
 from pipeline.values import name_key, vocab_key
 from pipeline.workbooks import (
@@ -140,6 +141,12 @@ def write_form(path: Path, *, school_code: str, school_name: str, period: str,
     table_rows = {key: [_checked_keys(c.SHEETS_BY_KEY[key], row) for row in sheet_rows]
                   for key, sheet_rows in rows.items()}
     lists = vocabularies()
+    justifications = justifications_sheet()  # optional, so not among the form's lists
+    for column in justifications.columns:
+        if column.vocab and column.vocab not in lists:
+            lists[column.vocab] = Vocabulary(f"list_{justifications.key}_{column.key}",
+                                             f"{column.header} ({justifications.name})",
+                                             column.vocab, len(lists))
 
     with atomic_path(path) as tmp:
         book = new_workbook(tmp)
@@ -153,6 +160,7 @@ def write_form(path: Path, *, school_code: str, school_name: str, period: str,
                 _write_keyvalue(book, formats, sheet, title_values)
             else:
                 _write_table(book, formats, sheet, table_rows.get(sheet.key, ()), lists)
+        _write_table(book, formats, justifications, (), lists)
         _write_lists(book, formats, lists.values())
         book.close()
     return path
@@ -312,7 +320,7 @@ def _write_instructions(book: Any, formats: _FormFormats, *, school_code: str,
                   f"«{c.TITLE.column('filled_on').header}».", formats.notice)
 
     section("Листы формы")
-    for form_sheet in c.FORM_SHEETS:
+    for form_sheet in (*c.FORM_SHEETS, c.JUSTIFICATIONS):
         paragraph(f"«{form_sheet.name}» — {form_sheet.description}")
     paragraph(f"Лист «{c.LISTS_SHEET}» скрыт: в нём значения выпадающих списков. "
               "Его не нужно открывать и менять.")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pipeline import issues as iss
+from pipeline.justify import justify, read_justifications, refused_keys
 from pipeline.read import Form, Table
 from pipeline.rules import check_form, form_facts, issue_at
 from pipeline.rules.file import period_bounds
@@ -112,6 +113,10 @@ def validate_forms(forms: Sequence[Form], *, workspace: Workspace | None = None,
     limit = workspace.settings.max_mentees_per_mentor if workspace else 3
     for n in live:
         _check_form(forms[n], n, results[n].period, sink, limit)
+    refused = refused_keys(workspace.settings.refused_justifications) if workspace else frozenset()
+    for n in live:  # once every rule of the file has spoken
+        sink.issues[n] = justify(sink.issues[n], read_justifications(forms[n].justifications),
+                                 school_code=results[n].school_code, refused=refused)
 
     for sheet in FORM_SHEETS:
         frame = frames[sheet.key]

@@ -42,6 +42,12 @@ max_mentees_per_mentor = {max_mentees_per_mentor}
 max_file_mb = 20
 # Сколько мегабайт файл может занимать в распакованном виде.
 max_unpacked_mb = 200
+
+[justifications]
+# Пояснения школ к предупреждениям, которые управление не принимает: такое предупреждение
+# остаётся предупреждением. Запись: "Код ОО:Лист:Строка:код замечания", например
+# refused = ["ОО-07:Наставники:5:mentor-overload"]
+refused = []
 """
 
 
@@ -57,6 +63,8 @@ class Settings:
     max_mentees_per_mentor: int = 3
     max_file_mb: float = 20
     max_unpacked_mb: float = 200
+    # «Код ОО:Лист:Строка:код» of the schools' explanations the district does not accept
+    refused_justifications: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -202,7 +210,17 @@ def load_settings(path: Path) -> Settings:
         max_mentees_per_mentor=value(data, "max_mentees_per_mentor", int),
         max_file_mb=value(limits, "max_file_mb", float),
         max_unpacked_mb=value(limits, "max_unpacked_mb", float),
+        refused_justifications=_refused(path, data.get("justifications", {})),
     )
+
+
+def _refused(path: Path, table: Any) -> tuple[str, ...]:
+    refused = table.get("refused", []) if isinstance(table, dict) else None
+    if not isinstance(refused, list) or not all(isinstance(r, str) for r in refused):
+        raise WorkspaceError(f"{path}: в разделе [justifications] refused должен быть списком "
+                             "строк вида \"ОО-07:Наставники:5:mentor-overload\" — исправьте "
+                             "настройки")
+    return tuple(refused)
 
 
 def load_registry(path: Path) -> tuple[School, ...]:

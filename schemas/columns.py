@@ -284,6 +284,33 @@ DOCUMENTS = Sheet(
 # The data sheets of the form, in the order the form has them.
 FORM_SHEETS: tuple[Sheet, ...] = (TITLE, MENTORS, MENTEES, LINKS, DOCUMENTS)
 SHEETS_BY_KEY = {s.key: s for s in FORM_SHEETS}
+
+# Optional (older forms lack it): the school explains a warning that is true for a reason,
+# one line per warning, found by its sheet, row and code (pipeline/justify.py). The codes'
+# drop-down is filled from pipeline/issues.py, which this layer cannot see.
+JUSTIFICATIONS = Sheet(
+    key="justifications",
+    name="Пояснения",
+    description="пояснения к предупреждениям, которые верны по существу (например, групповое "
+                "наставничество по приказу): лист, строка и код замечания из файла "
+                "замечаний и текст пояснения. Ошибки пояснить нельзя — их нужно исправить.",
+    columns=(
+        Column("number", "№", "skip", width=5),
+        Column("sheet", "Лист", "enum", required=True,
+               vocab=tuple(s.name for s in FORM_SHEETS),
+               hint="Лист, на котором предупреждение", width=20),
+        Column("row", "Строка", "int", min=1, max=1_048_576,
+               hint="Номер строки из файла замечаний; для всего листа оставьте пустым",
+               width=10),
+        Column("code", "Код замечания", "code", required=True,
+               aliases=("Код", "Код предупреждения"),
+               hint="Код из столбца «Код» файла замечаний, например mentor-overload",
+               width=30),
+        Column("text", "Пояснение", "text", required=True,
+               hint="Почему это верно, например: групповое наставничество по приказу № 12 "
+                    "от 01.09.2026", width=70),
+    ),
+)
 INSTRUCTIONS_SHEET = "Инструкция"
 LISTS_SHEET = "Справочники"
 IGNORED_SHEETS = (INSTRUCTIONS_SHEET, LISTS_SHEET)

@@ -25,7 +25,9 @@ SPEC_CODES = {code: severity for severity, codes in SPEC_SEVERITIES.items()
 EXTENSIONS: dict[str, str] = {"pair-vanished": "warning",  # README: codes we added
                               "formula-in-cell": "warning",
                               "link-to-rejected-person": "error",
-                              "link-outside-workspace": "fatal"}
+                              "link-outside-workspace": "fatal",
+                              "justified-warning": "info",
+                              "justification-unused": "info"}
 
 
 def test_spec_lists_thirty_eight_codes():
@@ -52,6 +54,7 @@ def test_every_code_has_a_plain_russian_message(code):
                  limit=3, months=1, which="оценка", other="ОО-08",
                  where="в списке другой школы", expected="2026-11",
                  sheet_name="Наставники", previous="2026-10",
-                 who="Наставник", person_row=3, person_sheet="Наставники")
+                 who="Наставник", person_row=3, person_sheet="Наставники",
+                 original="mentor-overload", text="по приказу", what="перегрузка", line=2)
     assert issue.severity == SPEC_CODES.get(code, EXTENSIONS.get(code))
     assert any("а" <= ch <= "я" for ch in issue.message.lower())

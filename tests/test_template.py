@@ -68,10 +68,11 @@ def test_the_form_carries_its_identity_in_custom_properties(book):
 
 
 def test_sheets_come_in_the_order_of_the_spec(book):
-    expected = [c.INSTRUCTIONS_SHEET, *(s.name for s in c.FORM_SHEETS), c.LISTS_SHEET]
+    expected = [c.INSTRUCTIONS_SHEET, *(s.name for s in c.FORM_SHEETS), c.JUSTIFICATIONS.name,
+                c.LISTS_SHEET]  # «Пояснения»: optional, after the sheets of the spec
     assert book.sheetnames == expected
-    assert book.sheetnames[:7] == ["Инструкция", "Титул", "Наставники", "Наставляемые",
-                                   "Пары и группы", "Документы", "Справочники"]
+    assert book.sheetnames == ["Инструкция", "Титул", "Наставники", "Наставляемые",
+                               "Пары и группы", "Документы", "Пояснения", "Справочники"]
 
 
 def test_lists_sheet_is_hidden_and_the_rest_visible(book):

@@ -14,11 +14,12 @@ from typing import Any
 from pipeline import issues as iss
 from pipeline.droplists import DROP_DOWN_ERROR, vocabularies
 from pipeline.engine.sheetxml import column_letter
+from pipeline.justify import JUSTIFIABLE
 from pipeline.ledger import file_sha256
 from pipeline.paths import readable_name
 from pipeline.read import Form, Table
 from pipeline.validate import FileResult
-from schemas.columns import FORM_SHEETS
+from schemas.columns import FORM_SHEETS, JUSTIFICATIONS
 
 SHEET_NAME = "Замечания"
 AUTHOR = "nastavnik"
@@ -86,9 +87,18 @@ def listed_issues(issues: list[iss.Issue], form: Form
         where = f"{column_letter(col)} — {issue.column}" if col and issue.column else \
             (issue.column or "")
         listed.append((issue, col, (issue.sheet or "весь файл", issue.row, where, issue.value,
-                                    issue.problem, issue.fix, iss.SEVERITY_RU[issue.severity],
-                                    issue.code)))
+                                    issue.problem, issue.fix + justifiable(issue),
+                                    iss.SEVERITY_RU[issue.severity], issue.code)))
     return listed
+
+
+def justifiable(issue: iss.Issue) -> str:
+    """What the list adds to a warning's fix: how to explain it if it is true for a reason."""
+    if issue.code not in JUSTIFIABLE or issue.sheet not in _SHEETS:
+        return ""
+    where = f"строка {issue.row}, " if issue.row else "строку оставьте пустой, "
+    return (f" Если всё верно по существу, поясните на листе «{JUSTIFICATIONS.name}»: "
+            f"лист «{issue.sheet}», {where}код {issue.code}.")
 
 
 def column_positions(form: Form) -> dict[tuple[str, str], int]:
