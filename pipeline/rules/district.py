@@ -136,12 +136,10 @@ def history_figures(title: dict[str, Any], rows: Rows) -> dict[str, int | None]:
         key: value if isinstance(value, int) and not isinstance(value, bool) else None
         for key, (sheet, _) in HISTORY.items() if sheet is TITLE
         for value in (title.get(key),)}
-    kept = {k: [r for r in rows.get(k, []) if r.get("_ok", True)]
-            for k in (MENTORS.key, MENTEES.key, LINKS.key)}
-    figures["mentors"] = len(kept[MENTORS.key])
-    figures["mentees"] = len(kept[MENTEES.key])
-    figures["active_pairs"] = len({str(r.get("pair_id")) for r in kept[LINKS.key]
-                                   if r.get("status") == v.STATUS_ACTIVE})
+    figures["mentors"] = sum(1 for r in rows.get(MENTORS.key, []) if r["_ok"])
+    figures["mentees"] = sum(1 for r in rows.get(MENTEES.key, []) if r["_ok"])
+    figures["active_pairs"] = len({str(r.get("pair_id")) for r in rows.get(LINKS.key, [])
+                                   if r["_ok"] and r.get("status") == v.STATUS_ACTIVE})
     return figures
 
 
