@@ -59,6 +59,7 @@ from pipeline.ledger import (
     pack_digest,
     pack_rows,
     unpack_rows,
+    unpack_title_and_rows,
 )
 from pipeline.paths import link_outside, readable, readable_name, space_told
 from pipeline.read import Form
@@ -70,12 +71,12 @@ from pipeline.report import (
     write_report_workbook,
 )
 from pipeline.rules import DistrictFacts, DistrictFile, check_district, issue_at
-from pipeline.rules.district import Change, school_changes
+from pipeline.rules.district import Change, history_compared, school_changes
 from pipeline.standing import VOIDED, Standing, decide
 from pipeline.validate import FileResult, Validation
 from pipeline.values import name_hash
 from pipeline.workbooks import atomic_path, plain
-from pipeline.workspace import School, Workspace, deadline, previous_period
+from pipeline.workspace import School, Settings, Workspace, deadline, previous_period
 from schemas.columns import (
     FORM_COL,
     FORM_SHEETS,
@@ -112,6 +113,7 @@ class Digest:
     changes: list[Change]  # since the school's accepted file of last month
     vanished: list[dict[str, Any]]  # active pairs of last month gone without a mark
     compared: bool  # the school had an accepted file last month
+    history: dict[str, list[int | None]]  # its numbers and last month's (rules.district)
 
 
 @dataclass
@@ -256,7 +258,7 @@ def _run(workspace: Workspace, period: str, ledger: Ledger, workers: Any,
                     deadline(period, workspace.settings.deadline_day), previous_period(period),
                     render_key=context, rows_of=rows_of, approval=signoff,
                     voids=_voids(ledger, period, voided))
-    district_rules(run)
+    district_rules(run, workspace.settings)
     run.corrections = since_approval(run)
     written = write_outputs(workspace, run, last["outputs"] if last else {}, ledger, workers)
     run.outputs = _outputs_view(workspace, period, written)
@@ -455,7 +457,8 @@ def _digest_job(title: dict[str, Any], rows: dict[str, list[dict[str, Any]]] | N
               if record["_ok"] and isinstance(name := record.get("full_name"), str)]
     consented = [name_hash(name) for sheet in (MENTORS, MENTEES)
                  for name in consenting(rows.get(sheet.key, []))]
-    last_month = unpack_rows(before) if before is not None else None
+    last_title, last_month = unpack_title_and_rows(before) if before is not None else (None,
+                                                                                      None)
     changes, vanished = school_changes(school.code, rows, last_month)
     stored = Stored(status="accepted", school_code=school.code, period=own_period, counts={},
                     issues=[], title=title, rows=rows)
@@ -465,7 +468,8 @@ def _digest_job(title: dict[str, Any], rows: dict[str, list[dict[str, Any]]] | N
             "figures": school_figures(indicators, stored, period).as_json(),
             "changes": [[c.school_code, c.what, c.change, c.sheet, c.record, c.previous]
                         for c in changes],
-            "vanished": vanished, "compared": before is not None}
+            "vanished": vanished, "compared": before is not None,
+            "history": history_compared(title, rows, last_title, last_month)}
     return (data, pack_digest(data), rendered,
             pack_rows(stored) if store else None)
 
@@ -475,7 +479,7 @@ def _use_digest(s: Submission, data: dict[str, Any]) -> None:
     s.digest = Digest(_array("q", data["people"]), _array("i", data["places"]),
                       _array("q", data["consented"]), _figures(data["figures"]),
                       [Change(*c) for c in data["changes"]], data["vanished"],
-                      data["compared"])
+                      data["compared"], data["history"])
 
 
 def _array(kind: str, text: str) -> array[int]:
@@ -545,20 +549,24 @@ def _void_json(void: dict[str, Any]) -> dict[str, Any]:
 
 
 # --- 4. the district's rules ------------------------------------------------------------------
-def district_rules(run: RunResult) -> None:
+def district_rules(run: RunResult, settings: Settings) -> None:
     """The district rules (pipeline/rules: the same person in two schools, a pair of last
-    month gone without a mark) over the counted accepted files, their issues added to the
-    files' results; and the files' changes since last month."""
+    month gone without a mark, a number changed beyond the `[history]` thresholds) over the
+    counted accepted files, their issues added to the files' results; and the files'
+    changes since last month."""
     counted = [s for s in run.submissions if s.role == "counted"
                and s.result.status == "accepted" and s.digest is not None]
     files = [DistrictFile(s.result.school_code, s.digest.people, s.digest.places,
-                          s.digest.vanished, partial(run.rows_of, s)) for s in counted]
+                          s.digest.vanished, partial(run.rows_of, s), s.digest.history)
+             for s in counted]
 
     def add(code: str, n: int, sheet: Any, row: int | None, column_key: str | None,
             value: Any = None, **params: Any) -> None:
         counted[n].result.issues.append(issue_at(code, sheet, row, column_key, value, **params))
 
-    check_district(DistrictFacts(files, run.previous_period), add)
+    check_district(DistrictFacts(files, run.previous_period, run.period,
+                                 settings.history_max_change, settings.history_min_change),
+                   add)
     compared = [s for s in counted if s.digest.compared]
     run.changes = sorted((c for s in compared for c in s.digest.changes),
                          key=lambda c: c.school_code)

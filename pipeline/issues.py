@@ -96,6 +96,11 @@ CODES: dict[str, tuple[Severity, str, str]] = {
                       "прекращённая.",
                       "Верните строку пары и укажите статус «завершена» или «прекращена "
                       "досрочно» и дату окончания."),
+    # found against the school's last accepted month: a number changed beyond the district's
+    # thresholds (`[history]` in nastavnik.toml)
+    "history-jump": ("warning", "{detail}.",
+                     "Проверьте число: если оно верное, ничего делать не нужно; если нет — "
+                     "исправьте его и отправьте файл снова."),
     # project extension (documented in README): the school's own file holds a formula; the
     # value it computed is read, the formula itself never leaves the school's file
     "formula-in-cell": ("warning", "В ячейке формула: в свод взято значение, которое она "

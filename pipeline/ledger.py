@@ -211,6 +211,12 @@ def unpack_rows(packed: bytes) -> dict[str, list[dict[str, Any]]]:
     return loads(zlib.decompress(packed)).get("rows", {})
 
 
+def unpack_title_and_rows(packed: bytes) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """The «Титул» values and the rows of `Ledger.packed_rows`."""
+    data = loads(zlib.decompress(packed))
+    return data.get("title", {}), data.get("rows", {})
+
+
 def _stored(row: Any, rows: bool) -> Stored:
     """A Stored from a row of `Ledger._RESULT`."""
     data = loads(zlib.decompress(row[6])) if rows else loads(row[4])

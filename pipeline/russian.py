@@ -104,8 +104,20 @@ def from_to(before: float, after: float, unit: str = "") -> str:
     """«с 14 до 12», «со 195 до 162», «с 72,6 до 67,3 %» (numbers read «сто…» take «со»)."""
     first = number(before) if not unit else decimal(before)
     second = number(after) if not unit else decimal(after)
-    preposition = "со" if 100 <= abs(before) < 200 or 100_000 <= abs(before) < 200_000 else "с"
-    return f"{preposition} {first} до {second}{NBSP + unit if unit else ''}"
+    return f"{from_word(before)} {first} до {second}{NBSP + unit if unit else ''}"
+
+
+def from_word(value: float) -> str:
+    """«с» before a number, «со» before one read «сто…» («со 120», «с 12»)."""
+    return "со" if 100 <= abs(value) < 200 or 100_000 <= abs(value) < 200_000 else "с"
+
+
+def times(ratio: float) -> str:
+    """How many times one number is another: «в 10 раз», «в 2 раза», «в 1,6 раза»."""
+    shown = round_half_up(ratio, 1)
+    if not float(shown).is_integer():
+        return f"в {number(shown)} раза"
+    return f"в {number(shown)} {plural_word(int(shown), 'раз', 'раза', 'раз')}"
 
 
 # --- dates -----------------------------------------------------------------------------------

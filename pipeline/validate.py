@@ -32,6 +32,7 @@ from schemas.columns import (
     ROW_COL,
     SHEETS_BY_KEY,
     TITLE,
+    TITLE_ROWS,
     Column,
     Sheet,
 )
@@ -155,7 +156,7 @@ def _identify(form: Form, n: int, result: FileResult, sink: _Sink,
     """School and period from «Титул» (or the template's properties): fatal when wrong."""
     title = form.tables["title"]
     values = {key: vals[0] for key, vals in title.values.items()}
-    result.title = values
+    result.title = values | {TITLE_ROWS: dict(title.cell_rows)}
     code = values.get("school_code") or form.properties.get(PROP_SCHOOL)
     row = title.cell_rows.get("school_code")
     result.school_code = code

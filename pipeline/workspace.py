@@ -37,6 +37,14 @@ deadline_day = {deadline_day}
 # (больше — предупреждение mentor-overload).
 max_mentees_per_mentor = {max_mentees_per_mentor}
 
+[history]
+# Сверка с прошлым месяцем (предупреждение history-jump): число с «Титула» или число
+# наставников, наставляемых, действующих пар изменилось больше чем на max_change
+# (0.5 — на 50 % от меньшего из двух чисел) и больше чем на min_change — оба условия сразу,
+# чтобы у маленькой школы 3 → 6 не считалось скачком.
+max_change = 0.5
+min_change = 10
+
 [limits]
 # Самый большой файл школы, который принимается, в мегабайтах.
 max_file_mb = 20
@@ -65,6 +73,8 @@ class Settings:
     max_unpacked_mb: float = 200
     # «Код ОО:Лист:Строка:код» of the schools' explanations the district does not accept
     refused_justifications: tuple[str, ...] = ()
+    history_max_change: float = 0.5  # [history] max_change: relative, of the smaller number
+    history_min_change: int = 10  # [history] min_change: absolute
 
 
 @dataclass(frozen=True)
@@ -195,13 +205,22 @@ def load_settings(path: Path) -> Settings:
                              "— исправьте файл или создайте рабочую папку заново: "
                              "nastavnik init") from exc
     limits = data.get("limits", {})
+    history = data.get("history", {})
 
-    def value(table: dict[str, Any], key: str, kind: type) -> Any:
+    def value(table: dict[str, Any], key: str, kind: type, attribute: str | None = None
+              ) -> Any:
         try:
-            return kind(table.get(key, getattr(Settings, key)))
+            return kind(table.get(key, getattr(Settings, attribute or key)))
         except (TypeError, ValueError) as exc:
             raise WorkspaceError(f"{path}: неверное значение {key} = {table[key]!r} — "
                                  "нужно число, оно пишется без кавычек") from exc
+
+    def threshold(key: str, kind: type) -> Any:
+        found = value(history, key, kind, f"history_{key}")
+        if found < 0:
+            raise WorkspaceError(f"{path}: неверное значение {key} = {history[key]!r} в "
+                                 "разделе [history] — нужно число не меньше нуля")
+        return found
 
     return Settings(
         district=str(data.get("district", Settings.district)),
@@ -211,6 +230,8 @@ def load_settings(path: Path) -> Settings:
         max_file_mb=value(limits, "max_file_mb", float),
         max_unpacked_mb=value(limits, "max_unpacked_mb", float),
         refused_justifications=_refused(path, data.get("justifications", {})),
+        history_max_change=threshold("max_change", float),
+        history_min_change=threshold("min_change", int),
     )
 
 

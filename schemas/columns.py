@@ -143,6 +143,10 @@ TITLE = Sheet(
     ),
 )
 
+# The key under which a form's «Титул» values carry the Excel row of each label (the district
+# places a finding about a «Титул» number at its cell)
+TITLE_ROWS = "_rows"
+
 MENTORS = Sheet(
     key="mentors",
     name="Наставники",

@@ -27,7 +27,8 @@ EXTENSIONS: dict[str, str] = {"pair-vanished": "warning",  # README: codes we ad
                               "link-to-rejected-person": "error",
                               "link-outside-workspace": "fatal",
                               "justified-warning": "info",
-                              "justification-unused": "info"}
+                              "justification-unused": "info",
+                              "history-jump": "warning"}
 
 
 def test_spec_lists_thirty_eight_codes():

@@ -62,7 +62,7 @@ def test_every_code_of_the_contract_is_emitted_by_a_rule_or_by_reading_the_file(
 
 def test_the_district_rules_are_registered_with_their_codes():
     district = {code for rule in REGISTRY if rule.scope == "district" for code in rule.codes}
-    assert district == {"cross-school-duplicate", "pair-vanished"}
+    assert district == {"cross-school-duplicate", "pair-vanished", "history-jump"}
 
 
 def test_rules_have_unique_names_and_a_known_scope():

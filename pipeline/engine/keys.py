@@ -69,6 +69,7 @@ def run_keys(workspace: Any, indicators: bytes, *, caches: bool = True) -> tuple
     digest = hashlib.sha256(package_digest().encode())
     digest.update(dumps([settings.max_mentees_per_mentor, settings.max_file_mb,
                          settings.max_unpacked_mb, sorted(settings.refused_justifications),
+                         settings.history_max_change, settings.history_min_change,
                          sorted((s.code, s.name) for s in workspace.schools)]).encode())
     if not caches:
         digest.update(secrets.token_bytes(16))

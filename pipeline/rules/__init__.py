@@ -79,6 +79,7 @@ REGISTRY: list[Rule] = [
     # across the district's schools
     Rule("namesakes", "district", ("cross-school-duplicate",), district.namesakes),
     Rule("vanished-pairs", "district", ("pair-vanished",), district.vanished_pairs),
+    Rule("history-jumps", "district", ("history-jump",), district.history_jumps),
 ]
 
 

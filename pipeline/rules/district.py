@@ -4,21 +4,22 @@ Each rule is `rule(facts, add)`: `facts` holds the month's counted accepted file
 (`DistrictFacts`), `add(code, file, sheet, row, column_key, value=None, **params)` reports
 an issue in the file `facts.files[file]`. `school_changes` compares one school's rows with
 its accepted rows of last month, where the file's digest is made (a worker may make it);
-the pairs it finds vanished are warned by `vanished_pairs`. Registered in
-pipeline/rules/__init__.py.
+the pairs it finds vanished are warned by `vanished_pairs`. `history_figures` are the
+numbers compared with last month's in the same place; `history_jumps` warns those changed
+beyond the district's thresholds. Registered in pipeline/rules/__init__.py.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.russian import join_words, number
+from pipeline.russian import from_word, join_words, month, number, times
 from pipeline.values import name_key
 from schemas import vocab as v
-from schemas.columns import LINKS, MENTEES, MENTORS
+from schemas.columns import LINKS, MENTEES, MENTORS, TITLE, TITLE_ROWS, Sheet
 
 Rows = dict[str, list[dict[str, Any]]]  # a file's stored rows by sheet key, with `_row`, `_ok`
 OTHER_SCHOOLS_SHOWN = 3  # a namesake's message names this many other schools at most
@@ -43,12 +44,30 @@ class DistrictFile:
     places: Sequence[int]  # and where: Excel row * 2, + 1 on «Наставляемые»
     vanished: list[dict[str, Any]]  # last month's active pairs gone without a mark
     rows: Callable[[], Rows]  # the file's rows, fetched only for the few names shared
+    # per figure of HISTORY: [last month's value, this month's, its «Титул» row or None];
+    # empty when the school had no accepted file last month
+    history: dict[str, list[int | None]] = field(default_factory=dict)
 
 
 @dataclass
 class DistrictFacts:
     files: list[DistrictFile]
     previous_period: str
+    period: str = ""
+    max_change: float = 0.5  # `[history]`: a change is flagged beyond both thresholds,
+    min_change: int = 10  # relative (of the smaller number) and absolute
+
+
+# The numbers a school's month is compared with its last month by (`history_jumps`): where
+# they are (a «Титул» row, or a list sheet) and what they are called in the message.
+HISTORY: dict[str, tuple[Sheet, str]] = {
+    "teachers_total": (TITLE, "Число педагогических работников"),
+    "young_specialists": (TITLE, "Число молодых специалистов"),
+    "pupils_total": (TITLE, "Число обучающихся"),
+    "mentors": (MENTORS, "Число наставников"),
+    "mentees": (MENTEES, "Число наставляемых"),
+    "active_pairs": (LINKS, "Число действующих пар и групп"),
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -79,6 +98,59 @@ def vanished_pairs(facts: DistrictFacts, add: Any) -> None:
         for record in file.vanished:
             add("pair-vanished", n, LINKS, None, "pair_id", record.get("pair_id"),
                 previous=facts.previous_period)
+
+
+def history_jumps(facts: DistrictFacts, add: Any) -> None:
+    """A number of «Титул» or a count of the lists changed since last month beyond both
+    thresholds (DHIS2's min–max check, made with one month of history). A month with no
+    accepted month before it is never judged; a zero on either side is judged by the
+    absolute threshold alone (a ratio to zero says nothing: DHIS2 warns of zero-inflated
+    data)."""
+    for n, file in enumerate(facts.files):
+        for key, (before, now, row) in file.history.items():
+            if before is None or now is None or not _jumped(before, now, facts):
+                continue
+            sheet, what = HISTORY[key]
+            change = f"на {number(abs(now - before))} {'больше' if now > before else 'меньше'}"
+            if before and now:
+                change += f", {times(max(before, now) / min(before, now))}"
+            add("history-jump", n, sheet, row if sheet is TITLE else None,
+                key if sheet is TITLE else None, now,
+                detail=f"{what} изменилось {from_word(before)} {number(before)} в "
+                       f"{month(facts.previous_period, 'prep')} до {number(now)} в "
+                       f"{month(facts.period, 'prep')} ({change})")
+
+
+def _jumped(before: int, now: int, facts: DistrictFacts) -> bool:
+    change = abs(now - before)
+    if change <= facts.min_change:
+        return False
+    smaller = min(before, now)
+    return smaller == 0 or change / smaller > facts.max_change
+
+
+def history_figures(title: dict[str, Any], rows: Rows) -> dict[str, int | None]:
+    """A month's numbers of HISTORY: «Титул»'s as read (None when not a number), the lists'
+    rows kept, and the active pairs and groups (a group is one, by its №)."""
+    figures: dict[str, int | None] = {
+        key: value if isinstance(value, int) and not isinstance(value, bool) else None
+        for key, (sheet, _) in HISTORY.items() if sheet is TITLE
+        for value in (title.get(key),)}
+    figures["mentors"] = sum(1 for r in rows.get(MENTORS.key, []) if r["_ok"])
+    figures["mentees"] = sum(1 for r in rows.get(MENTEES.key, []) if r["_ok"])
+    figures["active_pairs"] = len({str(r.get("pair_id")) for r in rows.get(LINKS.key, [])
+                                   if r["_ok"] and r.get("status") == v.STATUS_ACTIVE})
+    return figures
+
+
+def history_compared(title: dict[str, Any], rows: Rows, before_title: dict[str, Any] | None,
+                     before_rows: Rows | None) -> dict[str, list[int | None]]:
+    """`DistrictFile.history` of a month and the school's last month (None: none)."""
+    if before_title is None or before_rows is None:
+        return {}
+    now, before = history_figures(title, rows), history_figures(before_title, before_rows)
+    title_rows = title.get(TITLE_ROWS) or {}
+    return {key: [before[key], now[key], title_rows.get(key)] for key in HISTORY}
 
 
 # ---------------------------------------------------------------------------------------------
