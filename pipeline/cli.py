@@ -643,6 +643,9 @@ def unvoid(path: Path | None, school_code: str | None, received: Any, period: st
                undo=True)
 
 
+DEMO_APPROVER = "Методист Иванова И. И."  # who approves the demo's first month
+
+
 @cli.command()
 @click.argument("directory", required=False, default="demo", metavar="[ПАПКА]",
                 type=click.Path(file_okay=False, path_type=Path))
@@ -669,6 +672,12 @@ def demo(directory: Path, period: str | None) -> None:
     for month in months:
         click.echo(f"\n— Свод за {month} —")
         _run(workspace, month, quiet=False)
+        if month != months[-1]:  # the month before went upstream: the district approved it
+            from pipeline.signoff import approve_period
+
+            done = approve_period(workspace, month, DEMO_APPROVER)
+            click.echo(f"Месяц {month} утверждён (версия {done.signoff.version}, "
+                       f"{done.signoff.by}): nastavnik approve --period {month}")
     click.echo(f"\nДальше: nastavnik status -w {directory} --period {period}; "
                f"nastavnik history -w {directory} --school ОО-03")
 

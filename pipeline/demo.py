@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pipeline.template import template_filename, write_form
+from pipeline.template import TABLE_HEADER_ROW, template_filename, write_form
 from pipeline.workspace import (
     School,
     Workspace,
@@ -27,6 +27,7 @@ from pipeline.workspace import (
     previous_period,
 )
 from schemas import vocab as v
+from schemas.columns import MENTEES
 
 DISTRICT = "Берёзовский муниципальный округ"
 REGION = "Приреченская область"
@@ -58,6 +59,8 @@ SCHOOL_CLOSED = "ОО-10"  # closed on the last day of last month (registry «Д
 SCHOOL_RESUBMITTING = "ОО-03"  # a file with an error, then a corrected one
 SCHOOL_LATE = "ОО-08"  # this month's file comes after the deadline
 SCHOOL_LOSING_PAIR = "ОО-06"  # an active pair disappears from its list, never marked finished
+SCHOOL_JUSTIFYING = "ОО-09"  # this month: a pupil without consent yet, a warning it justifies
+SCHOOL_JUMPING = "ОО-12"  # this month: ten times last month's pupils (history-jump)
 RESUBMISSION_SUFFIX = " исправлено"
 
 # How schools name the files they send (the office keeps them as received).
@@ -201,10 +204,11 @@ class _Form:
     mentees: list[dict[str, Any]] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)
     documents: list[dict[str, Any]] = field(default_factory=list)
+    justifications: list[dict[str, Any]] = field(default_factory=list)  # «Пояснения»
 
     def rows(self) -> dict[str, list[dict[str, Any]]]:
         return {"mentors": self.mentors, "mentees": self.mentees, "links": self.links,
-                "documents": self.documents}
+                "documents": self.documents, "justifications": self.justifications}
 
 
 @dataclass(frozen=True)
@@ -690,6 +694,20 @@ def _add_mistakes(form: _Form, rng: random.Random) -> None:
     pupil["pd_consent"] = v.NO
 
 
+def _justify_missing_consent(form: _Form) -> None:
+    """A pupil whose parents signed the consent after the form was filled: the school
+    justifies the warning on «Пояснения» instead of leaving it to nag (issue: justified
+    warnings)."""
+    index, pupil = next((n, p) for n, p in reversed(list(enumerate(form.mentees)))
+                        if p["category"] == v.MENTEE_PUPIL)
+    pupil["pd_consent"] = v.NO
+    form.justifications = [{
+        "number": 1, "sheet": MENTEES.name, "row": TABLE_HEADER_ROW + 1 + index,
+        "code": "no-pd-consent",
+        "text": "Согласие родителей подписано 03.12.2026, после заполнения формы; "
+                "в отчёте за декабрь будет «да»."}]
+
+
 def _refuse_consent(form: _Form) -> None:
     """Parents of one pupil did not agree to personal-data processing (a warning)."""
     next(p for p in form.mentees if p["category"] == v.MENTEE_PUPIL)["pd_consent"] = v.NO
@@ -845,6 +863,10 @@ def build_demo(root: Path, period: str = "2026-11", *,
         form = builder.form
         if code == SCHOOL_WITH_MISTAKES:
             _add_mistakes(form, rng)
+        elif code == SCHOOL_JUSTIFYING:
+            _justify_missing_consent(form)
+        elif code == SCHOOL_JUMPING:
+            form.title["pupils_total"] *= 10  # a zero too many, typed in a hurry
         name = file_name(school, period, rng)
         if code == SCHOOL_RESUBMITTING:
             first, corrected = now.first_and_corrected()

@@ -135,10 +135,11 @@ def write_form(path: Path, *, school_code: str, school_name: str, period: str,
                                     "municipality": municipality, "period": period}
     title_values.update(_checked_keys(c.TITLE, title or {}))
     rows = dict(rows or {})
-    unknown = set(rows) - {s.key for s in c.FORM_SHEETS if s.layout == "table"}
+    sheets = {s.key: s for s in (*c.FORM_SHEETS, c.JUSTIFICATIONS) if s.layout == "table"}
+    unknown = set(rows) - set(sheets)
     if unknown:
         raise ValueError(f"Нет такого листа формы: {', '.join(sorted(unknown))}")
-    table_rows = {key: [_checked_keys(c.SHEETS_BY_KEY[key], row) for row in sheet_rows]
+    table_rows = {key: [_checked_keys(sheets[key], row) for row in sheet_rows]
                   for key, sheet_rows in rows.items()}
     lists = vocabularies()
     justifications = justifications_sheet()  # optional, so not among the form's lists
@@ -160,7 +161,8 @@ def write_form(path: Path, *, school_code: str, school_name: str, period: str,
                 _write_keyvalue(book, formats, sheet, title_values)
             else:
                 _write_table(book, formats, sheet, table_rows.get(sheet.key, ()), lists)
-        _write_table(book, formats, justifications, (), lists)
+        _write_table(book, formats, justifications, table_rows.get(justifications.key, ()),
+                     lists)
         _write_lists(book, formats, lists.values())
         book.close()
     return path
