@@ -160,6 +160,13 @@ def _correction(line: Any) -> Any:
     return standing.received if standing.received != standing.first_received else None
 
 
+def _justified(line: Any) -> Any:
+    """How many of the file's warnings the school justified (`justified-warning`)."""
+    if not line.accepted:
+        return None
+    return sum(1 for i in line.result.issues if i.code == "justified-warning") or None
+
+
 DEADLINES = OutputTable("Сдача отчётов", (
     SCHOOL_CODE,
     OutputColumn("Наименование ОО", 48, lambda line: line.school.name, fit=True),
@@ -170,6 +177,7 @@ DEADLINES = OutputTable("Сдача отчётов", (
     OutputColumn("В срок", 20, lambda line: line.standing.on_time_ru),
     OutputColumn("Файлов за месяц", 18, "files"),
     OutputColumn("Пар и групп в отчёте", 22, _reported_links),
+    OutputColumn("Пояснённых предупреждений", 18, _justified),
     OutputColumn("После утверждения", 44, "after_approval", wrap=True),
     OutputColumn("Аннулированные файлы", 44, "voided", wrap=True),
 ), caption="Сдача отчётов за {period}", repeat_columns=1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -65,10 +66,11 @@ def summary_status(book: openpyxl.Workbook, code: str = "ОО-07") -> str:
     return next(row[status] for row in rows[1:] if row[0] == code)
 
 
-def deadlines_status(book: openpyxl.Workbook, code: str = "ОО-07") -> str:
+def deadlines_status(book: openpyxl.Workbook, code: str = "ОО-07",
+                     column: str = "Статус") -> Any:
     rows = list(book["Сдача отчётов"].iter_rows(values_only=True))
     header = next(n for n, row in enumerate(rows) if "Статус" in row)
-    status = rows[header].index("Статус")
+    status = rows[header].index(column)
     return next(row[status] for row in rows[header + 1:] if row[0] == code)
 
 
@@ -91,6 +93,7 @@ def test_a_justified_mentor_overload_leaves_the_school_accepted(workspace, form)
     assert "mentor-overload" in note["message"]
     assert summary_status(book) == "принят"
     assert deadlines_status(book) == "принят"
+    assert deadlines_status(book, column="Пояснённых предупреждений") == 1
     status = invoke("status", "--period", PERIOD, "-w", workspace.root)
     assert status.exit_code in (0, 1), status.output
     line = next(text for text in status.output.splitlines() if "ОО-07" in text)
