@@ -203,7 +203,7 @@ def status_report(status: Any) -> str:
         later = _when(row.received) if row.received != row.first_received else ""
         rows.append([row.school.code, click.style(row.status, fg=_STATUS_COLOURS.get(row.status)),
                      _when(row.first_received), later, on_time, row.errors, row.warnings,
-                     row.file or ""])
+                     row.standing.justified or "", row.file or ""])
         if approved:  # the month was approved: which schools corrected their report since
             correction = status.correction(row.school.code)
             rows[-1].append(f"исправлен {_when(correction.received)}" if correction else "")
@@ -215,7 +215,7 @@ def status_report(status: Any) -> str:
         lines.append(f"Последний свод: {status.last_run['finished'].replace('T', ' ')}")
     lines.extend(approval_lines(status.period, status.approval, status.corrections))
     lines.append(table(["Код ОО", "Статус", "Первый файл", "Исправление", "Срок", "Ошибок",
-                        "Предупр.", "Файл"] + (["После утверждения"] if approved else []), rows))
+                        "Предупр.", "Поясн.", "Файл"] + (["После утверждения"] if approved else []), rows))
     expected = len(status.schools)
     received = sum(1 for r in status.schools if r.standing.reported)
     on_time = sum(1 for r in status.schools if r.on_time)

@@ -52,6 +52,7 @@ class Standing:
     first_received: dt.datetime | None = None  # the school's first file of the month
     received: dt.datetime | None = None  # the file that counts
     deadline: dt.datetime | None = None
+    justified: int = 0  # warnings the school justified (`justified-warning`, info)
 
     @property
     def reported(self) -> bool:
@@ -91,4 +92,4 @@ def decide(file_status_code: str | None, codes: Iterable[str], *,
     codes = list(codes)
     errors, warnings = severity_counts(codes)
     return Standing(file_status(file_status_code, codes), errors, warnings,
-                    first_received, received, deadline)
+                    first_received, received, deadline, codes.count("justified-warning"))

@@ -96,8 +96,12 @@ def test_a_justified_mentor_overload_leaves_the_school_accepted(workspace, form)
     assert deadlines_status(book, column="Пояснённых предупреждений") == 1
     status = invoke("status", "--period", PERIOD, "-w", workspace.root)
     assert status.exit_code in (0, 1), status.output
-    line = next(text for text in status.output.splitlines() if "ОО-07" in text)
+    lines = status.output.splitlines()
+    line = next(text for text in lines if "ОО-07" in text)
     assert "принят" in line and "замечаниями" not in line
+    header = next(text for text in lines if text.startswith("Код ОО"))
+    justified = header.index("Поясн.")
+    assert line[justified:justified + 6].strip() == "1"  # one warning justified
 
 
 def test_without_the_justification_the_same_school_is_accepted_with_remarks(workspace,
