@@ -25,10 +25,10 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
+import pipeline.feedback.marks as feedback
 from pipeline import issues as iss
 from pipeline.droplists import DROP_DOWN_ERROR, list_cells, quoted, vocabularies
 from pipeline.engine.sheetxml import column_letter
-from pipeline.feedback import marks as feedback
 from pipeline.feedback.marks import (
     AUTHOR,
     NOTE,

@@ -27,6 +27,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import pipeline.feedback.marks as fb
 from pipeline import issues as iss
 from pipeline.droplists import DROP_DOWN_ERROR, list_cells, quoted, vocabularies
 from pipeline.engine.sheetxml import (
@@ -40,7 +41,6 @@ from pipeline.engine.sheetxml import (
     well_formed,
     worksheet,
 )
-from pipeline.feedback import marks as fb
 from pipeline.feedback.marks import Listed
 from pipeline.read import Form
 from pipeline.workbooks import PAGE_NUMBERS, atomic_path, text_lines
