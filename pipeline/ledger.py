@@ -600,11 +600,7 @@ class Ledger:
 
     def file_row(self, file_id: int) -> dict[str, Any] | None:
         """A file the ledger has seen, with its school as the last run that saw it found it."""
-        row = self.db.execute(
-            """SELECT f.id, f.path, f.sha256, f.period, f.received,
-                      (SELECT rf.school_code FROM run_files rf WHERE rf.file_id = f.id
-                       ORDER BY rf.run_id DESC LIMIT 1)
-               FROM files f WHERE f.id = ?""", (file_id,)).fetchone()
+        row = self.db.execute(f"{_FILE_ROWS} WHERE f.id = ?", (file_id,)).fetchone()
         return _file_row(row) if row else None
 
     def find_files(self, *, path: str | None = None, sha256: str | None = None,
@@ -612,22 +608,9 @@ class Ledger:
                    ) -> list[dict[str, Any]]:
         """Files the ledger has seen: at `path` with content `sha256`, or those the runs
         found to be `school_code`'s (of `period`), oldest first."""
-        where, args = [], []
-        if path is not None:
-            where.append("f.path = ?")
-            args.append(path)
-        if sha256 is not None:
-            where.append("f.sha256 = ?")
-            args.append(sha256)
-        if period is not None:
-            where.append("f.period = ?")
-            args.append(period)
+        where, args = _where({"f.path": path, "f.sha256": sha256, "f.period": period})
         rows = [_file_row(r) for r in self.db.execute(
-            f"""SELECT f.id, f.path, f.sha256, f.period, f.received,
-                       (SELECT rf.school_code FROM run_files rf WHERE rf.file_id = f.id
-                        ORDER BY rf.run_id DESC LIMIT 1)
-                FROM files f {'WHERE ' + ' AND '.join(where) if where else ''}
-                ORDER BY f.received, f.path""", args)]
+            f"{_FILE_ROWS} {where} ORDER BY f.received, f.path", args)]
         return [r for r in rows if school_code is None or r["school_code"] == school_code]
 
     def void(self, file_id: int, by: str, reason: str) -> dict[str, Any]:
@@ -654,23 +637,13 @@ class Ledger:
               ) -> list[dict[str, Any]]:
         """Voids on record, undone ones too, oldest first: of a month, a file, some files or
         a school."""
-        where, args = [], []
-        if period is not None:
-            where.append("period = ?")
-            args.append(period)
-        if file_id is not None:
-            where.append("file_id = ?")
-            args.append(file_id)
+        where, args = _where({"period": period, "file_id": file_id})
         ids = list(file_ids)
-        if ids or school_code is not None:
-            either = []
-            if ids:
-                either.append(f"file_id IN ({','.join('?' * len(ids))})")
-                args.extend(ids)
-            if school_code is not None:
-                either.append("school_code = ?")
-                args.append(school_code)
-            where.append("(" + " OR ".join(either) + ")")
+        either = ([f"file_id IN ({','.join('?' * len(ids))})"] if ids else []) + \
+            (["school_code = ?"] if school_code is not None else [])
+        if either:
+            where += (" AND " if where else "WHERE ") + "(" + " OR ".join(either) + ")"
+            args += [*ids, *([school_code] if school_code is not None else [])]
         return [{"file_id": r[0], "path": r[1], "sha256": r[2], "period": r[3],
                  "school_code": r[4], "at": dt.datetime.fromisoformat(r[5]), "by": r[6],
                  "reason": r[7],
@@ -678,8 +651,8 @@ class Ledger:
                  "undone_by": r[9], "undone_reason": r[10]}
                 for r in self.db.execute(
                     "SELECT file_id, path, sha256, period, school_code, at, by, reason, "
-                    "undone_at, undone_by, undone_reason FROM voids "
-                    f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY id", args)]
+                    f"undone_at, undone_by, undone_reason FROM voids {where} ORDER BY id",
+                    args)]
 
     def voided(self, period: str) -> set[int]:
         """The ids of the month's files set aside now (voided and not undone)."""
@@ -728,6 +701,19 @@ class Ledger:
                  "run_started": r[8], "run_id": r[9],
                  "codes": [i.get("code") for i in loads(r[10])["issues"]] if r[10] else None}
                 for r in rows]
+
+
+_FILE_ROWS = """SELECT f.id, f.path, f.sha256, f.period, f.received,
+                        (SELECT rf.school_code FROM run_files rf WHERE rf.file_id = f.id
+                         ORDER BY rf.run_id DESC LIMIT 1)
+                 FROM files f"""  # a file with its school, as the last run that saw it found it
+
+
+def _where(conditions: dict[str, Any]) -> tuple[str, list[Any]]:
+    """«WHERE column = ? AND …» for each condition given (not None), and its arguments."""
+    given = {column: value for column, value in conditions.items() if value is not None}
+    clause = " AND ".join(f"{column} = ?" for column in given)
+    return (f"WHERE {clause}" if clause else ""), list(given.values())
 
 
 def _file_row(row: Any) -> dict[str, Any]:
