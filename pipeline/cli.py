@@ -643,6 +643,24 @@ def unvoid(path: Path | None, school_code: str | None, received: Any, period: st
                undo=True)
 
 
+@cli.group(cls=_Group, options_metavar="[ПАРАМЕТРЫ]",
+           subcommand_metavar="КОМАНДА [ПАРАМЕТРЫ]...")
+def mail() -> None:
+    """Почта: забрать отчёты школ из ящика управления, разослать замечания и напоминания.
+
+    \b
+    Настройки — раздел [mail] в nastavnik.toml (пример в README).
+    Обычный порядок:
+      nastavnik mail fetch                  забрать новые письма школ в inbox/
+      nastavnik run --period 2026-11        свод
+      nastavnik mail send --period 2026-11 --dry-run   посмотреть, кому что уйдёт
+      nastavnik mail send --period 2026-11             отправить
+    """
+
+
+# `mail fetch` and `mail send` follow
+
+
 DEMO_APPROVER = "Методист Иванова И. И."  # who approves the demo's first month
 
 

@@ -171,6 +171,41 @@ MIGRATIONS[7] = """
     );
     CREATE INDEX voids_period ON voids(period);
 """
+MIGRATIONS[8] = """
+    -- the office mailbox (issue 20): each message `mail fetch` took, once (by the folder's
+    -- UIDVALIDITY and UID, and by Message-ID), with what it saved from it
+    CREATE TABLE mail_fetched (
+        id INTEGER PRIMARY KEY,
+        mailbox TEXT NOT NULL,         -- user@host/folder
+        uidvalidity INTEGER NOT NULL,
+        uid INTEGER NOT NULL,
+        message_id TEXT,
+        sender TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        sent TEXT,                     -- the message's Date, local time
+        fetched TEXT NOT NULL,
+        saved TEXT NOT NULL,           -- JSON: [{path, sha256, period, school_code}]
+        UNIQUE (mailbox, uidvalidity, uid)
+    );
+    CREATE INDEX mail_fetched_message ON mail_fetched(message_id);
+    -- each message `mail send` sent or tried to send: a second send sends only what is new,
+    -- a failed one is tried again
+    CREATE TABLE mail_sent (
+        id INTEGER PRIMARY KEY,
+        period TEXT NOT NULL,
+        school_code TEXT NOT NULL,
+        kind TEXT NOT NULL,            -- feedback, accepted, reminder-before, reminder-after,
+                                       -- template
+        recipient TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        sha256 TEXT NOT NULL,          -- of the attached file, or of the text when none
+        at TEXT NOT NULL,
+        outcome TEXT NOT NULL,         -- sent, failed
+        error TEXT,                    -- why it failed, Russian
+        message_id TEXT
+    );
+    CREATE INDEX mail_sent_period ON mail_sent(period, school_code);
+"""
 SCHEMA_VERSION = max(MIGRATIONS)
 _BATCH = 500  # parameters per IN (...) query, under SQLite's limit
 
@@ -681,6 +716,70 @@ class Ledger:
             return None
         stored = self.result(row[1], row[0], row[2])
         return (row[0], stored) if stored else None
+
+    # the office mailbox ------------------------------------------------------------------------
+
+    def fetched_before(self, mailbox: str, uidvalidity: int, uids: Iterable[int],
+                       message_ids: Iterable[str] = ()) -> tuple[set[int], set[str]]:
+        """Of `uids` (in the folder whose UIDVALIDITY is `uidvalidity`) and `message_ids`,
+        those a `mail fetch` has already taken."""
+        uids, ids = list(uids), [m for m in message_ids if m]
+        taken_uids: set[int] = set()
+        for start in range(0, len(uids), _BATCH):
+            part = uids[start:start + _BATCH]
+            taken_uids |= {uid for (uid,) in self.db.execute(
+                f"SELECT uid FROM mail_fetched WHERE mailbox = ? AND uidvalidity = ? "
+                f"AND uid IN ({','.join('?' * len(part))})", (mailbox, uidvalidity, *part))}
+        taken_ids: set[str] = set()
+        for start in range(0, len(ids), _BATCH):
+            part = ids[start:start + _BATCH]
+            taken_ids |= {mid for (mid,) in self.db.execute(
+                f"SELECT message_id FROM mail_fetched WHERE message_id IN "
+                f"({','.join('?' * len(part))})", part)}
+        return taken_uids, taken_ids
+
+    def fetched(self, mailbox: str, uidvalidity: int, uid: int, *, message_id: str | None,
+                sender: str, subject: str, sent: dt.datetime | None,
+                saved: list[dict[str, Any]]) -> None:
+        """Record that a message was taken, with the files saved from it."""
+        with self.transaction():
+            self.db.execute(
+                "INSERT OR IGNORE INTO mail_fetched (mailbox, uidvalidity, uid, message_id, "
+                "sender, subject, sent, fetched, saved) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (mailbox, uidvalidity, uid, message_id, sender, subject,
+                 sent.replace(microsecond=0).isoformat() if sent else None, _now(),
+                 dumps(saved)))
+
+    def fetched_messages(self) -> list[dict[str, Any]]:
+        """Every message `mail fetch` took, oldest first."""
+        return [{"mailbox": r[0], "uid": r[1], "message_id": r[2], "sender": r[3],
+                 "subject": r[4], "sent": dt.datetime.fromisoformat(r[5]) if r[5] else None,
+                 "fetched": dt.datetime.fromisoformat(r[6]), "saved": loads(r[7])}
+                for r in self.db.execute(
+                    "SELECT mailbox, uid, message_id, sender, subject, sent, fetched, saved "
+                    "FROM mail_fetched ORDER BY id")]
+
+    def mail_sent(self, period: str, school_code: str, kind: str, recipient: str,
+                  subject: str, sha256: str, *, error: str | None = None,
+                  message_id: str | None = None) -> None:
+        """Record a message sent (or, with `error`, one that failed)."""
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO mail_sent (period, school_code, kind, recipient, subject, sha256, "
+                "at, outcome, error, message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (period, school_code, kind, recipient, subject, sha256, _now(),
+                 "failed" if error else "sent", error, message_id))
+
+    def mails(self, *, period: str | None = None, school_code: str | None = None
+              ) -> list[dict[str, Any]]:
+        """The messages sent or tried, oldest first: of a month, of a school."""
+        where, args = _where({"period": period, "school_code": school_code})
+        return [{"period": r[0], "school_code": r[1], "kind": r[2], "recipient": r[3],
+                 "subject": r[4], "sha256": r[5], "at": dt.datetime.fromisoformat(r[6]),
+                 "outcome": r[7], "error": r[8], "message_id": r[9]}
+                for r in self.db.execute(
+                    "SELECT period, school_code, kind, recipient, subject, sha256, at, outcome, "
+                    f"error, message_id FROM mail_sent {where} ORDER BY id", args)]
 
     # history ----------------------------------------------------------------------------------
 
