@@ -658,7 +658,72 @@ def mail() -> None:
     """
 
 
-# `mail fetch` and `mail send` follow
+def _mail_password(settings: Any) -> str:
+    """The mailbox's password: the environment, the system keyring, or asked here once."""
+    from pipeline.mail.account import password
+
+    ask = (lambda text: click.prompt(text, hide_input=True, prompt_suffix=": ")) \
+        if sys.stdin.isatty() else None
+    secret, source = password(settings, ask)
+    if source == "asked-kept":
+        click.echo("Пароль сохранён в системном хранилище паролей; в следующий раз он не "
+                   "спрашивается.", err=True)
+    return secret
+
+
+@contextlib.contextmanager
+def _mail_refusals(settings: Any) -> Any:
+    """A refused password kept in the keyring is forgotten: the next command asks again."""
+    from pipeline.mail.account import WrongPassword, forget_password
+
+    try:
+        yield
+    except WrongPassword:
+        forget_password(settings)
+        raise
+
+
+@mail.command("fetch")
+@click.option("--period", callback=_period, metavar="ГГГГ-ММ",
+              help="В папку какого месяца сохранить файлы; по умолчанию — месяц, указанный в "
+                   "самой форме, а если его не прочитать — месяц, отчёты за который сдаются.")
+@click.option("--since", callback=_day, metavar="ДАТА",
+              help="Брать письма, пришедшие с этого дня (2026-12-01 или 01.12.2026); по "
+                   "умолчанию — с 1-го числа отчётного месяца.")
+@workspace_option
+@click.option("--json", "as_json", is_flag=True, help="Вывести результат в JSON.")
+def mail_fetch(period: str | None, since: Any, workspace_dir: Path | None,
+               as_json: bool) -> None:
+    """Забрать новые письма школ из почтового ящика управления в inbox/.
+
+    Каждое письмо забирается один раз; файлы отчётов (.xlsx, .xlsm, .xls, .ods, также
+    в архиве .zip) сохраняются без изменений, с кодом школы и временем письма в имени.
+    Письма в ящике не меняются.
+
+    Пример: nastavnik mail fetch
+    """
+    from pipeline.console import fetch_report
+    from pipeline.mail.account import load_mail_settings
+    from pipeline.mail.fetch import describe, fetch
+
+    workspace = _workspace(workspace_dir)
+    settings = load_mail_settings(workspace.root)
+    secret = _mail_password(settings)
+
+    def progress(n: int, total: int) -> None:
+        if not as_json and (n == 1 or n == total or n % 10 == 0):
+            click.echo(f"Письмо {n} из {total}…", err=True)
+
+    with _mail_refusals(settings):
+        result = fetch(workspace, settings, secret, period=period, since=since,
+                       on_message=progress)
+    if as_json:
+        click.echo(json.dumps(describe(result), ensure_ascii=False, indent=2))
+    else:
+        click.echo(fetch_report(result, workspace.root))
+
+
+# `mail send` follows
 
 
 DEMO_APPROVER = "Методист Иванова И. И."  # who approves the demo's first month

@@ -276,3 +276,38 @@ def void_report(done: dict[str, Any], *, undo: bool) -> str:
             "Файл в inbox/ не изменён; учитывается предыдущий файл школы за месяц, если он "
             f"есть.\nЧтобы свод это учёл: {run}; отменить — nastavnik unvoid "
             f"{done['path']} --reason \"…\"")
+
+
+def fetch_report(result: Any, root: Path) -> str:
+    """What `mail fetch` took: a line per file saved, then what needs a look, then what next."""
+    new = len(result.messages)
+    lines = [f"Почтовый ящик {result.mailbox}: "
+             + (f"{plural(new, 'новое письмо', 'новых письма', 'новых писем')}" if new
+                else "новых писем нет")
+             + (f" (забранных раньше: {result.already})" if result.already else "") + "."]
+    files = result.files
+    if files:
+        rows = []
+        for f in files:
+            try:
+                where = f.path.relative_to(root).as_posix()
+            except ValueError:
+                where = str(f.path)
+            rows.append([f.school_code or "—", f.original, where])
+        lines += ["", table(["Код ОО", "Файл в письме", "Сохранён как"], rows)]
+    notes = []
+    for m in result.messages:
+        head = f"письмо от {m.sender or 'неизвестного отправителя'}" + \
+            (f" «{m.subject}»" if m.subject else "") + f" ({_when(m.sent)})"
+        if m.saved and m.sender_school is None:
+            notes.append(f"{head}: адреса нет в реестре школ (schools.xlsx, «E-mail»); "
+                         "файлы сохранены, проверьте, чьи они")
+        notes += [f"{head}: {note}" for note in m.notes]
+    if notes:
+        lines += ["", click.style("Требует внимания:", fg="yellow", bold=True)]
+        lines += [f"  • {note}" for note in notes]
+    if files:
+        periods = sorted({f.period for f in files})
+        lines += ["", f"Сохранено {plural(len(files), 'файл', 'файла', 'файлов')}. Дальше: "
+                  + "; ".join(f"nastavnik run --period {p}" for p in periods)]
+    return "\n".join(lines)

@@ -56,6 +56,26 @@ max_unpacked_mb = 200
 # остаётся предупреждением. Запись: "Код ОО:Лист:Строка:код замечания", например
 # refused = ["ОО-07:Наставники:5:mentor-overload"]
 refused = []
+
+# Почта управления (nastavnik mail fetch / mail send). Уберите «# » в начале строк и впишите
+# свой ящик; пример для Яндекс Почты, для Mail.ru — imap.mail.ru и smtp.mail.ru. Пароль здесь
+# не пишется: он берётся из переменной окружения password_env, а если её нет — спрашивается
+# один раз и хранится в системном хранилище паролей.
+# [mail]
+# user = "nastavnik-uo@yandex.ru"
+# sender_name = "Управление образования"
+# folder = "INBOX"
+# password_env = "NASTAVNIK_MAIL_PASSWORD"
+#
+# [mail.imap]
+# host = "imap.yandex.ru"
+# port = 993
+# security = "ssl"          # ssl или starttls; plain — только для проверочного сервера
+#
+# [mail.smtp]
+# host = "smtp.yandex.ru"
+# port = 465
+# security = "ssl"
 """
 
 

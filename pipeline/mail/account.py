@@ -26,33 +26,13 @@ PASSWORD_ENV = "NASTAVNIK_MAIL_PASSWORD"
 KEYRING_SERVICE = "nastavnik"
 TIMEOUT = 30  # seconds: a server that does not answer is told as unreachable
 
-SETTINGS_EXAMPLE = """\
-[mail]
-# Почтовый ящик управления, куда школы присылают отчёты (пример для Яндекс Почты;
-# для Mail.ru: imap.mail.ru и smtp.mail.ru, для Exchange — адрес сервера управления).
-user = "nastavnik-uo@yandex.ru"
-# Имя отправителя в письмах школам.
-sender_name = "Управление образования"
-# Папка, из которой забираются письма школ.
-folder = "INBOX"
-# Пароль в этом файле не хранится: он берётся из переменной окружения с этим именем,
-# а если её нет — спрашивается один раз и хранится в системном хранилище паролей.
-password_env = "NASTAVNIK_MAIL_PASSWORD"
-
-[mail.imap]
-host = "imap.yandex.ru"
-port = 993
-security = "ssl"          # ssl, starttls; plain — только для проверочного сервера
-
-[mail.smtp]
-host = "smtp.yandex.ru"
-port = 465
-security = "ssl"
-"""
-
 
 class MailError(UserError):
     """The mailbox cannot be used as set: the message is Russian and says what to do."""
+
+
+class WrongPassword(MailError):
+    """The server refused the password: a kept one is forgotten, so the next command asks."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +87,8 @@ def load_mail_settings(root: Path) -> MailSettings:
     mail = data.get("mail")
     if not isinstance(mail, dict) or not mail.get("user"):
         raise MailError(f"в {path} нет раздела [mail] с адресом почтового ящика (user) — "
-                        "добавьте его, пример есть в README (раздел «Почта»)")
+                        "раскройте пример в конце этого файла (уберите «# » в начале строк) и "
+                        "впишите ящик управления; подробнее — README, раздел «Почта»")
 
     def text(key: str, default: str = "") -> str:
         value = mail.get(key, default)
@@ -218,7 +199,7 @@ def refusal(server: Server, exc: BaseException, user: str = "") -> MailError:
                          "проверьте порт и security (ssl — обычно порт 993 или 465, "
                          "starttls — 143 или 587)")
     if isinstance(exc, imaplib.IMAP4.error | smtplib.SMTPAuthenticationError):
-        return MailError(f"почтовый сервер {server.host} не принял пароль ящика {user} — "
+        return WrongPassword(f"почтовый сервер {server.host} не принял пароль ящика {user} — "
                          f"проверьте пароль (для Яндекса и Mail.ru нужен пароль приложения) "
                          "и запустите команду снова")
     if isinstance(exc, socket.gaierror):
@@ -247,7 +228,7 @@ def imap(settings: MailSettings, secret: str) -> Iterator[imaplib.IMAP4]:
     server = settings.imap
     if server is None:
         raise MailError("в nastavnik.toml нет раздела [mail.imap] с сервером входящей почты — "
-                        "добавьте его, пример есть в README (раздел «Почта»)")
+                        "добавьте его (пример — в конце этого файла и в README, раздел «Почта»)")
     try:
         if server.security == "ssl":
             conn = imaplib.IMAP4_SSL(server.host, server.port, ssl_context=_context(settings),
@@ -276,7 +257,7 @@ def smtp(settings: MailSettings, secret: str | None) -> Iterator[smtplib.SMTP]:
     server = settings.smtp
     if server is None:
         raise MailError("в nastavnik.toml нет раздела [mail.smtp] с сервером исходящей почты — "
-                        "добавьте его, пример есть в README (раздел «Почта»)")
+                        "добавьте его (пример — в конце этого файла и в README, раздел «Почта»)")
     try:
         if server.security == "ssl":
             conn: smtplib.SMTP = smtplib.SMTP_SSL(server.host, server.port,
