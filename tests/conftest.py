@@ -20,6 +20,9 @@ from pipeline.workspace import School, Workspace, init_workspace
 from schemas import columns as c
 from schemas import vocab as v
 
+# the real mail servers (Dovecot, aiosmtpd) as fixtures: imap_server, imap, smtp_server
+pytest_plugins = ["mailservers"]
+
 # Fixtures (and tests) that replace a function in this process for the workers to meet: only a forked
 # worker inherits the replacement, so their tests run only when workers are forked (under
 # NASTAVNIK_START_METHOD=spawn, tests/test_spawn.py, they are skipped).

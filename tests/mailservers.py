@@ -241,9 +241,10 @@ class ImapServer:
             for name in sorted(list_folders(client), key=len, reverse=True):
                 if name.upper() != "INBOX":
                     client.delete(f'"{name}"')
-            client.select("INBOX")
-            client.store("1:*", "+FLAGS.SILENT", r"(\Deleted)")
-            client.expunge()
+            _status, data = client.select("INBOX")
+            if int(data[0] or 0):
+                client.store("1:*", "+FLAGS.SILENT", r"(\Deleted)")
+                client.expunge()
 
     @contextlib.contextmanager
     def session(self) -> Iterator[imaplib.IMAP4]:

@@ -239,7 +239,11 @@ def imap(settings: MailSettings, secret: str) -> Iterator[imaplib.IMAP4]:
                 if "STARTTLS" not in conn.capabilities:
                     raise _NoTls()
                 conn.starttls(ssl_context=_context(settings))
-        conn.login(settings.user, secret)
+        if secret.isascii():
+            conn.login(settings.user, secret)
+        else:  # LOGIN takes ASCII only; AUTHENTICATE PLAIN carries UTF-8 (RFC 4616)
+            token = f"\0{settings.user}\0{secret}".encode()
+            conn.authenticate("PLAIN", lambda _challenge: token)
     except MailError:
         raise
     except (OSError, ssl.SSLError, imaplib.IMAP4.error, _NoTls) as exc:
@@ -272,7 +276,7 @@ def smtp(settings: MailSettings, secret: str | None) -> Iterator[smtplib.SMTP]:
                 conn.starttls(context=_context(settings))
         conn.ehlo()
         if secret is not None and conn.has_extn("auth"):
-            conn.login(settings.user, secret)
+            _smtp_login(conn, settings.user, secret)
     except MailError:
         raise
     except (OSError, ssl.SSLError, smtplib.SMTPException, _NoTls) as exc:
@@ -282,3 +286,17 @@ def smtp(settings: MailSettings, secret: str | None) -> Iterator[smtplib.SMTP]:
     finally:
         with contextlib.suppress(Exception):
             conn.quit()
+
+
+def _smtp_login(conn: smtplib.SMTP, user: str, secret: str) -> None:
+    """smtplib's login takes ASCII only; a password with Cyrillic letters goes as AUTH PLAIN
+    in UTF-8 (RFC 4616), as mail programs send it."""
+    if secret.isascii():
+        conn.login(user, secret)
+        return
+    import base64
+
+    token = base64.b64encode(f"\0{user}\0{secret}".encode()).decode()
+    code, answer = conn.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, answer)
