@@ -241,8 +241,8 @@ class ImapServer:
             for name in sorted(list_folders(client), key=len, reverse=True):
                 if name.upper() != "INBOX":
                     client.delete(f'"{name}"')
-            _status, data = client.select("INBOX")
-            if int(data[0] or 0):
+            _status, count = client.select("INBOX")
+            if int(count[0] or 0):
                 client.store("1:*", "+FLAGS.SILENT", r"(\Deleted)")
                 client.expunge()
 
@@ -299,7 +299,7 @@ def dovecot_config(root: Path, port: int, ssl_port: int, cert: Path, key: Path) 
         identity = (f"default_login_user = {me}\ndefault_internal_user = {me}\n"
                     f"default_internal_group = {group}\n")
         login_chroot = "  chroot =\n"
-        anvil = "service anvil {\n  chroot =\n}\n"
+        anvil = "  chroot =\n"
     return f"""\
 base_dir = {root}/run
 state_dir = {root}/state
@@ -337,7 +337,14 @@ service imap-login {{
     ssl = yes
   }}
 }}
-{anvil}service stats {{
+# No auth penalty (2 to 15 s of delay for an address after a wrong password, which tests send
+# on purpose): the auth process finds no penalty socket it may open and skips the penalty.
+service anvil {{
+{anvil}  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+service stats {{
   unix_listener stats-writer {{
     mode = 0600
   }}
