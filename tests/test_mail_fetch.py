@@ -281,3 +281,47 @@ def test_the_command_in_a_subprocess(ws, imap: ImapServer, tmp_path: Path) -> No
     [got] = json.loads(done.stdout)["messages"]
     assert got["sender_school"] == "ОО-07"
     assert got["saved"][0]["school_code"] == "ОО-07"
+
+
+def test_messages_as_russian_mail_clients_write_them(ws, imap: ImapServer,
+                                                     tmp_path: Path) -> None:
+    """Outlook (RFC 2047 in the quoted name, windows-1251), Thunderbird (RFC 2231, a long name
+    split), Mail.ru's web mail (UTF-8, octet-stream), a forward, a .zip from Windows (cp866
+    names) holding two forms, and two forms in one message."""
+    import mailcorpus as mc
+
+    seven, eight, nine = (form_bytes(tmp_path, code) for code in ("ОО-07", "ОО-08", "ОО-09"))
+    long_name = "Отчёт о реализации целевой модели наставничества МБОУ СОШ 7 за ноябрь.xlsx"
+    imap.deliver(mc.outlook("sosh7@school.example.ru", "Отчёт за ноябрь", SENT,
+                            [("Отчёт «СОШ 7».xlsx", seven)]))
+    imap.deliver(mc.thunderbird("sosh7@school.example.ru", "Исправленный", SENT,
+                                [(long_name, seven)]))
+    imap.deliver(mc.mailru_web("gymn8@school.example.ru", "Гимназия", SENT,
+                               [("гимназия_ноябрь.xlsx", eight)]))
+    imap.deliver(mc.forwarded("sosh9@school.example.ru", "Fwd: отчёт", SENT,
+                              mc.thunderbird("director9@school.example.ru", "отчёт", SENT,
+                                             [("школа9.xlsx", nine)])))
+    imap.deliver(mc.outlook("sosh9@school.example.ru", "Архив", SENT,
+                            [("отчёты.zip", mc.zipped([("Форма 9.xlsx", nine),
+                                                       ("Форма 8.xlsx", eight)],
+                                                      names="cp866"))]))
+    imap.deliver(mc.mailru_web("gymn8@school.example.ru", "Два файла", SENT,
+                               [("первый.xlsx", eight), ("второй.xlsx", eight)]))
+
+    result = fetch(ws.root)
+
+    assert result.exit_code == 0, result.output
+    saved = inbox(ws.root)
+    stamp = "2026-12-03 14-25"
+    expected = {f"ОО-07 {stamp} Отчёт «СОШ 7».xlsx": seven,
+                f"ОО-07 {stamp} {long_name}": seven,
+                f"ОО-08 {stamp} гимназия_ноябрь.xlsx": eight,
+                f"ОО-09 {stamp} школа9.xlsx": nine,
+                f"ОО-09 {stamp} Форма 9.xlsx": nine,
+                f"ОО-08 {stamp} Форма 8.xlsx": eight,
+                f"ОО-08 {stamp} первый.xlsx": eight,
+                f"ОО-08 {stamp} второй.xlsx": eight}
+    assert saved == {f"2026-11/{name}": data for name, data in expected.items()}
+    # the form of ОО-08 came from ОО-09's address: saved, and said
+    assert "файл «Форма 8.xlsx» — отчёт ОО-08, а письмо пришло с адреса школы ОО-09" in \
+        " ".join(result.output.split())
