@@ -655,6 +655,8 @@ def mail() -> None:
       nastavnik run --period 2026-11        свод
       nastavnik mail send --period 2026-11 --dry-run   посмотреть, кому что уйдёт
       nastavnik mail send --period 2026-11             отправить
+
+    Пример: nastavnik mail fetch
     """
 
 
