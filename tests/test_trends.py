@@ -145,3 +145,17 @@ def test_summary_shows_last_month_and_the_change(district):
     for what in ("Наставников", "Наставляемых", "Действующих пар и групп"):
         assert seven[f"{what} в прошлом месяце"] == "—"
         assert seven[f"{what}: изменение"] == "—"
+
+
+def test_the_demo_has_three_months_and_their_trend(tmp_path):
+    result = CliRunner().invoke(cli, ["demo", str(tmp_path / "demo")], prog_name="nastavnik")
+    assert result.exit_code in (0, 1), result.output
+    for period in (SEP, OCT, NOV):
+        assert (tmp_path / "demo" / "outbox" / period / district_book_name(period)).is_file()
+    assert "Месяц 2026-09 утверждён" in result.output
+    assert "Месяц 2026-10 утверждён" in result.output
+    history = CliRunner().invoke(cli, ["history", "-w", str(tmp_path / "demo"), "--school",
+                                       "ОО-13"], prog_name="nastavnik").output
+    # reported in September and October (late), nothing in November
+    assert [month_row(history, p)[1] for p in (SEP, OCT, NOV)] == [
+        "принят", "принят", "не представлен"]
