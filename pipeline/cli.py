@@ -451,22 +451,31 @@ def status(period: str | None, workspace_dir: Path | None) -> None:
 @cli.command()
 @click.option("--school", "school_code", required=True, metavar="КОД", help="Код ОО.")
 @workspace_option
-def history(school_code: str, workspace_dir: Path | None) -> None:
-    """Показать все файлы одной школы и что с каждым стало.
+@click.option("--json", "as_json", is_flag=True, help="Вывести показатели по месяцам в JSON.")
+def history(school_code: str, workspace_dir: Path | None, as_json: bool) -> None:
+    """Показать показатели школы по месяцам, все её файлы и что с каждым стало.
 
     Пример: nastavnik history --school ОО-07
     """
     from pipeline.console import history_report
-    from pipeline.status import period_signoffs, school_history, school_voids
+    from pipeline.status import period_signoffs, school_history, school_trend, school_voids
 
     workspace = _workspace(workspace_dir)
     if workspace.school(school_code) is None:
         raise Failure(f"школы с кодом «{school_code}» нет в реестре — проверьте код "
                       "(реестр: schools.xlsx)")
+    code = workspace.school(school_code).code
+    indicators, months = school_trend(workspace, code)
+    if as_json:
+        click.echo(json.dumps({"school": code, "indicators": {i.code: i.name for i in indicators},
+                               "months": [m.as_json() for m in months]},
+                              ensure_ascii=False, indent=2))
+        return
     rows = school_history(workspace, school_code)
-    click.echo(history_report(workspace.school(school_code).code, rows,
+    click.echo(history_report(code, rows,
                               period_signoffs(workspace, {r["period"] for r in rows}),
-                              voids=school_voids(workspace, school_code, rows)))
+                              voids=school_voids(workspace, school_code, rows),
+                              indicators=indicators, months=months))
 
 
 def _reason(_ctx: Any, _param: Any, value: str) -> str:

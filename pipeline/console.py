@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from pipeline.issues import SEVERITY_RU, Issue
-from pipeline.russian import plural, plural_word  # plural also imported from here by cli
+from pipeline.russian import percent, plural, plural_word  # plural also imported from here by cli
 from pipeline.standing import VOIDED
 
 _COLOURS = {"fatal": "red", "error": "red", "warning": "yellow", "info": "blue"}
@@ -241,18 +241,42 @@ def status_report(status: Any) -> str:
     return "\n".join(lines)
 
 
+def trend_table(indicators: list[Any], months: list[Any]) -> str:
+    """The school's numbers month by month (`pipeline.status.school_trend`): a month it did
+    not report, or whose file was rejected, has its status and no numbers."""
+    body = []
+    for m in months:
+        shown = m.standing.accepted
+        body.append([m.period, click.style(m.standing.status,
+                                           fg=_STATUS_COLOURS.get(m.standing.status)),
+                     m.standing.errors if m.standing.reported else "—",
+                     m.standing.warnings if m.standing.reported else "—",
+                     *[(value if shown and value is not None else "—")
+                       for value in (m.mentors, m.mentees, m.active_pairs)],
+                     *[percent(m.values[i.code].percent) if shown and i.code in m.values
+                       else "—" for i in indicators]])
+    return table(["Период", "Статус", "Ошибок", "Предупр.", "Наставников", "Наставляемых",
+                  "Действ. пар", *[i.code for i in indicators]], body)
+
+
 def history_report(school_code: str, rows: list[dict[str, Any]],
                    signoffs: list[tuple[str, Any]] = (), *,
-                   voids: list[dict[str, Any]] = ()) -> str:
-    """The school's files, the approvals and reopenings of their months, and the
-    files set aside."""
+                   voids: list[dict[str, Any]] = (), indicators: list[Any] = (),
+                   months: list[Any] = ()) -> str:
+    """The school's numbers month by month, its files, the approvals and reopenings of
+    their months, and the files set aside."""
     if not rows and not voids:
         return f"Файлов школы {school_code} в журнале нет (свод с ними ещё не выполнялся)."
+    lines = []
+    if months:
+        lines += [f"Показатели школы {school_code} по месяцам (принятые данные; "
+                  "утверждённый месяц — как утверждён):", trend_table(list(indicators), months),
+                  "  " + "; ".join(f"{i.code} — {i.name}" for i in indicators), ""]
     body = [[r["period"], _when(r["received"]), r["name"], r["status_ru"], r["errors"],
              r["warnings"], r["role_ru"], r["sha256"][:12]] for r in rows]
-    lines = [f"Файлы школы {school_code}:",
-             table(["Период", "Получен", "Файл", "Статус", "Ошибок", "Предупр.", "Судьба",
-                    "SHA-256"], body)]
+    lines += [f"Файлы школы {school_code}:",
+              table(["Период", "Получен", "Файл", "Статус", "Ошибок", "Предупр.", "Судьба",
+                     "SHA-256"], body)]
     if signoffs:
         lines.append("Утверждение месяцев районом:")
         lines.extend(f"  {period}: {signoff.line()}" for period, signoff in signoffs)

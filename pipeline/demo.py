@@ -1,8 +1,8 @@
-"""A fictional district for `nastavnik demo`: a workspace and two months of school forms.
+"""A fictional district for `nastavnik demo`: a workspace and three months of school forms.
 
 Every person, school and organisation here is invented; everything, the files' receipt times
-(their modification times) included, is deterministic for a seed and a period. The previous
-month is clean but for two schools; the month itself is the previous one lived on: pairs carried
+(their modification times) included, is deterministic for a seed and a period. The first
+month is clean, the previous month the first lived on: clean but for two schools; the month itself is the previous one lived on: pairs carried
 over, finished and new, one dropped without a word, a school closed, one silent, one late, one
 resubmitting, and the mistakes of `SCHOOL_WITH_MISTAKES` and `SCHOOL_WITH_WRONG_PERIOD`.
 """
@@ -725,6 +725,31 @@ def _first_try(form: _Form, finished: list[str]) -> _Form:
     return draft
 
 
+def _month_before(form: _Form, period: str, received: dt.datetime) -> _Form:
+    """The school's form of `period`, the month before the one `form` is of: the pairs that
+    began later are not there yet (nor the people only they brought), the ones that ended
+    later were still active. Clean: the stories of the demo happen in the later months."""
+    last_day = next_month_start(dt.date.fromisoformat(period + "-01")) - dt.timedelta(days=1)
+    earlier = copy.deepcopy(form)
+    earlier.links = [row for row in earlier.links if row["start"] <= last_day]
+    for row in earlier.links:
+        if row["end"] is not None and row["end"] > last_day:
+            row.update(status=v.STATUS_ACTIVE, end=None, mentor_satisfaction=None,
+                       mentee_satisfaction=None)
+    mentors = {row["mentor_name"] for row in earlier.links}
+    mentees = {row["mentee_name"] for row in earlier.links}
+    gone = ({row["mentor_name"] for row in form.links} - mentors,
+            {row["mentee_name"] for row in form.links} - mentees)
+    earlier.mentors = [m for m in earlier.mentors if m["full_name"] not in gone[0]]
+    earlier.mentees = [m for m in earlier.mentees if m["full_name"] not in gone[1]]
+    for number, row in enumerate(earlier.mentors, start=1):
+        row["number"] = number
+    for number, row in enumerate(earlier.mentees, start=1):
+        row["number"] = number
+    earlier.title.update(period=period, filled_on=received.date())
+    return earlier
+
+
 def file_name(school: School, period: str, rng: random.Random) -> str:
     """A file name the way schools name what they send (the office keeps it as received)."""
     pattern = rng.choice(_FILE_NAMES)
@@ -821,6 +846,12 @@ def build_demo(root: Path, period: str = "2026-11", *,
     clock = random.Random(f"{seed} received")
     names = _Names(rng)
 
+    first_month = previous_period(last_month)
+    # its own generators: the two later months stay as they were before it was added
+    first = _Receipts(random.Random(f"{seed} received {first_month}"), first_month,
+                      deadline_day)
+    names_first = random.Random(f"{seed} names {first_month}")
+    sent_first: list[_Sent] = []
     before = _Receipts(clock, last_month, deadline_day)
     builders: dict[str, _SchoolBuilder] = {}
     sent_before: dict[str, _Sent] = {}
@@ -829,10 +860,13 @@ def build_demo(root: Path, period: str = "2026-11", *,
         builder.build()
         builders[school.code] = builder
         form = builder.form
-        if school.code == SCHOOL_WITH_MISTAKES:
+        received = first.on_time()
+        if school.code == SCHOOL_WITH_MISTAKES:  # lasting: made in the first month already
             form = copy.deepcopy(form)
             _add_lasting_mistakes(form)
-        elif school.code == SCHOOL_WITH_WRONG_PERIOD:
+        sent_first.append(_Sent(school, first_month, _month_before(form, first_month, received),
+                                file_name(school, first_month, names_first), received))
+        if school.code == SCHOOL_WITH_WRONG_PERIOD:
             _refuse_consent(form)
         received = before.late() if school.code == SCHOOL_LATE_LAST_MONTH else before.on_time()
         sent_before[school.code] = _Sent(school, last_month, form,
@@ -879,7 +913,8 @@ def build_demo(root: Path, period: str = "2026-11", *,
         sent_now.append(_Sent(school, period, form, name, received))
 
     paths = []
-    for folder, sent in ((last_month, sent_before.values()), (period, sent_now)):
+    for folder, sent in ((first_month, sent_first), (last_month, sent_before.values()),
+                         (period, sent_now)):
         for item in sent:
             paths.append(_write(root / "inbox" / folder, item, deadline_day))
     return workspace, paths

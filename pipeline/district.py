@@ -106,6 +106,8 @@ class SchoolLine:
     # the correction the school sent after the month's approval, and what it changed
     after_approval: str | None = None
     voided: str | None = None  # the school's files set aside, with when and why
+    # its numbers and last month's (pipeline/rules/district.py `history_compared`)
+    history: dict[str, list[int | None]] | None = None
 
     @property
     def accepted(self) -> bool:
@@ -115,11 +117,13 @@ class SchoolLine:
 def _school_lines(run: Any) -> list[SchoolLine]:
     pairs = {id(s.result): s.digest.figures.counts["pairs"] for s in run.submissions
              if s.result.status == "accepted" and s.digest is not None}
+    history = {id(s.result): s.digest.history for s in run.submissions
+               if s.result.status == "accepted" and s.digest is not None}
     corrections = {c.school_code: c for c in run.corrections}
     voided = _voided_files(run)
     return [SchoolLine(s.school, s.result, s.standing, s.deadline, s.files,
                        pairs.get(id(s.result), 0), _after_approval(corrections.get(s.school.code)),
-                       voided.get(s.school.code))
+                       voided.get(s.school.code), history.get(id(s.result)))
             for s in run.statuses]
 
 

@@ -111,8 +111,9 @@ def _file_name(path: Any) -> str | None:
 # A row of «Сводка» and «Сдача отчётов» is a school's line: its `school`, the `result` of the
 # file that counts (None when nothing came), its `standing` (pipeline/standing.py), whether it
 # is `accepted`, its `pairs` and groups, its `deadline` and how many `files` it sent, what
-# it changed by a correction `after_approval` of the month, and the files the district set
-# aside (`voided`, a text).
+# it changed by a correction `after_approval` of the month, the files the district set
+# aside (`voided`, a text), and its `history`: its numbers and last month's, as the history
+# check compares them (None unless accepted).
 
 
 def _accepted(take: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -124,6 +125,31 @@ def _received(take: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 SCHOOL_CODE = OutputColumn("Код ОО", 10, lambda line: line.school.code)
+NO_LAST_MONTH = "—"  # a school with no accepted report last month: nothing to compare with
+CHANGE = "+0;-0;0"  # a change with its sign
+
+
+def _before_and_now(line: Any, key: str) -> tuple[Any, Any]:
+    """Last month's number `key` of the school and this month's, as the history check
+    compares them (pipeline/rules/district.py `history_compared`: last month's accepted
+    file, as approved if the month was); last month's is None without one."""
+    figures = (line.history or {}).get(key)
+    return (figures[0], figures[1]) if figures else (None, None)
+
+
+def _last_month(key: str, what: str) -> tuple[OutputColumn, OutputColumn]:
+    """The number `key` («Наставников») last month and its change since: «—» for a school
+    with no accepted report last month."""
+    def before(line: Any) -> Any:
+        value = _before_and_now(line, key)[0]
+        return NO_LAST_MONTH if value is None else value
+
+    def change(line: Any) -> Any:
+        value, now = _before_and_now(line, key)
+        return NO_LAST_MONTH if value is None or now is None else now - value
+
+    return (OutputColumn(f"{what} в прошлом месяце", 16, _accepted(before)),
+            OutputColumn(f"{what}: изменение", 16, _accepted(change), number_format=CHANGE))
 
 SUMMARY = OutputTable("Сводка", (
     SCHOOL_CODE,
@@ -132,8 +158,13 @@ SUMMARY = OutputTable("Сводка", (
     OutputColumn("Статус", 22, lambda line: line.standing.status, fit=True),
     OutputColumn("Файл", 44, _received(lambda line: _file_name(line.result.file)), fit=True),
     OutputColumn("Наставников", 13, _accepted(lambda line: line.result.counts["mentors"])),
+    *_last_month("mentors", "Наставников"),
     OutputColumn("Наставляемых", 14, _accepted(lambda line: line.result.counts["mentees"])),
+    *_last_month("mentees", "Наставляемых"),
     OutputColumn("Пар и групп", 12, _accepted(lambda line: line.pairs)),
+    OutputColumn("Действующих пар и групп", 16,
+                 _accepted(lambda line: (line.history or {}).get("active_pairs", [None] * 2)[1])),
+    *_last_month("active_pairs", "Действующих пар и групп"),
     OutputColumn("Связей в парах", 15, _accepted(lambda line: line.result.counts["links"])),
     OutputColumn("Ошибок", 9, _received(lambda line: line.standing.errors)),
     OutputColumn("Предупреждений", 16, _received(lambda line: line.standing.warnings)),

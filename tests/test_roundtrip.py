@@ -100,4 +100,5 @@ def test_demo_district_consolidates_into_a_workbook_that_reads_back(tmp_path) ->
     assert {"period-mismatch", "bad-date", "unknown-mentor"} <= codes
     this_month = [f for f in files if Path(f).parent == workspace.inbox / PERIOD]
     assert len(result.results) == len(this_month)
-    assert {Path(f).parent.name for f in files} == {previous_period(PERIOD), PERIOD}
+    assert {Path(f).parent.name for f in files} == {
+        previous_period(previous_period(PERIOD)), previous_period(PERIOD), PERIOD}

@@ -145,10 +145,11 @@ def history_figures(title: dict[str, Any], rows: Rows) -> dict[str, int | None]:
 
 def history_compared(title: dict[str, Any], rows: Rows, before_title: dict[str, Any] | None,
                      before_rows: Rows | None) -> dict[str, list[int | None]]:
-    """`DistrictFile.history` of a month and the school's last month (None: none)."""
-    if before_title is None or before_rows is None:
-        return {}
-    now, before = history_figures(title, rows), history_figures(before_title, before_rows)
+    """`DistrictFile.history` of a month and the school's last month (None: none): each
+    number as [last month's (None without a last month), this month's, its «Титул» row]."""
+    now = history_figures(title, rows)
+    before = (history_figures(before_title, before_rows)
+              if before_title is not None and before_rows is not None else dict.fromkeys(now))
     title_rows = title.get(TITLE_ROWS) or {}
     return {key: [before[key], now[key], title_rows.get(key)] for key in HISTORY}
 
