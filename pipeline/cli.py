@@ -655,7 +655,7 @@ def unvoid(path: Path | None, school_code: str | None, received: Any, period: st
 @cli.group(cls=_Group, options_metavar="[ПАРАМЕТРЫ]",
            subcommand_metavar="КОМАНДА [ПАРАМЕТРЫ]...")
 def mail() -> None:
-    """Почта: забрать отчёты школ из ящика управления, разослать замечания и напоминания.
+    """Почта: забрать отчёты школ из ящика, разослать замечания и напоминания.
 
     \b
     Настройки — раздел [mail] в nastavnik.toml (пример в README).
