@@ -317,8 +317,11 @@ def _months_sheet(book: Any, formats: Formats, report: PeriodReport, lines: list
     headers = ["Код ОО", "Образовательная организация", "Показатель",
                *[month_label(p) for p in report.months], "За период",
                "Как получено значение за период"]
-    widths = [9, 34, 30, *[11] * len(report.months), 11, 18]
+    widths = [9, 30, 40, *[11] * len(report.months), 11, 16]
     _header(sheet, formats, top, headers, widths)
+    # the indicator's name and the rule wrap (LibreOffice and Excel fit the row to them)
+    sheet.set_column(2, 2, widths[2], formats.wrap)
+    sheet.set_column(len(widths) - 1, len(widths) - 1, widths[-1], formats.wrap)
     centre = book.add_format({"align": "center", "font_color": "#7F7F7F"})
     percent = formats.percent
     bold_percent = book.add_format({"bold": True, "num_format": "0.0%"})
@@ -330,13 +333,14 @@ def _months_sheet(book: Any, formats: Formats, report: PeriodReport, lines: list
         for indicator in report.indicators:
             sheet.write_string(row, 0, school.code)
             sheet.write_string(row, 1, school.name)
-            sheet.write_string(row, 2, f"{indicator.code}: {indicator.name}")
+            sheet.write_string(row, 2, f"{indicator.code}: {indicator.name}", formats.wrap)
             for c, period in enumerate(report.months, start=first_month):
                 _write(sheet, row, c, month_cell(school.months[period], indicator.code),
                        percent, centre)
             _write(sheet, row, period_col, _fraction(school.values.get(indicator.code)),
                    bold_percent, bold_centre)
-            sheet.write_string(row, period_col + 1, OVER_PERIOD[indicator.over_period])
+            sheet.write_string(row, period_col + 1, OVER_PERIOD[indicator.over_period],
+                               formats.wrap)
             row += 1
     bold = formats.bold
     for indicator in report.indicators:
