@@ -331,6 +331,7 @@ def _months_sheet(book: Any, formats: Formats, report: PeriodReport, lines: list
     period_col = first_month + len(report.months)
     for school in report.schools:
         for indicator in report.indicators:
+            sheet.set_row(row, 30)  # two lines of an indicator's name
             sheet.write_string(row, 0, school.code)
             sheet.write_string(row, 1, school.name)
             sheet.write_string(row, 2, f"{indicator.code}: {indicator.name}", formats.wrap)
@@ -344,6 +345,7 @@ def _months_sheet(book: Any, formats: Formats, report: PeriodReport, lines: list
             row += 1
     bold = formats.bold
     for indicator in report.indicators:
+        sheet.set_row(row, 30)
         sheet.write_string(row, 0, "Итого", bold)
         sheet.write_string(row, 1, report.district, bold)
         sheet.write_string(row, 2, f"{indicator.code}: {indicator.name}", bold)
@@ -365,8 +367,9 @@ def _months_sheet(book: Any, formats: Formats, report: PeriodReport, lines: list
         "школа в этом месяце не работала (реестр, «Действует с/по»), "
         f"«{NOT_COMPUTED}» — показатель не рассчитан (знаменатель равен нулю).",
     ]
-    for n, text in enumerate(notes, start=row + 1):
-        sheet.write_string(n, 0, text)
+    for n, text in enumerate(notes, start=row + 1):  # as wide as the table, wrapped
+        sheet.set_row(n, 30)
+        sheet.merge_range(n, 0, n, period_col + 1, text, formats.wrap)
     sheet.freeze_panes(top + 1, 3)
     sheet.autofilter(top, 0, last, period_col + 1)
     printable(sheet, top, widths=widths, first_header_row=top)
