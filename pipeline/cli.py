@@ -340,11 +340,29 @@ def _tell_takeover(takeover: Any) -> None:
 @period_option(NEAREST)
 @workspace_option
 @click.option("--note", is_flag=True, help="Также написать аналитическую справку (.docx).")
-def report(period: str | None, workspace_dir: Path | None, note: bool) -> None:
+@click.option("--from", "first", callback=_period, metavar="ГГГГ-ММ",
+              help="Отчёт за несколько месяцев: первый месяц периода (вместе с --to).")
+@click.option("--to", "last", callback=_period, metavar="ГГГГ-ММ",
+              help="Последний месяц периода (вместе с --from).")
+@click.option("--half", metavar="ГГГГ-1|ГГГГ-2",
+              help="Отчёт за полугодие учебного года, начавшегося в ГГГГ: ГГГГ-1 — первое "
+                   "полугодие (сентябрь–декабрь ГГГГ), ГГГГ-2 — второе (январь–май "
+                   "следующего года). Например, 2026-1 — сентябрь–декабрь 2026, 2026-2 — "
+                   "январь–май 2027.")
+def report(period: str | None, workspace_dir: Path | None, note: bool, first: str | None,
+           last: str | None, half: str | None) -> None:
     """Отчёт для министерства (только числа) и, по желанию, аналитическая справка.
 
+    За месяц — --period; за полугодие — --half или --from/--to: показатели по месяцам и за
+    период, динамика, сдача отчётов.
+
     Пример: nastavnik report --period 2026-11 --note
+
+    Пример: nastavnik report --half 2026-1 --note
     """
+    if half is not None or first is not None or last is not None:
+        _period_report(period, workspace_dir, note, first, last, half)
+        return
     from pipeline.indicators import IndicatorError
     from pipeline.ledger import LedgerError, hold_workspace
     from pipeline.paths import space_told
@@ -377,6 +395,50 @@ def report(period: str | None, workspace_dir: Path | None, note: bool) -> None:
     click.echo(f"Отчёт для министерства: {paths[0]}")
     if note:
         click.echo(f"Аналитическая справка: {paths[1]}")
+
+
+def _period_report(period: str | None, workspace_dir: Path | None, note: bool,
+                   first: str | None, last: str | None, half: str | None) -> None:
+    """`report --half` / `report --from --to`: the months side by side and the period's."""
+    from pipeline.halfyear import (
+        PeriodError,
+        build_period,
+        half_months,
+        period_note_path,
+        period_path,
+        write_period_workbook,
+    )
+    from pipeline.indicators import IndicatorError
+    from pipeline.ledger import LedgerError, hold_workspace
+    from pipeline.paths import space_told
+
+    if period is not None:
+        raise click.UsageError("укажите либо --period (месяц), либо период: --half или "
+                               "--from/--to")
+    if half is not None and (first or last):
+        raise click.UsageError("укажите либо --half, либо --from/--to")
+    if half is None and not (first and last):
+        raise click.UsageError("для отчёта за период укажите и --from, и --to (ГГГГ-ММ), "
+                               "например --from 2026-09 --to 2026-12")
+    workspace = _workspace(workspace_dir)
+    try:
+        if half is not None:
+            first, last = half_months(half)
+        with space_told(workspace.root, last), \
+                hold_workspace(workspace.root, f"отчёт за {first} — {last}", _tell_takeover):
+            data = build_period(workspace, first, last)
+            paths = [write_period_workbook(data, period_path(workspace, first, last))]
+            if note:
+                from pipeline.halfnote import write_period_note
+
+                paths.append(write_period_note(data, period_note_path(workspace, first, last)))
+    except (PeriodError, IndicatorError, LedgerError) as exc:
+        raise Failure(str(exc)) from exc
+    except OSError as exc:
+        raise Failure(write_error(exc, workspace.outbox)) from exc
+    click.echo(f"Отчёт за период {first} — {last}: {paths[0]}")
+    if note:
+        click.echo(f"Аналитическая справка за период: {paths[1]}")
 
 
 @cli.command()

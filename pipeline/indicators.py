@@ -22,6 +22,10 @@ from schemas.columns import SHEETS_BY_KEY, TITLE
 
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "schemas" / "indicators.toml"
 WORKSPACE_FILE = "indicators.toml"
+# how an indicator's value over several months is made (`over_period` in indicators.toml),
+# and the words a report says it in
+LAST, SUM = "last", "sum"
+OVER_PERIOD = {LAST: "последний месяц", SUM: "сумма за месяцы"}
 
 
 class IndicatorError(UserError, ValueError):
@@ -47,6 +51,7 @@ class Indicator:
     numerator: Measure
     denominator: Measure
     scale: float = 100
+    over_period: str = LAST  # LAST: a stock, the last month's; SUM: a flow, summed
 
 
 @dataclass(frozen=True)
@@ -115,12 +120,16 @@ def load_indicators(workspace_root: Path | None = None) -> list[Indicator]:
     found = []
     for n, item in enumerate(data.get("indicator", []), start=1):
         where_from = f"{path.name}, показатель {item.get('code', n)}"
+        over = item.get("over_period", LAST)
+        if over not in OVER_PERIOD:
+            raise IndicatorError(f"{where_from}: over_period — одно из "
+                                 + ", ".join(f"«{k}» ({w})" for k, w in OVER_PERIOD.items()))
         try:
             found.append(Indicator(code=str(item["code"]), name=str(item["name"]),
                                    numerator=_measure(item["numerator"], where_from + ", numerator"),
                                    denominator=_measure(item["denominator"],
                                                         where_from + ", denominator"),
-                                   scale=float(item.get("scale", 100))))
+                                   scale=float(item.get("scale", 100)), over_period=over))
         except KeyError as exc:
             raise IndicatorError(f"{where_from}: нет ключа {exc}") from exc
     if not found:
