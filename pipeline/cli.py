@@ -426,7 +426,8 @@ def _period_report(period: str | None, workspace_dir: Path | None, note: bool,
             first, last = half_months(half)
         with space_told(workspace.root, last), \
                 hold_workspace(workspace.root, f"отчёт за {first} — {last}", _tell_takeover):
-            data = build_period(workspace, first, last)
+            data = build_period(workspace, first, last, so_far=half is not None)
+            first, last = data.first, data.last
             paths = [write_period_workbook(data, period_path(workspace, first, last))]
             if note:
                 from pipeline.halfnote import write_period_note
@@ -436,6 +437,10 @@ def _period_report(period: str | None, workspace_dir: Path | None, note: bool,
         raise Failure(str(exc)) from exc
     except OSError as exc:
         raise Failure(write_error(exc, workspace.outbox)) from exc
+    if data.not_yet:
+        from pipeline.halfyear import not_yet_line
+
+        click.echo(not_yet_line(data) + ".")
     click.echo(f"Отчёт за период {first} — {last}: {paths[0]}")
     if note:
         click.echo(f"Аналитическая справка за период: {paths[1]}")

@@ -138,6 +138,8 @@ class PeriodReport:
     reports: dict[str, DistrictReport]  # each month's, as `report --period` makes it
     schools: list[SchoolPeriod]
     total: dict[str, Value | None]  # the district's value over the period
+    # the half's last months not consolidated yet (a half-year still going), left out
+    not_yet: list[str] = field(default_factory=list)
 
     @property
     def first(self) -> str:
@@ -165,8 +167,10 @@ def over_period(indicator: Indicator, months: list[Value | None]) -> Value | Non
     return present[-1]
 
 
-def build_period(workspace: Workspace, first: str, last: str) -> PeriodReport:
-    """The months `first`..`last` as the ledger keeps them; a month never run is refused."""
+def build_period(workspace: Workspace, first: str, last: str, *,
+                 so_far: bool = False) -> PeriodReport:
+    """The months `first`..`last` as the ledger keeps them; a month never run is refused.
+    `so_far` (a half-year still going): the last months not run yet are left out and named."""
     months = months_between(first, last)
     reports: dict[str, DistrictReport] = {}
     not_run = []
@@ -175,6 +179,11 @@ def build_period(workspace: Workspace, first: str, last: str) -> PeriodReport:
             reports[period] = build_report(workspace, period, with_previous=False)
         except ReportError:
             not_run.append(period)
+    not_yet: list[str] = []
+    if so_far and reports:  # (with nothing run at all, the whole half is refused below)
+        while not_run and not_run[-1] == months[-1]:
+            not_yet.insert(0, months.pop())
+            not_run.pop()
     if not_run:
         raise PeriodError(
             f"за {', '.join(not_run)} свод ещё не выполнялся — сначала: "
@@ -182,6 +191,7 @@ def build_period(workspace: Workspace, first: str, last: str) -> PeriodReport:
             + (" (или укажите период короче: --from/--to)" if len(not_run) < len(months)
                else ""))
     _as_approved(workspace, reports)
+    last = months[-1]
     indicators = reports[last].indicators
     schools = []
     for school in workspace.schools:
@@ -195,7 +205,7 @@ def build_period(workspace: Workspace, first: str, last: str) -> PeriodReport:
                       for i in indicators}
         schools.append(row)
     report = PeriodReport(workspace.settings.district, workspace.settings.region, months,
-                          indicators, reports, schools, {})
+                          indicators, reports, schools, {}, not_yet)
     report.total = {i.code: over_period(i, [report.month_total(p, i.code) for p in months])
                     for i in indicators}
     return report
@@ -245,7 +255,16 @@ def period_lines(report: PeriodReport) -> list[str]:
     approved = [p for p in report.months if report.reports[p].approval]
     if approved:
         lines.append("Утверждённые месяцы взяты как утверждены: " + ", ".join(approved))
+    if report.not_yet:
+        lines.append(not_yet_line(report))
     return lines
+
+
+def not_yet_line(report: PeriodReport) -> str:
+    """«Полугодие ещё идёт: за декабрь 2026 свод ещё не выполнялся, отчёт — по ноябрь 2026»."""
+    months = ", ".join(month_label(p) for p in report.not_yet)
+    return (f"Полугодие ещё идёт: за {months} свод ещё не выполнялся, отчёт — по "
+            f"{month_label(report.last)} включительно")
 
 
 def month_cell(school: SchoolReport | None, code: str) -> float | str:
@@ -322,18 +341,19 @@ def _months_sheet(book: Any, formats: Formats, report: PeriodReport, lines: list
     # the indicator's name and the rule wrap (LibreOffice and Excel fit the row to them)
     sheet.set_column(2, 2, widths[2], formats.wrap)
     sheet.set_column(len(widths) - 1, len(widths) - 1, widths[-1], formats.wrap)
-    centre = book.add_format({"align": "center", "font_color": "#7F7F7F"})
-    percent = formats.percent
-    bold_percent = book.add_format({"bold": True, "num_format": "0.0%"})
-    bold_centre = book.add_format({"bold": True, "align": "center"})
+    # every cell of a row at the top, as the wrapped names are
+    centre = book.add_format({"align": "center", "font_color": "#7F7F7F", "valign": "top"})
+    percent = book.add_format({"num_format": "0.0%", "valign": "top"})
+    bold_percent = book.add_format({"bold": True, "num_format": "0.0%", "valign": "top"})
+    bold_centre = book.add_format({"bold": True, "align": "center", "valign": "top"})
     row = top + 1
     first_month = 3
     period_col = first_month + len(report.months)
     for school in report.schools:
         for indicator in report.indicators:
             sheet.set_row(row, 30)  # two lines of an indicator's name
-            sheet.write_string(row, 0, school.code)
-            sheet.write_string(row, 1, school.name)
+            sheet.write_string(row, 0, school.code, formats.wrap)
+            sheet.write_string(row, 1, school.name, formats.wrap)
             sheet.write_string(row, 2, f"{indicator.code}: {indicator.name}", formats.wrap)
             for c, period in enumerate(report.months, start=first_month):
                 _write(sheet, row, c, month_cell(school.months[period], indicator.code),
@@ -343,7 +363,7 @@ def _months_sheet(book: Any, formats: Formats, report: PeriodReport, lines: list
             sheet.write_string(row, period_col + 1, OVER_PERIOD[indicator.over_period],
                                formats.wrap)
             row += 1
-    bold = formats.bold
+    bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
     for indicator in report.indicators:
         sheet.set_row(row, 30)
         sheet.write_string(row, 0, "Итого", bold)

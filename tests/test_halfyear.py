@@ -228,3 +228,36 @@ def test_a_month_never_run_is_said_in_one_russian_line(district: Path) -> None:
     assert "Traceback" not in result.output
     wrong = invoke(district, "report", "--half", "2026-3")
     assert wrong.exit_code == 1 and "ГГГГ-1 (сентябрь–декабрь)" in wrong.output
+
+
+def test_a_half_still_going_is_reported_up_to_its_last_month_run(tmp_path: Path) -> None:
+    """In the middle of a half (December not consolidated yet) `--half` reports September to
+    November and says December is not in it; a gap inside the half is still refused."""
+    root = tmp_path / "ws"
+    init_workspace(root, district="Тестовый район", schools=SCHOOLS)
+    for period in (SEP, OCT, NOV):
+        form = school_form("ОО-01", period)
+        form.save(root / "inbox" / period / f"ОО-01 {period}.xlsx")
+        assert invoke(root, "run", "--period", period).exit_code in (0, 1)
+
+    result = invoke(root, "report", "--half", "2026-1")
+
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Полугодие ещё идёт: за декабрь 2026 свод ещё не "
+                                    "выполнялся, отчёт — по ноябрь 2026 включительно.\n")
+    book = openpyxl.load_workbook(root / "outbox" / f"Полугодие_{SEP}_{NOV}" /
+                                  f"Отчёт за период Тестовый район {SEP}_{NOV}.xlsx")
+    sheet = book["Показатели по месяцам"]
+    headers, _body = table(sheet)
+    assert headers[3:6] == ["сентябрь 2026", "октябрь 2026", "ноябрь 2026"]
+    assert "декабрь 2026" not in headers
+    assert any("Полугодие ещё идёт" in str(r[0]) for r in sheet.iter_rows(max_row=6,
+                                                                          values_only=True))
+    # a month missing inside the half is not skipped over
+    gap = tmp_path / "gap"
+    init_workspace(gap, district="Тестовый район", schools=SCHOOLS)
+    for period in (SEP, NOV):
+        school_form("ОО-01", period).save(gap / "inbox" / period / "ОО-01.xlsx")
+        assert invoke(gap, "run", "--period", period).exit_code in (0, 1)
+    refused = invoke(gap, "report", "--half", "2026-1")
+    assert refused.exit_code == 1 and "за 2026-10 свод ещё не выполнялся" in refused.output
