@@ -243,9 +243,9 @@ def status_report(status: Any) -> str:
 
 def history_report(school_code: str, rows: list[dict[str, Any]],
                    signoffs: list[tuple[str, Any]] = (), *,
-                   voids: list[dict[str, Any]] = ()) -> str:
-    """The school's files, the approvals and reopenings of their months, and the
-    files set aside."""
+                   voids: list[dict[str, Any]] = (), mails: list[dict[str, Any]] = ()) -> str:
+    """The school's files, the approvals and reopenings of their months, the files set
+    aside, and the letters sent to the school."""
     if not rows and not voids:
         return f"Файлов школы {school_code} в журнале нет (свод с ними ещё не выполнялся)."
     body = [[r["period"], _when(r["received"]), r["name"], r["status_ru"], r["errors"],
@@ -261,6 +261,15 @@ def history_report(school_code: str, rows: list[dict[str, Any]],
         lines.extend(f"  {_when(e['at'])} {e['period']} {e['name']}: "
                      + (VOIDED if e["action"] == "void" else "снова учитывается")
                      + f" — {e['reason']} ({e['by']})" for e in voids)
+    if mails:
+        from pipeline.mail.send import KIND_WORDS
+
+        lines.append("Письма школе:")
+        lines.append(table(["Когда", "Период", "Письмо", "Кому", "Итог"], [
+            [_when(m["at"]), m["period"], KIND_WORDS.get(m["kind"], m["kind"]), m["recipient"],
+             "отправлено" if m["outcome"] == "sent"
+             else click.style("не отправлено", fg="red") + f" — {m['error']}"]
+            for m in mails]))
     return "\n".join(lines)
 
 

@@ -161,6 +161,16 @@ def school_history(workspace: Workspace, school_code: str) -> list[dict[str, Any
     return rows
 
 
+def school_mails(workspace: Workspace, school_code: str) -> list[dict[str, Any]]:
+    """The letters `mail send` sent (or tried to send) to one school, oldest first."""
+    path = workspace.state_dir / LEDGER_FILE
+    if not path.is_file():
+        return []
+    school = workspace.school(school_code)
+    with Ledger(path) as ledger:
+        return ledger.mails(school_code=school.code if school else school_code)
+
+
 def period_signoffs(workspace: Workspace, periods: set[str]) -> list[tuple[str, SignOff]]:
     """The approvals and reopenings of `periods`, oldest first, with their month."""
     path = workspace.state_dir / LEDGER_FILE
