@@ -41,6 +41,7 @@ class _Handler:
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
         self.refused: set[str] = set()
+        self.closing: set[str] = set()  # the server drops the connection on their message
 
     async def handle_RCPT(self, server, session, envelope, address, options):
         if address in self.refused:
@@ -49,6 +50,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if set(envelope.rcpt_tos) & self.closing:
+            return "421 4.3.0 closing connection"
         msg = email.message_from_bytes(envelope.original_content, policy=policy.default)
         self.messages.append(msg)
         return "250 OK"
@@ -209,6 +212,19 @@ def test_a_refused_address_fails_alone_and_goes_with_the_next_send(month, smtp_s
     assert [str(m["To"]) for m in smtp_server.messages][2:] == ["school3@example.ru"]
     history = invoke("history", "--school", "ОО-03", "-w", month.root).output
     assert "не отправлено" in history and "сервер отклонил адрес" in history
+
+
+def test_a_dropped_connection_is_opened_again_and_the_rest_go_on(month, smtp_server):
+    _with_mail(month, smtp_server.port)
+    smtp_server.closing.add("school2@example.ru")
+    result = invoke("mail", "send", "--period", PERIOD, "-w", month.root, "--yes")
+    assert result.exit_code == 1, result.output
+    assert ("Отправлено 2 письма, не отправлено 1: ОО-02 — сервер не принял письмо (код 421)"
+            in result.output)
+    assert {str(m["To"]) for m in smtp_server.messages} == {"school1@example.ru",
+                                                             "school3@example.ru"}
+    assert [(r["school_code"], r["outcome"]) for r in _sent_rows(month)] == [
+        ("ОО-01", "sent"), ("ОО-02", "failed"), ("ОО-03", "sent")]
 
 
 def test_dry_run_writes_eml_files_that_open_and_sends_nothing(month, smtp_server):
