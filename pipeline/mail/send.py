@@ -361,18 +361,18 @@ def _status(letter: Letter) -> str:
     return letter.row.status
 
 
-MERGE = OutputTable("Рассылка", (
+MERGE = OutputTable("Рассылка", (  # fits the width of a landscape page (FIT_WIDTH)
     SCHOOL_CODE,
-    OutputColumn("Школа", 40, lambda letter: letter.school.name, fit=True),
-    OutputColumn("E-mail", 28, "recipient", fit=True),
-    OutputColumn("Статус", 20, _status),
+    OutputColumn("Школа", 24, lambda letter: letter.school.name, wrap=True),
+    OutputColumn("E-mail", 22, "recipient", wrap=True),
+    OutputColumn("Статус", 14, _status, wrap=True),
     OutputColumn("Ошибок", 9, lambda letter: letter.row.errors
                  if letter.row.status != MISSING else None),
-    OutputColumn("Предупреждений", 16, lambda letter: letter.row.warnings
+    OutputColumn("Предупреждений", 17, lambda letter: letter.row.warnings
                  if letter.row.status != MISSING else None),
-    OutputColumn("Письмо", 20, "kind_ru"),
-    OutputColumn("Тема", 60, "subject", wrap=True),
-    OutputColumn("Файл", 50, lambda letter: str(letter.attachment.resolve())
+    OutputColumn("Письмо", 13, "kind_ru", wrap=True),
+    OutputColumn("Тема", 30, "subject", wrap=True),
+    OutputColumn("Файл", 30, lambda letter: str(letter.attachment.resolve())
                  if letter.attachment else None, wrap=True),
 ))
 
