@@ -684,7 +684,7 @@ def mail() -> None:
 def mail_send(period: str, reminders: bool, templates: bool, no_feedback: bool, dry_run: bool,
               eml_dir: Path | None, merge_path: Path | None, yes: bool,
               workspace_dir: Path | None) -> None:
-    """Разослать школам замечания, сообщения о принятых отчётах, напоминания и шаблоны.
+    """Разослать школам замечания, напоминания и шаблоны по почте.
 
     Пример: nastavnik mail send --period 2026-11 --reminders --dry-run
     """
