@@ -678,7 +678,7 @@ def mail() -> None:
               help="Куда сохранить письма при --dry-run; по умолчанию outbox/ГГГГ-ММ/Письма/.")
 @click.option("--merge", "merge_path", type=click.Path(dir_okay=False, path_type=Path),
               metavar="ФАЙЛ.xlsx", help="Ничего не отправлять: записать таблицу для рассылки "
-              "слиянием в Outlook или Thunderbird.")
+              "слиянием в почтовой программе.")
 @click.option("--yes", is_flag=True, help="Отправить без вопроса.")
 @workspace_option
 def mail_send(period: str, reminders: bool, templates: bool, no_feedback: bool, dry_run: bool,
