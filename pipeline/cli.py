@@ -525,7 +525,8 @@ def history(school_code: str, workspace_dir: Path | None, as_json: bool) -> None
     Пример: nastavnik history --school ОО-07
     """
     from pipeline.console import history_report
-    from pipeline.status import period_signoffs, school_history, school_trend, school_voids
+    from pipeline.status import period_signoffs, school_history, school_mails, school_voids
+    from pipeline.trend import school_trend
 
     workspace = _workspace(workspace_dir)
     if workspace.school(school_code) is None:
@@ -542,7 +543,8 @@ def history(school_code: str, workspace_dir: Path | None, as_json: bool) -> None
     click.echo(history_report(code, rows,
                               period_signoffs(workspace, {r["period"] for r in rows}),
                               voids=school_voids(workspace, school_code, rows),
-                              indicators=indicators, months=months))
+                              indicators=indicators, months=months,
+                              mails=school_mails(workspace, school_code)))
 
 
 def _reason(_ctx: Any, _param: Any, value: str) -> str:
@@ -801,7 +803,112 @@ def mail_fetch(period: str | None, since: Any, workspace_dir: Path | None,
         click.echo(fetch_report(result, workspace.root))
 
 
-# `mail send` follows
+@mail.command("send")
+@click.option("--period", callback=_period, metavar="ГГГГ-ММ", required=True,
+              help="Отчётный месяц, например 2026-11.")
+@click.option("--reminders", is_flag=True,
+              help="Напомнить школам, которые ещё не прислали отчёт (до срока — о сроке, "
+                   "после — что отчёт просрочен).")
+@click.option("--templates", is_flag=True, help="Разослать шаблоны формы за месяц "
+              "(nastavnik template).")
+@click.option("--no-feedback", "no_feedback", is_flag=True,
+              help="Не отправлять замечания и сообщения о принятых отчётах.")
+@click.option("--dry-run", is_flag=True, help="Ничего не отправлять: показать, кому что уйдёт, "
+              "и сохранить письма файлами .eml.")
+@click.option("--eml-dir", type=click.Path(file_okay=False, path_type=Path), metavar="ПАПКА",
+              help="Куда сохранить письма при --dry-run; по умолчанию outbox/ГГГГ-ММ/Письма/.")
+@click.option("--merge", "merge_path", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="ФАЙЛ.xlsx", help="Ничего не отправлять: записать таблицу для рассылки "
+              "слиянием в почтовой программе.")
+@click.option("--yes", is_flag=True, help="Отправить без вопроса.")
+@workspace_option
+def mail_send(period: str, reminders: bool, templates: bool, no_feedback: bool, dry_run: bool,
+              eml_dir: Path | None, merge_path: Path | None, yes: bool,
+              workspace_dir: Path | None) -> None:
+    """Разослать школам замечания, напоминания и шаблоны по почте.
+
+    Пример: nastavnik mail send --period 2026-11 --reminders --dry-run
+    """
+    from pipeline.console import table
+    from pipeline.mail.account import MailError, MailSettings, load_mail_settings
+    from pipeline.mail.send import (
+        LETTERS_FOLDER,
+        PLACEHOLDER_SENDER,
+        merge_sheet,
+        plan,
+        send,
+        write_eml,
+    )
+
+    workspace = _workspace(workspace_dir)
+    planned = plan(workspace, period, feedback=not no_feedback, reminders=reminders,
+                   templates=templates, today=_today())
+    if planned.new_files:
+        click.echo(f"Внимание: в inbox/{period}/ есть файлы, которых свод ещё не видел "
+                   f"({', '.join(planned.new_files)}) — чтобы письма их учли, сначала "
+                   f"запустите nastavnik run --period {period}", err=True)
+    for school, why in planned.problems:
+        click.echo(f"{school.code} {school.name}: письмо не составлено — {why} "
+                   "(столбец «E-mail» в schools.xlsx)", err=True)
+    if merge_path is not None:
+        try:
+            merge_sheet(planned.letters, merge_path, period)
+        except OSError as exc:
+            raise Failure(write_error(exc, merge_path)) from exc
+        click.echo(f"Таблица для рассылки: {merge_path} ({plural(len(planned.letters), 'письмо', 'письма', 'писем')})")
+        return
+    letters = planned.new
+    skipped = len(planned.letters) - len(letters)
+    if skipped:
+        click.echo(f"Уже отправлены раньше: {plural(skipped, 'письмо', 'письма', 'писем')}")
+    if not letters:
+        click.echo(f"Новых писем за {period} нет — отправлять нечего.")
+        return
+    click.echo(table(["Код ОО", "Школа", "E-mail", "Письмо", "Вложение"],
+                     [[le.school.code, le.school.short_name, le.recipient, le.kind_ru,
+                       le.attachment.name if le.attachment else "—"] for le in letters]))
+    if dry_run:
+        try:
+            settings = load_mail_settings(workspace.root)
+        except MailError:
+            settings = MailSettings(user="", imap=None, smtp=None, sender=PLACEHOLDER_SENDER)
+            click.echo(f"Раздела [mail] в nastavnik.toml нет: в письмах отправитель "
+                       f"{PLACEHOLDER_SENDER}", err=True)
+        folder = eml_dir or workspace.outbox / period / LETTERS_FOLDER
+        try:
+            paths = write_eml(letters, folder, settings)
+        except OSError as exc:
+            raise Failure(write_error(exc, folder)) from exc
+        click.echo(f"Ничего не отправлено (--dry-run). Письма сохранены в {folder}: "
+                   f"{plural(len(paths), 'файл', 'файла', 'файлов')} .eml — откройте любой в "
+                   "почтовой программе.")
+        return
+    settings = load_mail_settings(workspace.root)
+    count = plural(len(letters), "письмо", "письма", "писем")
+    if not yes and not click.confirm(f"Отправить {count}?", default=False):
+        click.echo("Ничего не отправлено.")
+        return
+    secret = _mail_password(settings)
+
+    def progress(outcome: Any) -> None:
+        letter = outcome.letter
+        head = f"{letter.school.code} {letter.recipient} ({letter.kind_ru}): "
+        click.echo(head + ("отправлено" if outcome.sent
+                           else click.style("не отправлено", fg="red") + f" — {outcome.error}"))
+
+    with _mail_refusals(settings):
+        outcomes = send(workspace, letters, settings, secret, on_letter=progress)
+    failed = [o for o in outcomes if not o.sent]
+    sent = len(outcomes) - len(failed)
+    line = f"Отправлено {plural(sent, 'письмо', 'письма', 'писем')}"
+    if failed:
+        line += f", не отправлено {len(failed)}: " + "; ".join(
+            f"{o.letter.school.code} — {o.error}" for o in failed)
+        click.echo(line)
+        click.echo("Неотправленные письма уйдут при следующем nastavnik mail send "
+                   f"--period {period}.")
+        raise SystemExit(EXIT_PROBLEMS)
+    click.echo(line)
 
 
 DEMO_APPROVER = "Методист Иванова И. И."  # who approves the demo's first month

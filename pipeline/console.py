@@ -242,7 +242,7 @@ def status_report(status: Any) -> str:
 
 
 def trend_table(indicators: list[Any], months: list[Any]) -> str:
-    """The school's numbers month by month (`pipeline.status.school_trend`): a month it did
+    """The school's numbers month by month (`pipeline.trend.school_trend`): a month it did
     not report, or whose file was rejected, has its status and no numbers."""
     body = []
     for m in months:
@@ -262,9 +262,9 @@ def trend_table(indicators: list[Any], months: list[Any]) -> str:
 def history_report(school_code: str, rows: list[dict[str, Any]],
                    signoffs: list[tuple[str, Any]] = (), *,
                    voids: list[dict[str, Any]] = (), indicators: list[Any] = (),
-                   months: list[Any] = ()) -> str:
+                   months: list[Any] = (), mails: list[dict[str, Any]] = ()) -> str:
     """The school's numbers month by month, its files, the approvals and reopenings of
-    their months, and the files set aside."""
+    their months, the files set aside, and the letters sent to the school."""
     if not rows and not voids:
         return f"Файлов школы {school_code} в журнале нет (свод с ними ещё не выполнялся)."
     lines = []
@@ -285,6 +285,15 @@ def history_report(school_code: str, rows: list[dict[str, Any]],
         lines.extend(f"  {_when(e['at'])} {e['period']} {e['name']}: "
                      + (VOIDED if e["action"] == "void" else "снова учитывается")
                      + f" — {e['reason']} ({e['by']})" for e in voids)
+    if mails:
+        from pipeline.mail.send import KIND_WORDS
+
+        lines.append("Письма школе:")
+        lines.append(table(["Когда", "Период", "Письмо", "Кому", "Итог"], [
+            [_when(m["at"]), m["period"], KIND_WORDS.get(m["kind"], m["kind"]), m["recipient"],
+             "отправлено" if m["outcome"] == "sent"
+             else click.style("не отправлено", fg="red") + f" — {m['error']}"]
+            for m in mails]))
     return "\n".join(lines)
 
 
