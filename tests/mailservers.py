@@ -440,6 +440,8 @@ class SmtpServer:
     received: list[Envelope] = field(default_factory=list)
     refused: set[str] = field(default_factory=set)
     refuse_all: bool = False
+    # a message to one of these is answered 421 and the connection closed (a server going down)
+    closing: set[str] = field(default_factory=set)
     logins: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -470,6 +472,8 @@ class SmtpServer:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if {a.lower() for a in envelope.rcpt_tos} & self.closing:
+            return "421 4.3.0 Service shutting down, closing transmission channel"
         raw = envelope.original_content or envelope.content
         with self.lock:
             self.received.append(Envelope(envelope.mail_from, tuple(envelope.rcpt_tos), raw))

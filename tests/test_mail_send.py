@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import email
-import socket
 from email import policy
 from pathlib import Path
 
 import openpyxl
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
 from click.testing import CliRunner
 from conftest import MENTEES, MENTORS, NAME, PD_CONSENT, PERIOD, PETROVA, FormBuilder
+from mailservers import PASSWORD, USER, unreachable_port
 
 from pipeline import cli as cli_module
 from pipeline.cli import cli
@@ -27,57 +25,12 @@ from pipeline.workspace import School, init_workspace
 # the test server asks for a password over a plain connection, as no real one should
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 
-USER, SECRET = "uo@district.example", "right-password"
+SENDER = "uo@district.example"  # the From of the letters; the login is the server's user
 SCHOOLS = (School("ОО-01", "МБОУ «СОШ № 1»", email="school1@example.ru"),
            School("ОО-02", "МБОУ «СОШ № 2»", email="school2@example.ru"),
            School("ОО-03", "МБОУ «СОШ № 3»", email="school3@example.ru"),
            School("ОО-04", "МБОУ «СОШ № 4»", email="school4@example.ru"),
            School("ОО-05", "МБОУ «СОШ № 5»"))  # no e-mail in the registry
-
-
-# --- a small SMTP server in the test process (the lead swaps in tests/mailservers.py) -------
-
-class _Handler:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-        self.refused: set[str] = set()
-        self.closing: set[str] = set()  # the server drops the connection on their message
-
-    async def handle_RCPT(self, server, session, envelope, address, options):
-        if address in self.refused:
-            return "550 5.1.1 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        if set(envelope.rcpt_tos) & self.closing:
-            return "421 4.3.0 closing connection"
-        msg = email.message_from_bytes(envelope.original_content, policy=policy.default)
-        self.messages.append(msg)
-        return "250 OK"
-
-
-def _authenticate(server, session, envelope, mechanism, auth_data):
-    right = auth_data.login == USER.encode() and auth_data.password == SECRET.encode()
-    return AuthResult(success=right, handled=False)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:  # a port nobody listens on, once closed
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    handler = _Handler()
-    handler.port = _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=handler.port,
-                            authenticator=_authenticate, auth_require_tls=False,
-                            auth_required=True)
-    controller.start()
-    yield handler
-    controller.stop()
 
 
 # --- a month with one school of each kind ------------------------------------------------------
@@ -113,15 +66,18 @@ def month(tmp_path: Path, monkeypatch):
     result = invoke("run", "--period", PERIOD, "-w", ws.root)
     assert result.exit_code == 1, result.output  # one rejected, one missing
     monkeypatch.setattr(cli_module, "_today", lambda: dt.date(2026, 12, 1))
-    monkeypatch.setenv(PASSWORD_ENV, SECRET)
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
     return ws
 
 
-def _with_mail(ws, port: int, user: str = USER) -> None:
+def _with_mail(ws, port: int, user: str = USER, *, security: str = "plain",
+               cafile: Path | None = None) -> None:
     with (ws.root / "nastavnik.toml").open("a", encoding="utf-8") as f:
-        f.write(f'\n[mail]\nuser = "{user}"\nsender_name = "Управление образования"\n'
-                f'timeout = 5\n\n[mail.smtp]\nhost = "127.0.0.1"\nport = {port}\n'
-                'security = "plain"\n')
+        f.write(f'\n[mail]\nuser = "{user}"\nsender = "{SENDER}"\n'
+                f'sender_name = "Управление образования"\ntimeout = 5\n'
+                + (f'cafile = "{cafile}"\n' if cafile else "")
+                + f'\n[mail.smtp]\nhost = "127.0.0.1"\nport = {port}\n'
+                f'security = "{security}"\n')
 
 
 def invoke(*args):
@@ -157,7 +113,7 @@ def test_each_school_gets_its_feedback_or_acceptance_as_status_says(month, smtp_
     assert accepted["Subject"] == "Наставничество, Тестовый район, ноябрь 2026: отчёт ОО-01 принят"
     assert "принят без замечаний" in _body(accepted)
     assert not list(accepted.iter_attachments())
-    assert str(accepted["From"]) == f"Управление образования <{USER}>"
+    assert str(accepted["From"]) == f"Управление образования <{SENDER}>"
 
     warned = got["school2@example.ru"]
     assert warned["Subject"] == ("Наставничество, Тестовый район, ноябрь 2026: "
@@ -309,7 +265,7 @@ def test_a_wrong_password_is_one_russian_line_and_nothing_is_recorded(month, smt
 
 
 def test_an_unreachable_server_is_one_russian_line(month):
-    _with_mail(month, _free_port())
+    _with_mail(month, unreachable_port())
     result = invoke("mail", "send", "--period", PERIOD, "-w", month.root, "--yes")
     assert result.exit_code == 1, result.output
     assert "Ошибка: почтовый сервер 127.0.0.1" in result.output
@@ -323,3 +279,33 @@ def test_send_before_a_run_says_to_run_first(tmp_path):
     assert result.exit_code == 1, result.output
     assert ("Ошибка: свод за 2026-11 ещё не выполнялся — сначала запустите "
             "nastavnik run --period 2026-11") in result.output
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_letters_go_over_starttls_and_ssl(month, smtp_server, security):
+    port = smtp_server.ssl_port if security == "ssl" else smtp_server.port
+    _with_mail(month, port, security=security, cafile=smtp_server.cafile)
+    result = invoke("mail", "send", "--period", PERIOD, "-w", month.root, "--yes")
+    assert result.exit_code == 0, result.output
+    assert len(smtp_server.messages) == 3
+
+
+def test_tls_refused_is_one_russian_line(month, smtp_server):
+    """Implicit TLS asked of the plain port: the server does not speak TLS there."""
+    _with_mail(month, smtp_server.port, security="ssl", cafile=smtp_server.cafile)
+    result = invoke("mail", "send", "--period", PERIOD, "-w", month.root, "--yes")
+    assert result.exit_code == 1, result.output
+    [error] = [line for line in result.output.splitlines() if "Ошибка" in line]
+    assert error.startswith("Ошибка: ") and "Traceback" not in result.output
+    assert "не установил защищённое соединение" in result.output
+    assert smtp_server.messages == [] and _sent_rows(month) == []
+
+
+def test_a_password_with_cyrillic_letters_logs_in(month, smtp_server, monkeypatch):
+    """A password typed in the Russian layout goes as UTF-8 (AUTH PLAIN), not a traceback."""
+    smtp_server.password = "Пароль-Наставник-2026"
+    monkeypatch.setenv(PASSWORD_ENV, smtp_server.password)
+    _with_mail(month, smtp_server.port)
+    result = invoke("mail", "send", "--period", PERIOD, "-w", month.root, "--yes")
+    assert result.exit_code == 0, result.output
+    assert len(smtp_server.messages) == 3
