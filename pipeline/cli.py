@@ -830,10 +830,11 @@ def mail_send(period: str, reminders: bool, templates: bool, no_feedback: bool, 
     Пример: nastavnik mail send --period 2026-11 --reminders --dry-run
     """
     from pipeline.console import table
-    from pipeline.mail.account import MailError, MailSettings, load_mail_settings
+    from pipeline.mail.account import load_mail_settings
     from pipeline.mail.send import (
         LETTERS_FOLDER,
         PLACEHOLDER_SENDER,
+        dry_run_settings,
         merge_sheet,
         plan,
         send,
@@ -868,10 +869,8 @@ def mail_send(period: str, reminders: bool, templates: bool, no_feedback: bool, 
                      [[le.school.code, le.school.short_name, le.recipient, le.kind_ru,
                        le.attachment.name if le.attachment else "—"] for le in letters]))
     if dry_run:
-        try:
-            settings = load_mail_settings(workspace.root)
-        except MailError:
-            settings = MailSettings(user="", imap=None, smtp=None, sender=PLACEHOLDER_SENDER)
+        settings, placeholder = dry_run_settings(workspace.root)
+        if placeholder:
             click.echo(f"Раздела [mail] в nastavnik.toml нет: в письмах отправитель "
                        f"{PLACEHOLDER_SENDER}", err=True)
         folder = eml_dir or workspace.outbox / period / LETTERS_FOLDER
@@ -946,8 +945,22 @@ def demo(directory: Path, period: str | None) -> None:
             done = approve_period(workspace, month, DEMO_APPROVER)
             click.echo(f"Месяц {month} утверждён (версия {done.signoff.version}, "
                        f"{done.signoff.by}): nastavnik approve --period {month}")
+    _demo_letters(workspace, period)
     click.echo(f"\nДальше: nastavnik status -w {directory} --period {period}; "
-               f"nastavnik history -w {directory} --school ОО-03")
+               f"nastavnik history -w {directory} --school ОО-03; "
+               f"nastavnik report -w {directory} --half 2026-1 --note")
+
+
+def _demo_letters(workspace: Any, period: str) -> None:
+    """The demo's mail round trip without a server: the letters `mail send --dry-run` makes."""
+    from pipeline.mail.send import LETTERS_FOLDER, dry_run_settings, plan, write_eml
+
+    planned = plan(workspace, period, reminders=True, today=_today())
+    folder = workspace.outbox / period / LETTERS_FOLDER
+    paths = write_eml(planned.letters, folder, dry_run_settings(workspace.root)[0])
+    click.echo(f"\nПисьма школам за {period} без отправки (как nastavnik mail send --period "
+               f"{period} --dry-run): {plural(len(paths), 'файл', 'файла', 'файлов')} .eml в "
+               f"{folder} — откройте любой в почтовой программе.")
 
 
 def main() -> None:

@@ -19,9 +19,35 @@ STORED = Path(__file__).parent / "data" / "demo_snapshot.json"
 
 
 @pytest.fixture(scope="module")
-def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    outbox, ran = snapshot.make_demo(tmp_path_factory.mktemp("snapshot") / "demo")
-    return snapshot.snapshot(outbox, ran)
+def demo_outbox(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    return snapshot.make_demo(tmp_path_factory.mktemp("snapshot") / "demo")
+
+
+@pytest.fixture(scope="module")
+def outputs(demo_outbox: tuple[Path, Any]) -> dict[str, Any]:
+    return snapshot.snapshot(*demo_outbox)
+
+
+def test_the_demo_shows_the_letters_a_mail_send_would_send(demo_outbox) -> None:
+    """The round trip without a server (issue 20): one .eml per expected school of the last
+    month, each with the school's status; a feedback letter carries its feedback file."""
+    import email
+    import email.policy
+
+    outbox, _ran = demo_outbox
+    letters = sorted((outbox / "2026-11" / "Письма").glob("*.eml"))
+    assert len(letters) == 13  # 14 schools, ОО-10 closed
+    parsed = {path.name: email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+              for path in letters}
+    feedback = parsed["ОО-05 замечания.eml"]
+    assert feedback["To"] == "sosh5@berezovka.example.ru"
+    assert str(feedback["Subject"]).endswith("отчёт ОО-05 принят с замечаниями")
+    [attached] = list(feedback.iter_attachments())
+    original = next((outbox / "2026-11" / "Замечания").glob("ОО-05 *"))
+    assert attached.get_filename() == original.name
+    assert attached.get_content() == original.read_bytes()
+    assert "принят без замечаний" in parsed["ОО-01 отчёт принят.eml"].get_body(
+        ("plain",)).get_content()
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from typing import Any
 
 from pipeline.consolidate import feedback_name
 from pipeline.ledger import Ledger
-from pipeline.mail.account import MailError, MailSettings, smtp
+from pipeline.mail.account import MailError, MailSettings, load_mail_settings, smtp
 from pipeline.russian import date_words, month, month_year, plural
 from pipeline.standing import ACCEPTED, MISSING, REJECTED
 from pipeline.status import SchoolRow, period_status
@@ -44,6 +44,7 @@ LETTERS_FOLDER = "Письма"  # outbox/<period>/Письма/: the .eml files
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 NO_ADDRESS = "нет адреса в реестре"
 PLACEHOLDER_SENDER = "nastavnik@example.invalid"  # a dry run's From when [mail] is not set
+PLACEHOLDER_NAME = "Управление образования"  # and its name, the letters' signature
 
 
 @dataclass(frozen=True)
@@ -254,6 +255,16 @@ def build_message(letter: Letter, settings: MailSettings) -> EmailMessage:
         msg.add_attachment(letter.attachment.read_bytes(), *XLSX_TYPE,
                            filename=letter.attachment.name)
     return msg
+
+
+def dry_run_settings(root: Path) -> tuple[MailSettings, bool]:
+    """The settings a dry run writes its letters with, and whether they are a placeholder
+    (the workspace has no `[mail]`: a dry run needs no server, only a sender)."""
+    try:
+        return load_mail_settings(root), False
+    except MailError:
+        return MailSettings(user="", imap=None, smtp=None, sender=PLACEHOLDER_SENDER,
+                            sender_name=PLACEHOLDER_NAME), True
 
 
 def write_eml(letters: list[Letter], folder: Path, settings: MailSettings) -> list[Path]:
