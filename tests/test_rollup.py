@@ -490,3 +490,37 @@ def test_the_regional_workbook_has_the_district_reports_sheets(folder: Callable[
         assert book[name].page_setup.orientation == "landscape", name
     for name in ("Численность", "Документы"):
         assert book[name].print_title_rows == "$6:$6", name
+
+
+def test_rollup_note_names_the_districts_that_did_not_report(folder: Callable[..., Path],
+                                                             tmp_path: Path) -> None:
+    import docx
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    directory = folder(BEREZOVSKY, KEDROVY)
+    districts = _districts_file(tmp_path / "МО.xlsx", EXPECTED)
+    out = tmp_path / "регион.xlsx"
+
+    result = CliRunner().invoke(cli, ["rollup", str(directory), "--period", PERIOD,
+                                      "--districts", str(districts), "-o", str(out), "--note"])
+
+    assert result.exit_code == 1, result.output
+    note = tmp_path / "Справка регион.docx"
+    assert f"Справка региона: {note}" in result.output
+    document = docx.Document(str(note))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "в муниципальных образованиях Тестовой области" in text
+    assert "за ноябрь 2026 года" in text
+    assert "Учтено отчётов муниципальных образований: 2 из 3" in text
+    assert f"Не представили отчёт: «{SOSNOVSKY}»." in text
+    # K1: Берёзовский 2 of 50 = 4 %, Кедровый 2 of 300, the region 4 of 350 = 1,1 %
+    assert f"по региону 1,1\xa0%): выше — «{BEREZOVSKY}»; ниже — «{KEDROVY}»." in text
+    assert "10 наставляемых" in text and "8 наставников" in text
+    assert f"не представивших их («{SOSNOVSKY}»)" in text
+    assert "отстающими от региона по показателю K1," in text
+    rows = [[c.text for c in row.cells] for row in document.tables[0].rows]
+    assert ["K1", rows[1][1], "4", "350", "1,1"] == rows[1]
+    for person in (PETROVA, KUZNETSOVA, ZAITSEVA):  # SPEC §5: no one named
+        assert person.split()[0] not in text
