@@ -394,7 +394,7 @@ ROLLUP_DOCUMENTS = OutputTable("Документы", (
     DISTRICT_NAME,
     OutputColumn("Статус отчёта", 22, "status"),
     OutputColumn(COUNT_LABELS["schools_accepted"], 12, "schools_accepted"),
-    *(OutputColumn(f"{d}: школ, где есть", 22, d) for d in v.DOCUMENTS),
+    *(OutputColumn(f"{d}: школ, где есть", 20, d) for d in v.DOCUMENTS),  # 168: one page wide
 ), repeat_columns=1, public=True)
 
 ROLLUP_CHART_COVERAGE = OutputTable(CHARTS_SHEET, (OutputColumn("Муниципальное образование", 34),
