@@ -459,13 +459,15 @@ def _period_report(period: str | None, workspace_dir: Path | None, note: bool,
               path_type=Path), help="Куда записать свод региона (не в ПАПКУ с отчётами); по "
               "умолчанию — «Свод региона <регион> <ГГГГ-ММ>.xlsx» рядом с ПАПКОЙ, в папке "
               "над ней.")
+@click.option("--note", is_flag=True, help="Ещё и аналитическая справка региона (.docx) "
+              "рядом со сводом.")
 def rollup(directory: Path, period: str, districts_file: Path | None,
-           output: Path | None) -> None:
+           output: Path | None, note: bool) -> None:
     """Региональный свод: отчёты районов за месяц из папки — в один отчёт региона.
 
     Папка с отчётами только читается: свод записывается рядом с ней.
 
-    Пример: nastavnik rollup --period 2026-11 отчёты-районов/
+    Пример: nastavnik rollup --period 2026-11 отчёты-районов/ --note
     """
     from pipeline.rollup import (
         RollupError,
@@ -484,6 +486,10 @@ def rollup(directory: Path, period: str, districts_file: Path | None,
         expected = load_expected(districts_file) if districts_file else None
         result = make_rollup(directory, period, expected=expected)
         path = write_rollup_workbook(result, output or rollup_path(directory, result))
+        if note:
+            from pipeline.rollup.note import rollup_note_path, write_rollup_note
+
+            note_path = write_rollup_note(result, rollup_note_path(path))
     except RollupError as exc:
         raise Failure(str(exc)) from exc
     except OSError as exc:
@@ -497,6 +503,8 @@ def rollup(directory: Path, period: str, districts_file: Path | None,
     if result.missing:
         click.echo(click.style("Не представили: ", fg="red") + ", ".join(result.missing))
     click.echo(f"Свод региона: {path}")
+    if note:
+        click.echo(f"Справка региона: {note_path}")
     sys.exit(EXIT_PROBLEMS if result.rejected or result.missing else EXIT_OK)
 
 

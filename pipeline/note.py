@@ -350,7 +350,7 @@ def _participants_section(report: DistrictReport) -> Section:
     return section
 
 
-def _indicator_row(indicator: Indicator, value: Value | None) -> list[str]:
+def indicator_row(indicator: Indicator, value: Value | None) -> list[str]:
     if value is None:
         return [indicator.code, indicator.name, "—", "—", "—"]
     return [indicator.code, indicator.name,
@@ -367,7 +367,7 @@ def _indicators_section(report: DistrictReport) -> Section:
                   "каждой школе приведены в приложении.")
     blocks.append(Table(f"Показатели по округу за {month_year(report.period, 'acc')}",
                         out.NOTE_INDICATORS.headers,
-                        [_indicator_row(i, report.total.get(i.code)) for i in report.indicators],
+                        [indicator_row(i, report.total.get(i.code)) for i in report.indicators],
                         out.NOTE_INDICATORS.widths, numeric={0, 2, 3, 4}))
     notes = []
     for indicator in report.indicators:
@@ -960,11 +960,16 @@ def _lay_out(document: Any, note: Note) -> None:
 def write_note(report: DistrictReport, path: Path, *, today: dt.date | None = None) -> Path:
     """Write «Аналитическая справка» for the report's month to `path` (.docx), atomically."""
     today = today or dt.date.today()
-    note = note_text(report, today)
+    return save_note(note_text(report, today), path,
+                     f"Аналитическая справка: {report.district}, {report.period}", today)
+
+
+def save_note(note: Note, path: Path, title: str, today: dt.date) -> Path:
+    """Lay `note` out as a .docx at `path`, atomically (the district's and the region's)."""
     document = _document()
     _lay_out(document, note)
     properties = document.core_properties
-    properties.title = f"Аналитическая справка: {report.district}, {report.period}"
+    properties.title = title
     properties.subject = "Реализация целевой модели наставничества"
     properties.author = properties.last_modified_by = "nastavnik"
     properties.comments = properties.keywords = properties.category = ""
@@ -974,4 +979,3 @@ def write_note(report: DistrictReport, path: Path, *, today: dt.date | None = No
     with atomic_path(path) as tmp:
         document.save(str(tmp))
     return path
-

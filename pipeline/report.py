@@ -455,11 +455,30 @@ def _documents_sheet(book: Any, formats: Formats, report: DistrictReport,
 
 def _charts_sheet(book: Any, formats: Formats, report: DistrictReport,
                   lines: list[str]) -> None:
+    # a rejected file is not a report on time, nor a late one: it has a slice of its own
+    parts = [("Приняты, сданы в срок", report.on_time),
+             ("Приняты, сданы с опозданием", len(report.late)),
+             ("Отклонены", len(report.rejected)),
+             ("Не сдали", len(report.missing))]
+    write_charts_sheet(book, formats, f"{REPORT_TITLE}: диаграммы", lines, report.indicators,
+                       [(s.code, s.values) for s in report.schools if s.values],
+                       report.by("by_form").most_common(), parts, report.period)
+
+
+def write_charts_sheet(book: Any, formats: Formats, title: str, lines: list[str],
+                       indicators: list[Indicator], coverage: list[tuple[str, dict[str, Value]]],
+                       forms: list[tuple[str, int]] | None, parts: list[tuple[str, int]],
+                       period: str, *, unit: str = "по школам",
+                       tables: tuple[Any, Any, Any] = out.CHART_TABLES) -> Any:
     """Native Excel charts over small tables on the same sheet (they stay live in Excel),
-    below the sheet's title block; printed on pages a chart wide, as long as the tables."""
+    below the sheet's title block; printed on pages a chart wide, as long as the tables.
+    `coverage` is (label, values) per school or district; `forms` (None: no such chart)
+    pairs and groups by form; `parts` how the reports came in. The district report and the
+    region's roll-up both write theirs here (`tables`: their headers)."""
+    coverage_table, forms_table, parts_table = tables
     sheet = book.add_worksheet(out.CHARTS_SHEET)
-    top = title_block(sheet, formats, f"{REPORT_TITLE}: диаграммы", lines)
-    label, number = out.CHART_COVERAGE.widths[:2]
+    top = title_block(sheet, formats, title, lines)
+    label, number = coverage_table.widths[:2]
     sheet.set_column(0, 0, label)
     sheet.set_column(1, 3, number)
     sheet.set_landscape()
@@ -468,65 +487,61 @@ def _charts_sheet(book: Any, formats: Formats, report: DistrictReport,
     sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
     sheet.set_footer(FOOTER)
     name = out.CHARTS_SHEET
-    coverage = [s for s in report.schools if s.values]
-    sheet.write_row(top, 0, out.CHART_COVERAGE.headers, formats.header)
-    for r, school in enumerate(coverage, start=top + 1):
-        sheet.write_string(r, 0, school.code)
+    sheet.write_row(top, 0, coverage_table.headers, formats.header)
+    for r, (who, values) in enumerate(coverage, start=top + 1):
+        sheet.write_string(r, 0, who)
         for c, code in enumerate(("K1", "K3"), start=1):
-            value = school.values.get(code)
+            value = values.get(code)
             if value is not None and value.percent is not None:
                 sheet.write_number(r, c, round(value.percent, 1))
     chart = book.add_chart({"type": "column"})
     for c, code in enumerate(("K1", "K3"), start=1):
-        indicator = next((i for i in report.indicators if i.code == code), None)
+        indicator = next((i for i in indicators if i.code == code), None)
         if indicator is None:
             continue
         chart.add_series({"name": f"{code}: {indicator.name}",
                           "categories": [name, top + 1, 0, top + max(len(coverage), 1), 0],
                           "values": [name, top + 1, c, top + max(len(coverage), 1), c]})
-    chart.set_title({"name": "Охват наставничеством по школам, %"})
+    chart.set_title({"name": f"Охват наставничеством {unit}, %"})
     chart.set_y_axis({"min": 0, "name": "%"})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 900, "height": 380})
     sheet.insert_chart(top + 1, 5, chart)
 
     start = top + len(coverage) + 3
-    forms = report.by("by_form").most_common()
-    sheet.write_row(start, 0, out.CHART_FORMS.headers, formats.header)
-    for r, (form, count) in enumerate(forms, start=start + 1):
-        sheet.write_string(r, 0, form)
-        sheet.write_number(r, 1, count)
-    pie = book.add_chart({"type": "bar"})
-    pie.add_series({"name": out.CHART_FORMS.headers[1], "categories": [name, start + 1, 0,
-                                                          start + max(len(forms), 1), 0],
-                    "values": [name, start + 1, 1, start + max(len(forms), 1), 1],
-                    "data_labels": {"value": True}})
-    pie.set_title({"name": "Пары и группы по формам наставничества"})
-    pie.set_legend({"none": True})
-    pie.set_size({"width": 900, "height": 360})
-    sheet.insert_chart(top + 22, 5, pie)
+    at = top + 22
+    if forms is not None:
+        sheet.write_row(start, 0, forms_table.headers, formats.header)
+        for r, (form, count) in enumerate(forms, start=start + 1):
+            sheet.write_string(r, 0, form)
+            sheet.write_number(r, 1, count)
+        pie = book.add_chart({"type": "bar"})
+        pie.add_series({"name": forms_table.headers[1],
+                        "categories": [name, start + 1, 0, start + max(len(forms), 1), 0],
+                        "values": [name, start + 1, 1, start + max(len(forms), 1), 1],
+                        "data_labels": {"value": True}})
+        pie.set_title({"name": "Пары и группы по формам наставничества"})
+        pie.set_legend({"none": True})
+        pie.set_size({"width": 900, "height": 360})
+        sheet.insert_chart(at, 5, pie)
+        start, at = start + len(forms) + 3, at + 19
 
-    start2 = start + len(forms) + 3
-    # a rejected file is not a report on time, nor a late one: it has a slice of its own
-    parts = [("Приняты, сданы в срок", report.on_time),
-             ("Приняты, сданы с опозданием", len(report.late)),
-             ("Отклонены", len(report.rejected)),
-             ("Не сдали", len(report.missing))]
-    sheet.write_row(start2, 0, out.CHART_SUBMISSIONS.headers, formats.header)
-    for r, (label, count) in enumerate(parts, start=start2 + 1):
-        sheet.write_string(r, 0, label)
+    sheet.write_row(start, 0, parts_table.headers, formats.header)
+    for r, (text, count) in enumerate(parts, start=start + 1):
+        sheet.write_string(r, 0, text)
         sheet.write_number(r, 1, count)
     rate = book.add_chart({"type": "pie"})
-    rate.add_series({"name": out.CHART_SUBMISSIONS.headers[0],
-                     "categories": [name, start2 + 1, 0, start2 + len(parts), 0],
-                     "values": [name, start2 + 1, 1, start2 + len(parts), 1],
+    rate.add_series({"name": parts_table.headers[0],
+                     "categories": [name, start + 1, 0, start + len(parts), 0],
+                     "values": [name, start + 1, 1, start + len(parts), 1],
                      "data_labels": {"value": True},
-                     "points": [{"fill": {"color": "#70AD47"}}, {"fill": {"color": "#FFC000"}},
-                                {"fill": {"color": "#7F7F7F"}}, {"fill": {"color": "#C00000"}}]})
-    rate.set_title({"name": f"Сдача отчётов за {report.period}"})
+                     "points": [{"fill": {"color": c}} for c in
+                                ("#70AD47", "#FFC000", "#7F7F7F", "#C00000")[:len(parts)]]})
+    rate.set_title({"name": f"Сдача отчётов за {period}"})
     rate.set_legend({"position": "right"})
     rate.set_size({"width": 520, "height": 340})
-    sheet.insert_chart(top + 41, 5, rate)
+    sheet.insert_chart(at, 5, rate)
+    return sheet
 
 
 def data_rows(report: DistrictReport) -> list[list[Any]]:

@@ -412,6 +412,27 @@ ROLLUP_PROBLEMS = OutputTable(FEEDBACK_FOLDER, (
     OutputColumn("Замечание", 37, "message", wrap=True),
 ), public=True)
 
+# The roll-up's «Численность» and «Документы»: a row per district (a DistrictRow's counts as
+# «Данные» holds them; the documents as the district's «Документы» totals them).
+ROLLUP_COUNTS = OutputTable("Численность", (
+    DISTRICT_NAME,
+    OutputColumn("Статус отчёта", 22, "status"),
+    OutputColumn(COUNT_LABELS["schools_accepted"], 12, "schools_accepted"),
+    *(OutputColumn(COUNT_COLUMNS[k], COUNT_COLUMN_WIDTHS[k], k) for k in COUNT_COLUMNS),
+), repeat_columns=1, public=True)
+
+ROLLUP_DOCUMENTS = OutputTable("Документы", (
+    DISTRICT_NAME,
+    OutputColumn("Статус отчёта", 22, "status"),
+    OutputColumn(COUNT_LABELS["schools_accepted"], 12, "schools_accepted"),
+    *(OutputColumn(f"{d}: школ, где есть", 20, d) for d in v.DOCUMENTS),  # 168: one page wide
+), repeat_columns=1, public=True)
+
+ROLLUP_CHART_COVERAGE = OutputTable(CHARTS_SHEET, (OutputColumn("Муниципальное образование", 34),
+                                                   *CHART_COVERAGE.columns[1:]), public=True)
+ROLLUP_CHART_SUBMISSIONS = OutputTable(CHARTS_SHEET, (OutputColumn("Сдача отчётов МО", 34),
+                                                      OutputColumn("МО", 12)), public=True)
+
 # --- the analytical note (pipeline/note.py): widths in centimetres -------------------------
 
 NOTE_SCHOOLS = OutputTable("", (
@@ -434,6 +455,7 @@ NOTE_INDICATORS = OutputTable("", (
 # Every declared table, for the checks that hold for all of them (tests/test_outputs_declared).
 DISTRICT_TABLES = (SUMMARY, DEADLINES, CHANGES, ISSUES)
 REPORT_TABLES = (INDICATORS, COUNTS, DOCUMENTS, DATA)
-ROLLUP_TABLES = (ROLLUP_INDICATORS, SUBMISSIONS, ROLLUP_PROBLEMS)
+ROLLUP_TABLES = (ROLLUP_INDICATORS, ROLLUP_COUNTS, ROLLUP_DOCUMENTS, SUBMISSIONS, ROLLUP_PROBLEMS)
 CHART_TABLES = (CHART_COVERAGE, CHART_FORMS, CHART_SUBMISSIONS)
+ROLLUP_CHART_TABLES = (ROLLUP_CHART_COVERAGE, CHART_FORMS, ROLLUP_CHART_SUBMISSIONS)
 NOTE_TABLES = (NOTE_SCHOOLS, NOTE_INDICATORS)

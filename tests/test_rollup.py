@@ -178,7 +178,8 @@ def test_two_of_three_districts_report_and_the_region_sums_numerators_and_denomi
 
     path = write_rollup_workbook(result, directory / "Свод региона.xlsx")
 
-    assert openpyxl.load_workbook(path).sheetnames == ["Показатели", "Сдача", "Замечания"]
+    assert openpyxl.load_workbook(path).sheetnames == ["Показатели", "Численность", "Документы",
+                                                         "Диаграммы", "Сдача", "Замечания"]
     assert preflight(path).properties == {"nastavnik.form": "region-report",
                                           "nastavnik.version": "1",
                                           "nastavnik.region": REGION,
@@ -422,3 +423,104 @@ def test_the_rollup_command_lists_files_and_missing_districts(folder: Callable[.
     assert "письмо.xlsx: отклонён" in result.output
     assert f"Не представили: {SOSNOVSKY}" in result.output
     assert out.is_file() and f"Свод региона: {out}" in result.output
+
+
+def _districts_file(path: Path, names: list[str]) -> Path:
+    book = openpyxl.Workbook()
+    book.active.title = "Реестр МО"
+    book.active.append(["Муниципальное образование"])
+    for name in names:
+        book.active.append([name])
+    book.save(path)
+    return path
+
+
+def _table(sheet: Any, first: str) -> dict[str, list[Any]]:
+    """A sheet's table below its title block, by the first column's text."""
+    start = table_start(sheet, first)
+    return {row[0]: list(row) for row in sheet.iter_rows(min_row=start + 1, values_only=True)
+            if row[0] is not None}
+
+
+def test_the_regional_workbook_has_the_district_reports_sheets(folder: Callable[..., Path],
+                                                               tmp_path: Path) -> None:
+    """Two districts of three reported (the conftest form: 4 mentors, 5 mentees, 5 pairs and
+    groups, 6 links, every document present; one accepted school in each district)."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    directory = folder(BEREZOVSKY, KEDROVY)
+    districts = _districts_file(tmp_path / "МО.xlsx", EXPECTED)
+    out = tmp_path / "регион.xlsx"
+
+    result = CliRunner().invoke(cli, ["rollup", str(directory), "--period", PERIOD,
+                                      "--districts", str(districts), "-o", str(out)])
+
+    assert result.exit_code == 1, result.output  # Сосновский did not report
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["Показатели", "Численность", "Документы", "Диаграммы", "Сдача",
+                               "Замечания"]
+    for name in book.sheetnames:
+        lines = [book[name].cell(r, 1).value for r in range(1, 5)]
+        assert lines[0].startswith("Региональный свод о наставничестве"), name
+        assert lines[1] == f"{REGION}, отчётный период: ноябрь 2026 года ({PERIOD})", name
+        assert lines[2].startswith("Сформирован "), name
+        assert lines[3] == "Учтено отчётов МО: 2 из 3", name
+
+    counts = _table(book["Численность"], "Муниципальное образование")
+    assert counts[BEREZOVSKY][2:] == [1, 4, 5, 5, 6]
+    assert counts[KEDROVY][2:] == [1, 4, 5, 5, 6]
+    assert counts[SOSNOVSKY][1:] == [STATUS_MISSING, None, None, None, None, None]
+    assert counts["Итого по региону"][2:] == [2, 8, 10, 10, 12]
+
+    documents = _table(book["Документы"], "Муниципальное образование")
+    assert documents[BEREZOVSKY][2:] == [1, 1, 1, 1, 1, 1]
+    assert documents[SOSNOVSKY][2:] == [None] * 6
+    assert documents["Итого по региону"][2:] == [2, 2, 2, 2, 2, 2]
+
+    charts = book["Диаграммы"]
+    assert len(charts._charts) == 2  # coverage by district, how the districts reported
+    parts = _table(charts, "Сдача отчётов МО")
+    assert parts["Учтены"][1] == 2 and parts["Не сдали"][1] == 1
+    coverage = _table(charts, "Муниципальное образование")
+    # K1 = mentees 10–18 in pairs / pupils 10–18: Берёзовский 2 of 50, Кедровый 2 of 300
+    assert coverage[BEREZOVSKY][1] == 4.0 and coverage[KEDROVY][1] == round(200 / 300, 1)
+    for name in ("Численность", "Документы", "Диаграммы"):  # printable, headers repeated
+        assert book[name].page_setup.orientation == "landscape", name
+    for name in ("Численность", "Документы"):
+        assert book[name].print_title_rows == "$6:$6", name
+
+
+def test_rollup_note_names_the_districts_that_did_not_report(folder: Callable[..., Path],
+                                                             tmp_path: Path) -> None:
+    import docx
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    directory = folder(BEREZOVSKY, KEDROVY)
+    districts = _districts_file(tmp_path / "МО.xlsx", EXPECTED)
+    out = tmp_path / "регион.xlsx"
+
+    result = CliRunner().invoke(cli, ["rollup", str(directory), "--period", PERIOD,
+                                      "--districts", str(districts), "-o", str(out), "--note"])
+
+    assert result.exit_code == 1, result.output
+    note = tmp_path / "Справка регион.docx"
+    assert f"Справка региона: {note}" in result.output
+    document = docx.Document(str(note))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "в муниципальных образованиях Тестовой области" in text
+    assert "за ноябрь 2026 года" in text
+    assert "Учтено отчётов муниципальных образований: 2 из 3" in text
+    assert f"Не представили отчёт: «{SOSNOVSKY}»." in text
+    # K1: Берёзовский 2 of 50 = 4 %, Кедровый 2 of 300, the region 4 of 350 = 1,1 %
+    assert f"по региону 1,1\xa0%): выше — «{BEREZOVSKY}»; ниже — «{KEDROVY}»." in text
+    assert "10 наставляемых" in text and "8 наставников" in text
+    assert f"не представивших их («{SOSNOVSKY}»)" in text
+    assert "отстающими от региона по показателю K1," in text
+    rows = [[c.text for c in row.cells] for row in document.tables[0].rows]
+    assert ["K1", rows[1][1], "4", "350", "1,1"] == rows[1]
+    for person in (PETROVA, KUZNETSOVA, ZAITSEVA):  # SPEC §5: no one named
+        assert person.split()[0] not in text

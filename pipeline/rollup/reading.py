@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import standing
-from pipeline.engine import sheetxml
 from pipeline.errors import UserError
 from pipeline.indicators import Indicator, IndicatorError, Measure, Value, load_indicators, total
 from pipeline.preflight import preflight
@@ -42,21 +41,10 @@ from pipeline.report import (
     LEVEL_SCHOOL,
     REPORT_FORM,
     REPORT_VERSION,
-    IndicatorRow,
-    period_line,
-    write_indicator_sheet,
 )
 from pipeline.values import clean_text, header_key, is_blank, vocab_key
-from pipeline.workbooks import (
-    Formats,
-    atomic_path,
-    heading,
-    made_line,
-    new_workbook,
-    set_identity,
-    write_output,
-)
 from schemas import outputs as out
+from schemas.vocab import DOCUMENTS as DOCUMENT_NAMES
 
 ROLLUP_FORM = "region-report"
 ROLLUP_VERSION = 1
@@ -112,6 +100,8 @@ class DistrictFile:
     names: dict[str, str] = field(default_factory=dict)  # indicator code -> its name
     scales: dict[str, float] = field(default_factory=dict)  # read off this file's rows
     counts: dict[str, int] = field(default_factory=dict)  # COUNT_KEYS -> number
+    # document -> schools that have it, off the total row of the district's «Документы»
+    documents: dict[str, int] = field(default_factory=dict)
     values: dict[str, Value] = field(default_factory=dict)  # МО rows, at the region's scale
     replaced_by: DistrictFile | None = None
 
@@ -365,6 +355,7 @@ def _read_data(found: DistrictFile) -> list[dict[str, Any]]:
             found.reject("missing-sheet", f"в отчёте нет листа «{DATA_SHEET}» — {_ASK_AGAIN}")
             return []
         grid = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        found.documents = _documents(book, names)
     except Exception as exc:  # calamine raises its own error types for every bad file
         log.debug("calamine: %s: %s", type(exc).__name__, exc)
         found.reject("unreadable-file", f"файл не читается ({DAMAGED}) — {_RESAVE}")
@@ -392,6 +383,27 @@ def _read_data(found: DistrictFile) -> list[dict[str, Any]]:
         record[ROW_COL] = r
         records.append(record)
     return records
+
+
+def _documents(book: Any, names: list[str]) -> dict[str, int]:
+    """How many schools of the district have each document: the «Итого» row of its
+    «Документы» sheet (not in «Данные»); empty when the sheet or the row is not there."""
+    sheet = next((n for n in names if header_key(n) == header_key(out.DOCUMENTS.sheet)), None)
+    if sheet is None:
+        return {}
+    grid = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    wanted = {header_key(d): d for d in DOCUMENT_NAMES}
+    columns: dict[str, int] = {}
+    for row in grid[:HEADER_SEARCH_ROWS]:
+        columns = {wanted[header_key(c)]: n for n, c in enumerate(row)
+                   if isinstance(c, str) and header_key(c) in wanted}
+        if columns:
+            break
+    total_row = next((row for row in reversed(grid) if row and row[0] == "Итого"), None)
+    if total_row is None:
+        return {}
+    return {d: int(total_row[c]) for d, c in columns.items()
+            if c < len(total_row) and _is_number(total_row[c])}
 
 
 # --- the pandera schema of «Данные» ---------------------------------------------------------
@@ -658,122 +670,3 @@ def _district_rows(files: list[DistrictFile], expected: Sequence[str] | None
              for k in others]
     return rows
 
-
-# --- the region's workbook ------------------------------------------------------------------
-
-
-def rollup_path(directory: Path, result: Rollup) -> Path:
-    """Where the region's workbook goes by default: beside the folder of district reports,
-    never into it (the folder is what is read; a workbook there would be read next time)."""
-    name = re.sub(r'[\\/:*?"<>|]+', " ", result.region or "регион").strip()
-    return Path(directory).resolve().parent / out.rollup_name(name, result.period)
-
-
-def output_inside(directory: Path, output: Path) -> bool:
-    """Whether `output` would be written into the folder the roll-up reads (or below it)."""
-    return Path(output).resolve().parent.is_relative_to(Path(directory).resolve())
-
-
-def write_rollup_workbook(result: Rollup, path: Path) -> Path:
-    with atomic_path(path) as tmp:
-        book = new_workbook(tmp)
-        region = result.region or "—"
-        book.set_properties({"title": f"Наставничество: свод по региону {region}, "
-                                      f"{result.period}",
-                             "subject": region, "author": "nastavnik", "company": region,
-                             "comments": ""})
-        set_identity(book, ROLLUP_FORM, ROLLUP_VERSION, region=region, period=result.period)
-        formats = Formats(book)
-        later = sheetxml.Later()
-        lines = [period_line(result.region or "регион не указан", result.period), made_line()]
-        _indicators_sheet(book, formats, result, later, lines)
-        _submission_sheet(book, formats, result, lines)
-        _problems_sheet(book, formats, result, lines)
-        book.close()
-        later.place(tmp)
-    return Path(path)
-
-
-def _fraction(value: Value | None) -> float | None:
-    percent = value.percent if value is not None else None
-    return None if percent is None else percent / 100
-
-
-ROLLUP_TITLE = "Региональный свод о наставничестве"
-
-
-def _indicators_sheet(book: Any, formats: Formats, result: Rollup,
-                      later: sheetxml.Later, lines: list[str]) -> None:
-    counts = ("mentors", "mentees", "pairs", "links")
-    rows = []
-    for district in result.districts:
-        values = district.file.values if district.counted and district.file else {}
-        rows.append(IndicatorRow(out.ROLLUP_INDICATORS.row(district), values,
-                                 [district.count(k) for k in counts]))
-    expected = len(result.expected) if result.expected is not None else len(result.districts)
-    total_row = IndicatorRow(["Итого по региону", f"учтено {len(result.counted)} из {expected}"],
-                             result.total, [result.count(k) for k in counts])
-    write_indicator_sheet(book, formats, result.indicators,
-                          [(c.header, c.width) for c in out.ROLLUP_INDICATORS.columns], rows,
-                          total_row, extra=[(COUNT_KEYS[k], out.ROLLUP_COUNT_WIDTH)
-                                            for k in counts], later=later,
-                          title=f"{ROLLUP_TITLE}: показатели по муниципальным образованиям",
-                          lines=lines)
-
-
-@dataclass
-class _SubmissionRow:
-    district: DistrictRow
-    rollup: Rollup
-
-    @staticmethod
-    def fraction(value: Value | None) -> float | None:
-        return _fraction(value)
-
-
-def _submission_sheet(book: Any, formats: Formats, result: Rollup, lines: list[str]) -> None:
-    keys = ("schools_expected", "schools_received", "schools_accepted", "schools_on_time")
-    rows: list[list[Any]] = [out.SUBMISSIONS.row(_SubmissionRow(district, result))
-                             for district in result.districts]
-    received = sum(1 for d in result.districts if d.file is not None)
-    expected = len(result.expected) if result.expected is not None else len(result.districts)
-    rows.append(["Итого по региону", f"МО: {expected}", f"получено {received}",
-                 f"учтено {len(result.counted)}", None, None,
-                 *[result.count(k) for k in keys],
-                 *[_fraction(result.rate(k)) for k in keys[1:]]])
-    titled = heading(formats, f"{ROLLUP_TITLE}: сдача отчётов муниципальными образованиями",
-                     lines)
-    write_output(book, formats, out.SUBMISSIONS, rows, **titled)
-    _total_row(book, book.worksheets()[-1], formats, titled["start_row"] + len(rows), rows[-1],
-               out.SUBMISSIONS.formatted(out.PERCENT))
-
-
-def _total_row(book: Any, sheet: Any, formats: Formats, row: int, values: list[Any],
-               percent: Sequence[int]) -> None:
-    """The total row again in bold; a row format would hide the columns' percent format."""
-    bold_percent = book.add_format({"bold": True, "num_format": "0.0%"})
-    for col, value in enumerate(values):
-        cell_format = bold_percent if col in percent else formats.bold
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            sheet.write_number(row, col, value, cell_format)
-        elif value is not None:
-            sheet.write_string(row, col, str(value), cell_format)
-
-
-def _problems_sheet(book: Any, formats: Formats, result: Rollup, lines: list[str]) -> None:
-    table = out.ROLLUP_PROBLEMS
-    rows: list[list[Any]] = []
-    for f in result.files:
-        for p in f.problems:
-            rows.append(table.row({"file": f.path.name, "district": f.district,
-                                   "period": f.period, "status": f.status, "row": p.row,
-                                   "code": p.code, "message": p.message}))
-    for name in result.missing:
-        if result.district(name) and result.district(name).file is None:
-            rows.append(table.row({"district": name, "period": result.period,
-                                   "status": STATUS_MISSING, "code": "missing-report",
-                                   "message": "отчёт МО за месяц не получен — напомните МО о "
-                                              "сроке"}))
-    write_output(book, formats, table, rows,
-                 **heading(formats, f"{ROLLUP_TITLE}: замечания к файлам муниципальных "
-                           "образований", lines))
