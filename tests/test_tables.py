@@ -145,3 +145,4 @@ def test_libreoffice_opens_the_tables_and_writes_them_back(demo, tmp_path):
                  in _tables(out / source.name).items()}
         assert again == {title: (name, table.ref) for title, (name, table, _)
                          in _tables(source).items()}
+        assert again, which
