@@ -173,11 +173,11 @@ def write_district_workbook(path: Path, workspace: Workspace, run: Any,
         _deadlines_sheet(book, formats, run, lines, later)
         for k, table in enumerate(LIST_TABLES):
             count = sum(n for _, n in lists[k])
-            write_output(book, formats, table, [], placed_later=count)
+            write_output(book, formats, table, [], placed_later=count, later=later)
             kept = cache.rendered_segments(key for key, n in lists[k] if n)  # read as placed
             later.add(len(book.worksheets()) - 1, kept, count, len(table.columns))
-        _changes_sheet(book, formats, run, names)
-        _issues_sheet(book, formats, run, names)
+        _changes_sheet(book, formats, run, names, later)
+        _issues_sheet(book, formats, run, names, later)
         book.close()
         later.place(tmp)
     return path
@@ -290,7 +290,8 @@ class _ChangeRow:
     pair: bool
 
 
-def _changes_sheet(book: Any, formats: Formats, run: Any, names: Names) -> None:
+def _changes_sheet(book: Any, formats: Formats, run: Any, names: Names,
+                   later: sheetxml.Later) -> None:
     by_code = {s.school.code: s.school for s in run.statuses}
     personal = out.CHANGES.indices("personal")
     rows = []
@@ -308,7 +309,7 @@ def _changes_sheet(book: Any, formats: Formats, run: Any, names: Names) -> None:
         rows.append([None, f"Изменений нет (сравнено школ с {run.previous_period}: "
                            f"{compared})" if compared else
                      f"Нет принятых данных за {run.previous_period} для сравнения"])
-    write_output(book, formats, out.CHANGES, rows)
+    write_output(book, formats, out.CHANGES, rows, later=later)
 
 
 @dataclass
@@ -323,7 +324,8 @@ ROLE_SUFFIX = {"superseded": f" ({standing.REPLACED})", "duplicate": f" ({standi
                "voided": f" ({standing.VOIDED})"}
 
 
-def _issues_sheet(book: Any, formats: Formats, run: Any, names: Names) -> None:
+def _issues_sheet(book: Any, formats: Formats, run: Any, names: Names,
+                  later: sheetxml.Later) -> None:
     rows = []
     counted = run.counted
     kept = set(counted)
@@ -339,7 +341,7 @@ def _issues_sheet(book: Any, formats: Formats, run: Any, names: Names) -> None:
                 for k in personal:
                     row[k] = names.show(result.school_code, row[k])
             rows.append(row)
-    write_output(book, formats, out.ISSUES, rows)
+    write_output(book, formats, out.ISSUES, rows, later=later)
 
 
 __all__ = ["SHEETS", "Names", "consenting", "pseudonym", "render_lists",

@@ -434,7 +434,7 @@ def _counts_sheet(book: Any, formats: Formats, report: DistrictReport,
             by_form, by_kind, by_status = school.by_form, school.by_kind, school.by_status
         rows.append([*row, *[by_form[f] for f in forms], *[by_kind[k] for k in kinds],
                      *[by_status[s] for s in statuses]])
-    write_output(book, formats, table, rows, later=later,
+    write_output(book, formats, table, rows, later=later, totals=1,
                  **heading(formats, f"{REPORT_TITLE}: численность наставников, наставляемых, "
                            "пар и групп", lines))
 
@@ -449,7 +449,7 @@ def _documents_sheet(book: Any, formats: Formats, report: DistrictReport,
         rows.append(out.DOCUMENTS.row(school))
     have = [sum(1 for s in report.schools if s.documents.get(d)) for d in v.DOCUMENTS]
     rows.append(["Итого", "школ, где документ есть", *have])
-    write_output(book, formats, out.DOCUMENTS, rows, later=later,
+    write_output(book, formats, out.DOCUMENTS, rows, later=later, totals=1,
                  **heading(formats, f"{REPORT_TITLE}: документы школ о наставничестве", lines))
 
 

@@ -128,7 +128,8 @@ def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
                 start_row: int = 0, caption: Callable[[Any], None] | None = None,
                 dates: Sequence[int] = (), placed_later: int = 0,
                 later: sheetxml.Later | None = None, fit: Sequence[int] = (),
-                numbers: dict[int, Any] | None = None, repeat_columns: int = 0) -> Any:
+                numbers: dict[int, Any] | None = None, repeat_columns: int = 0,
+                table_name: str | None = None, totals: int = 0) -> Any:
     """A sheet with a header row, frozen, with filters, holding `rows` as typed cells.
 
     Columns in `wrap` wrap their text; their rows are given the height the text needs, since
@@ -141,6 +142,10 @@ def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
     `numbers` maps a column to the format of its fractional numbers (a percentage's
     rounding); whole numbers (counts) stay as they are.
     `repeat_columns`: the first columns printed on every page of a table too wide for one.
+    `table_name`: the header and rows are an Excel table of that name (a ListObject, added
+    with `later` once the workbook is closed, pipeline/engine/sheetxml.py `Table`), whose own
+    filter replaces the sheet's; a table without rows keeps one blank row, as Excel's does.
+    `totals`: the last rows («Итого») stay just below the table, out of a PivotTable's sums.
 
     With `later` (and no wrapped column), `rows` are rendered as XML and left with it to be
     placed once the workbook is closed: several times faster than xlsxwriter's cells for
@@ -193,8 +198,14 @@ def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
             elif value is not None:
                 write_cell(sheet, r, col, value, formats)
     sheet.freeze_panes(start_row + 1, 0)
-    sheet.autofilter(start_row, 0, start_row + max(len(rows) + placed_later, 1),
-                     max(len(headers) - 1, 0))
+    if table_name is None:
+        sheet.autofilter(start_row, 0, start_row + max(len(rows) + placed_later, 1),
+                         max(len(headers) - 1, 0))
+    elif later is None:
+        raise ValueError("an Excel table is added with `later`")
+    else:
+        later.table(sheetxml.Table(len(book.worksheets()) - 1, table_name, start_row + 1,
+                                   len(rows) + placed_later - totals, tuple(headers)))
     printable(sheet, start_row, widths=widths, repeat_columns=repeat_columns)
     return sheet
 
@@ -349,11 +360,14 @@ def plain(value: Any) -> Any:
 def write_output(book: xlsxwriter.Workbook, formats: Formats, table: OutputTable,
                  rows: Sequence[Sequence[Any]], **layout: Any) -> Any:
     """`write_table` for a declared table (schemas/outputs.py): its sheet, headers, widths,
-    wrapped and fitted columns and number formats as declared; `layout` as `write_table`'s."""
+    wrapped and fitted columns and number formats as declared, and an Excel table named after
+    its sheet if declared one (`excel_table`, then with `later`); `layout` as `write_table`'s."""
     numbers = {n: formats.percent if c.number_format == PERCENT
                else book.add_format({"num_format": c.number_format})
                for n, c in enumerate(table.columns) if c.number_format not in (None, DATE)}
     return write_table(book, formats, table.sheet, table.headers, rows, table.widths,
                        wrap=table.indices("wrap"), fit=table.indices("fit"),
                        dates=table.formatted(DATE), numbers=numbers or None,
-                       repeat_columns=table.repeat_columns, **layout)
+                       repeat_columns=table.repeat_columns,
+                       table_name=sheetxml.table_name(table.sheet) if table.excel_table
+                       else None, **layout)

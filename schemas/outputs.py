@@ -78,6 +78,9 @@ class OutputTable:
     caption: str = ""  # a format string of the line above the table, if any
     repeat_columns: int = 0  # the first columns printed on every page of a wide table
     public: bool = False  # leaves the district (the report, the roll-up): no name (SPEC §5)
+    # a long list, written as an Excel table named after its sheet («Сдача отчётов» is
+    # Сдача_отчётов) for a PivotTable or Power Query (pipeline/workbooks.py `write_output`)
+    excel_table: bool = False
 
     @property
     def headers(self) -> list[str]:
@@ -174,7 +177,7 @@ SUMMARY = OutputTable("Сводка", (
                  _received(lambda line: line.result.title.get("curator_phone")), fit=True),
     OutputColumn("E-mail куратора", 30,
                  _received(lambda line: line.result.title.get("curator_email")), fit=True),
-), repeat_columns=1)
+), repeat_columns=1, excel_table=True)
 
 NO_REPORT = "отчёта нет"
 FILE_REJECTED = "файл отклонён"
@@ -211,7 +214,7 @@ DEADLINES = OutputTable("Сдача отчётов", (
     OutputColumn("Пояснённых предупреждений", 18, _justified),
     OutputColumn("После утверждения", 44, "after_approval", wrap=True),
     OutputColumn("Аннулированные файлы", 44, "voided", wrap=True),
-), caption="Сдача отчётов за {period}", repeat_columns=1)
+), caption="Сдача отчётов за {period}", repeat_columns=1, excel_table=True)
 
 # The three lists: each form sheet's columns (schemas/columns.py) between the school and the
 # place in its file the row came from. A row is rendered from a stored record (its columns'
@@ -236,7 +239,7 @@ def list_table(sheet: Sheet) -> OutputTable:
         *(OutputColumn(c.header, list_width(c), c.key,
                        number_format=DATE if c.kind == "date" else None, personal=c.personal)
           for c in sheet.data_columns),
-        *LIST_SOURCE), repeat_columns=1)
+        *LIST_SOURCE), repeat_columns=1, excel_table=True)
 
 
 # A row of «Изменения» is a change (pipeline/consolidate.py's Change) with its `school`.
@@ -258,7 +261,7 @@ CHANGES = OutputTable("Изменения", (
     OutputColumn("Форма наставничества", 24, _pair(lambda r: r.get("form")), fit=True),
     OutputColumn("Дата начала", 12, _pair(lambda r: r.get("start"))),
     OutputColumn("Дата окончания", 12, _pair(lambda r: r.get("end"))),
-), repeat_columns=1)
+), repeat_columns=1, excel_table=True)
 
 # A row of «Замечания» is an issue (pipeline/issues.py) of a file: its `result`, its `file`
 # as shown (with the file's role), its `severity` in Russian.
@@ -273,7 +276,7 @@ ISSUES = OutputTable(FEEDBACK_FOLDER, (
     # a person's name when the issue is about a name column
     OutputColumn("Значение", 26, lambda row: row.issue.value, personal=True),
     OutputColumn("Что не так и как исправить", 90, lambda row: row.issue.message, wrap=True),
-), repeat_columns=1)
+), repeat_columns=1, excel_table=True)
 
 # --- the ministry report (pipeline/report.py) -------------------------------------------------
 # Rows are a SchoolReport's; the report leaves the district: aggregates only (SPEC §5).
@@ -312,7 +315,7 @@ COUNTS = OutputTable("Численность", (
     OutputColumn("Наименование ОО", 44, "name"),
     replace(REPORT_STATUS, width=22),
     *(OutputColumn(COUNT_COLUMNS[k], COUNT_COLUMN_WIDTHS[k], _count(k)) for k in COUNT_COLUMNS),
-), repeat_columns=1, public=True)  # then «Форма: …», «Вид: …», «Статус: …»
+), repeat_columns=1, public=True, excel_table=True)  # then «Форма: …», «Вид: …», «Статус: …»
 
 DOCUMENT_ANSWERS = {True: "да", False: "нет", None: "не указано"}
 
@@ -325,7 +328,7 @@ DOCUMENTS = OutputTable("Документы", (
     OutputColumn("Код ОО", 10, "code"),
     OutputColumn("Наименование ОО", 44, "name"),
     *(OutputColumn(d, 22, _document(d)) for d in v.DOCUMENTS),
-), public=True)
+), public=True, excel_table=True)
 
 # «Диаграммы»: small tables under the charts, a row of (label, number…)
 CHARTS_SHEET = "Диаграммы"
@@ -350,7 +353,7 @@ DATA = OutputTable("Данные", (
     OutputColumn("Знаменатель", 12, "denominator"),
     # a percentage, rounded where a person reads it, kept unrounded
     OutputColumn("Значение", 12, "value", number_format="0.0"),
-), public=True)
+), public=True, excel_table=True)
 
 # --- the regional roll-up (pipeline/rollup.py) ------------------------------------------------
 # Rows are a DistrictRow's (a district, its newest file of the month).

@@ -125,6 +125,9 @@ def _sheet(sheet: Any, ran: tuple[dt.datetime, dt.datetime]) -> dict[str, Any]:
         "validations": validations,
         "state": sheet.sheet_state,
     }
+    if sheet.tables:  # Excel tables (ListObjects): name, range and columns
+        found["tables"] = {t.name: [t.ref, [c.name for c in t.tableColumns]]
+                           for t in sheet.tables.values()}
     if len(cells) <= FULL_CELLS:
         found["cells"] = cells
     else:

@@ -32,6 +32,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 from xml.parsers import expat
@@ -230,8 +231,125 @@ class _Deflated:
         return _zeros_crc(length, crc) ^ kept
 
 
-def place_rows(path: Path, bodies: dict[int, tuple[Iterable[str | bytes], int, int]]) -> None:
-    """Put rows into the sheets of the workbook at `path`, as xlsxwriter wrote it.
+@dataclass(frozen=True)
+class Table:
+    """An Excel table (a ListObject) over a sheet's header and rows, for a PivotTable or Power
+    Query to pick up by its `name`: the sheet at position `sheet` (0-based), its header in
+    row `header_row` (1-based), `rows` rows below it (at least one: Excel's empty table keeps
+    one blank row), its columns named by `headers`, which must be the header cells' text."""
+    sheet: int
+    name: str
+    header_row: int
+    rows: int
+    headers: tuple[str, ...]
+
+    @property
+    def ref(self) -> str:
+        return (f"A{self.header_row}:{column_letter(len(self.headers))}"
+                f"{self.header_row + max(self.rows, 1)}")
+
+
+# a table's name: a letter or underscore, then letters, digits, underscores (Cyrillic too);
+# never a cell's address (A1, R1C1, R, C), which a formula would read as one
+_TABLE_NAME = re.compile(r"[^\W\d]\w{0,254}")
+_CELL_LIKE = re.compile(r"[A-Za-z]{1,3}\d+|[RrCc]|[Rr]\d*[Cc]\d*|[Rr]\d+|[Cc]\d+")
+TABLE_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
+TABLE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/table"
+
+
+def table_name(text: str) -> str:
+    """`text` (a sheet's name) as a table's name: each run of spaces and signs an underscore
+    («Сдача отчётов» is Сдача_отчётов)."""
+    name = re.sub(r"\W+", "_", text).strip("_")
+    if not _TABLE_NAME.fullmatch(name) or _CELL_LIKE.fullmatch(name):
+        name = "_" + name  # «1 класс», «R»: still a name, not a number or an address
+    return name
+
+
+def table_xml(number: int, table: Table) -> str:
+    """The table part, as xlsxwriter writes one without a style (the sheet's own header and
+    cell formats stay as they are); `number` is its id, unique in the workbook."""
+    columns = "".join(f'<tableColumn id="{k}" name="{_column_name(h)}"/>'
+                      for k, h in enumerate(table.headers, start=1))
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<table xmlns="{MAIN}" id="{number}" name="{table.name}" '
+            f'displayName="{table.name}" ref="{table.ref}" totalsRowShown="0">'
+            f'<autoFilter ref="{table.ref}"/><tableColumns count="{len(table.headers)}">'
+            f'{columns}</tableColumns><tableStyleInfo showFirstColumn="0" showLastColumn="0" '
+            'showRowStripes="1" showColumnStripes="0"/></table>')
+
+
+def _column_name(header: str) -> str:
+    """A header cell's text as its table column's name: Excel keeps a line break as _x000a_."""
+    text = html.escape(header, quote=True)
+    return _CONTROL.sub(lambda m: f"_x{ord(m.group()):04x}_", text)
+
+
+def _check_tables(tables: Sequence[Table]) -> None:
+    """Names Excel accepts without repairing the file: valid, unique in the workbook, and
+    each table's columns named, each name once (a programming error otherwise)."""
+    seen: set[str] = set()
+    for table in tables:
+        if not _TABLE_NAME.fullmatch(table.name) or _CELL_LIKE.fullmatch(table.name) \
+                or table.name.casefold() in seen:
+            raise ValueError(f"table name {table.name!r}: invalid or not unique")
+        seen.add(table.name.casefold())
+        names = [h.casefold() for h in table.headers]
+        if not all(h.strip() for h in names) or len(set(names)) != len(names):
+            raise ValueError(f"table {table.name!r}: a column without a name or named twice")
+
+
+def _table_edits(package: zipfile.ZipFile, tables: Sequence[Table]
+                 ) -> tuple[dict[str, bytes], dict[str, list[str]]]:
+    """What adding `tables` to `package` takes: the parts written anew (the tables, the
+    sheets' rels, the content types), and per sheet part the rels ids of its tables, for its
+    <tableParts> (`_table_parts`)."""
+    _check_tables(tables)
+    names = package.namelist()
+    number = max((int(m.group(1)) for n in names
+                  if (m := re.fullmatch(r"xl/tables/table(\d+)\.xml", n))), default=0)
+    parts: dict[str, bytes] = {}
+    overrides = []
+    ids: dict[str, list[str]] = {}
+    for table in tables:
+        number += 1
+        part = f"xl/tables/table{number}.xml"
+        parts[part] = table_xml(number, table).encode()
+        overrides.append(f'<Override PartName="/{part}" ContentType="{TABLE_TYPE}"/>')
+        sheet = f"xl/worksheets/sheet{table.sheet + 1}.xml"
+        rels = rels_of(sheet)
+        if rels not in parts:
+            parts[rels] = (package.read(rels) if rels in names else
+                           b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                           b'<Relationships xmlns="' + PACKAGE_RELS.encode() + b'">'
+                           b'</Relationships>')
+        free = max((int(n) for n in re.findall(rb'Id="rId(\d+)"', parts[rels])), default=0) + 1
+        parts[rels] = parts[rels].replace(
+            b"</Relationships>", f'<Relationship Id="rId{free}" Type="{TABLE_REL}" '
+            f'Target="../tables/table{number}.xml"/></Relationships>'.encode(), 1)
+        ids.setdefault(sheet, []).append(f"rId{free}")
+    if overrides:
+        types = "[Content_Types].xml"
+        parts[types] = package.read(types).replace(
+            b"</Types>", "".join(overrides).encode() + b"</Types>", 1)
+    return parts, ids
+
+
+def _table_parts(tail: bytes, ids: Sequence[str]) -> bytes:
+    """A sheet part's end with its <tableParts>: after everything but <extLst> (ECMA-376
+    Part 1, 18.3.1.99: …, drawing, legacyDrawing, picture, oleObjects, controls,
+    webPublishItems, tableParts, extLst)."""
+    parts = (f'<tableParts count="{len(ids)}">'
+             + "".join(f'<tablePart r:id="{i}"/>' for i in ids) + "</tableParts>").encode()
+    at = tail.find(b"<extLst")
+    at = at if at >= 0 else tail.rfind(b"</worksheet>")
+    return tail[:at] + parts + tail[at:]
+
+
+def place_rows(path: Path, bodies: dict[int, tuple[Iterable[str | bytes], int, int]],
+               tables: Sequence[Table] = ()) -> None:
+    """Put rows into the sheets of the workbook at `path`, as xlsxwriter wrote it, and add
+    `tables` over its sheets' lists.
 
     `bodies` maps a sheet's position (0-based, the order the sheets were added in, which is
     the order xlsxwriter numbers their parts in) to (pieces of rows, the number of rows in
@@ -242,23 +360,30 @@ def place_rows(path: Path, bodies: dict[int, tuple[Iterable[str | bytes], int, i
     staged = path.with_name(path.name + ".rows")
     parts = {f"xl/worksheets/sheet{k + 1}.xml": body for k, body in bodies.items()}
     try:
-        _rewrite(path, staged, parts)
+        _rewrite(path, staged, parts, tables)
         os.replace(staged, path)
     finally:
         staged.unlink(missing_ok=True)  # nothing half-written is left beside the workbook
 
 
 def _rewrite(path: Path, staged: Path,
-             parts: dict[str, tuple[Iterable[str | bytes], int, int]]) -> None:
+             parts: dict[str, tuple[Iterable[str | bytes], int, int]],
+             tables: Sequence[Table] = ()) -> None:
     with zipfile.ZipFile(path) as source, open(path, "rb") as raw, open(staged, "wb") as out:
+        infos = source.infolist()
+        anew, table_ids = _table_edits(source, tables)
+        infos += [zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)) for name in anew
+                  if name not in source.NameToInfo]
         written = []
-        for info in source.infolist():
+        for info in infos:
             offset = out.tell()
             name = info.filename.encode()
             out.write(_local_header(info, name, 0, 0, 0))
             if info.filename in parts:
                 pieces, count, width = parts[info.filename]
                 head, tail = _split_sheet(source.read(info))
+                if info.filename in table_ids:
+                    tail = _table_parts(tail, table_ids[info.filename])
                 last = _last_row(head) + count
                 head = re.sub(rb'<dimension ref="[^"]*"/>',
                               f'<dimension ref="A1:{column_letters(width)[-1]}{max(last, 1)}"/>'
@@ -274,6 +399,14 @@ def _rewrite(path: Path, staged: Path,
                 deflated.finish()
                 crc, compressed, size = deflated.crc, deflated.compressed, deflated.size
                 info.compress_type = zipfile.ZIP_DEFLATED
+            elif info.filename in anew or info.filename in table_ids:
+                data = (anew[info.filename] if info.filename in anew
+                        else _edit_sheet(source.read(info), table_ids[info.filename]))
+                deflated = _Deflated(out)
+                deflated.text(data)
+                deflated.finish()
+                crc, compressed, size = deflated.crc, deflated.compressed, deflated.size
+                info.compress_type = zipfile.ZIP_DEFLATED
             else:
                 compressed, size, crc = info.compress_size, info.file_size, info.CRC
                 out.write(_raw_data(raw, info))
@@ -285,6 +418,13 @@ def _rewrite(path: Path, staged: Path,
             out.seek(end)
             written.append((info, name, crc, compressed, size, offset))
         _central_directory(out, written)
+
+
+def _edit_sheet(data: bytes, ids: Sequence[str]) -> bytes:
+    """A sheet part xlsxwriter wrote whole, with its tables' <tableParts>."""
+    end = data.rfind(b"</sheetData>")
+    end = end if end >= 0 else data.find(b"<sheetData/>")
+    return data[:end] + _table_parts(data[end:], ids)
 
 
 def _central_directory(out: BinaryIO,
@@ -360,20 +500,25 @@ def _raw_data(raw: BinaryIO, info: zipfile.ZipInfo) -> bytes:
 
 
 class Later:
-    """Rows of a workbook's sheets, rendered while it is written and put in once xlsxwriter
-    has closed it (`place`)."""
+    """Rows of a workbook's sheets, rendered while it is written, and the tables over its
+    lists, put in once xlsxwriter has closed it (`place`)."""
 
     def __init__(self) -> None:
         self.bodies: dict[int, tuple[Iterable[str | bytes], int, int]] = {}
+        self.tables: list[Table] = []
 
     def add(self, sheet: int, pieces: Iterable[str | bytes], count: int, width: int) -> None:
         """The rows of the sheet at position `sheet` (0-based), `count` of them in `pieces`
         (see `place_rows`), `width` columns wide."""
         self.bodies[sheet] = (pieces, count, width)
 
+    def table(self, table: Table) -> None:
+        """An Excel table over a sheet's list (`Table`)."""
+        self.tables.append(table)
+
     def place(self, path: Path) -> None:
-        if self.bodies:
-            place_rows(path, self.bodies)
+        if self.bodies or self.tables:
+            place_rows(path, self.bodies, self.tables)
 
 
 def _last_row(head: bytes) -> int:
