@@ -746,6 +746,14 @@ def mail() -> None:
     """
 
 
+def _agree(question: str) -> bool:
+    """A yes-or-no question in Russian: «д» or «да» (and y, yes) agree; anything else, or
+    just Enter, does not."""
+    answer = click.prompt(f"{question} [д/Н]", default="", show_default=False,
+                          prompt_suffix=" ")
+    return answer.strip().lower() in ("д", "да", "y", "yes")
+
+
 def _mail_password(settings: Any) -> str:
     """The mailbox's password: the environment, the system keyring, or asked here once."""
     from pipeline.mail.account import password
@@ -892,7 +900,7 @@ def mail_send(period: str, reminders: bool, templates: bool, no_feedback: bool, 
         return
     settings = load_mail_settings(workspace.root)
     count = plural(len(letters), "письмо", "письма", "писем")
-    if not yes and not click.confirm(f"Отправить {count}?", default=False):
+    if not yes and not _agree(f"Отправить {count}?"):
         click.echo("Ничего не отправлено.")
         return
     secret = _mail_password(settings)

@@ -309,3 +309,17 @@ def test_a_password_with_cyrillic_letters_logs_in(month, smtp_server, monkeypatc
     result = invoke("mail", "send", "--period", PERIOD, "-w", month.root, "--yes")
     assert result.exit_code == 0, result.output
     assert len(smtp_server.messages) == 3
+
+
+def test_sending_asks_first_and_a_no_sends_nothing(month, smtp_server):
+    _with_mail(month, smtp_server.port)
+    declined = CliRunner().invoke(cli, ["mail", "send", "--period", PERIOD, "-w",
+                                        str(month.root)], input="n\n")
+    assert declined.exit_code == 0, declined.output
+    assert "Отправить 3 письма? [д/Н]" in declined.output
+    assert "Ничего не отправлено." in declined.output
+    assert smtp_server.messages == [] and _sent_rows(month) == []
+    agreed = CliRunner().invoke(cli, ["mail", "send", "--period", PERIOD, "-w",
+                                      str(month.root)], input="да\n")
+    assert agreed.exit_code == 0, agreed.output
+    assert len(smtp_server.messages) == 3
