@@ -765,6 +765,55 @@ def demo(directory: Path, period: str | None) -> None:
                f"nastavnik history -w {directory} --school ОО-03")
 
 
+@cli.command()
+@workspace_option
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              metavar="ПОРТ", help="Порт страницы; 0 — любой свободный.")
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="АДРЕС",
+              help="Адрес, на котором слушать; другой, кроме этого компьютера, требует "
+                   "--password.")
+@click.option("--password", metavar="ПАРОЛЬ", envvar="NASTAVNIK_PASSWORD",
+              help="Пароль страницы (обязателен с --host; также переменная "
+                   "NASTAVNIK_PASSWORD).")
+@click.option("--no-browser", is_flag=True, help="Не открывать страницу в браузере.")
+def serve(workspace_dir: Path | None, port: int, host: str, password: str | None,
+          no_browser: bool) -> None:
+    """Открыть страницу управления: месяц в браузере — файлы школ, свод, выгрузки.
+
+    Страница доступна только с этого компьютера; остановить — Ctrl+C.
+
+    Пример: nastavnik serve -w ~/наставничество
+    """
+    try:
+        from pipeline.web.server import address, bind, is_loopback, server
+    except ImportError as exc:
+        raise Failure("для страницы нужны дополнительные пакеты: pip install "
+                      "\"nastavnik[web]\"") from exc
+
+    workspace = _workspace(workspace_dir)
+    if not is_loopback(host) and not password:
+        raise click.UsageError("страница на адресе, доступном с других компьютеров, требует "
+                               "пароль: добавьте --password")
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        raise Failure(f"не удалось открыть адрес {host}:{port} ({os_error(exc)}) — укажите "
+                      "другой порт: --port 0 выберет свободный") from exc
+    url = address(sock)
+    if not is_loopback(host):
+        click.echo(click.style("Внимание: ", fg="yellow", bold=True) + f"страница открыта не "
+                   f"только для этого компьютера ({host}); вход — по паролю. Данные школ "
+                   "видны всем, кто знает пароль.", err=True)
+    click.echo(f"Страница управления: {url}")
+    click.echo("Остановить: Ctrl+C")
+    if not no_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    server(workspace.root, sock, password=password).run(sockets=[sock])
+    click.echo("Страница остановлена.")
+
+
 def main() -> None:
     """The console command. Once it is done and its output is flushed, the process ends at
     once (`os._exit`): Python's own exit, which finalizes every module and object one by
