@@ -122,7 +122,10 @@ async def month(request: Request) -> Response:
     period = _period(request)
     state = _state(request)
     workspace = state.workspace()
-    found = await run_in_threadpool(boards.board, workspace, period)
+    # while this server's run goes, the ledger is the run's: a reader opening a ledger the run
+    # is still creating made both fail («database is locked»); the board comes back after it
+    found = boards.empty_board(workspace, period) if state.runner.busy else \
+        await run_in_threadpool(boards.board, workspace, period)
     known = boards.months(workspace)
     if period not in known:
         known = sorted([*known, period], reverse=True)
@@ -130,11 +133,15 @@ async def month(request: Request) -> Response:
     templates = sorted(p.relative_to(workspace.outbox).as_posix()
                        for p in next_templates.glob("*.xlsx")) if next_templates.is_dir() \
         else []
+    message = request.query_params.get("message", "")
+    error = request.query_params.get("error", "")
+    done = state.runner.progress
+    if request.query_params.get("ran") and not done.running and done.period == period:
+        # the run ended before this page was made (one refused at once, a quick one)
+        message, error = ("", done.message) if done.failed else (done.message, "")
     return render(request, "board.html", board=found, workspace=workspace, months=known,
                   progress=state.runner.progress, templates=templates,
-                  next_period=following_period(period),
-                  message=request.query_params.get("message", ""),
-                  error=request.query_params.get("error", ""),
+                  next_period=following_period(period), message=message, error=error,
                   max_mb=workspace.settings.max_file_mb)
 
 
@@ -145,6 +152,9 @@ async def school(request: Request) -> Response:
     if found is None:
         raise HTTPException(404, f"Школы с кодом «{code}» нет в реестре (schools.xlsx).")
     period = request.query_params.get("period", "")
+    if _state(request).runner.busy:  # as on the board: the ledger is the run's meanwhile
+        return error_page(request, 409, "Идёт свод месяца: страница школы откроется, когда он "
+                                        "закончится. Обновите страницу через минуту.")
     data = await run_in_threadpool(boards.school_page, workspace, found.code)
     return render(request, "school.html", school=found, period=period, workspace=workspace,
                   **data)
@@ -210,7 +220,7 @@ async def run(request: Request) -> Response:
     if not state.runner.start(state.workspace(), period):
         going = state.runner.progress.period
         return _back(period, f"Идёт свод месяца {going}: дождитесь окончания.", failed=True)
-    return _back(period, f"Свод за {period} начат.")
+    return RedirectResponse(f"/month/{period}?ran=1", status_code=303)
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -369,7 +379,13 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return error_page(request, status, detail)
 
 
-async def crash(request: Request, _exc: Exception) -> Response:
+async def crash(request: Request, exc: Exception) -> Response:
+    import logging
+
+    # the technical details go to the terminal with `nastavnik --debug serve`, never the page
+    logging.getLogger("nastavnik").debug("page %s failed", request.url.path, exc_info=exc)
+    if isinstance(exc, UserError):  # Russian already, says what to do
+        return error_page(request, 500, str(exc))
     return error_page(request, 500, "Непредвиденная ошибка программы. Повторите действие; "
                                     "если ошибка повторится, выполните то же командой "
                                     "nastavnik --debug … и передайте вывод разработчикам.")

@@ -13,8 +13,14 @@ from typing import Any
 from pipeline.issues import SEVERITY_RU
 from pipeline.ledger import LEDGER_FILE, Ledger, loads
 from pipeline.report import ReportError, build_report, note_path, report_path
-from pipeline.status import period_signoffs, period_status, school_history, school_voids
-from pipeline.workspace import Workspace, nearest_period
+from pipeline.status import (
+    PeriodStatus,
+    period_signoffs,
+    period_status,
+    school_history,
+    school_voids,
+)
+from pipeline.workspace import Workspace, deadline, nearest_period
 from schemas.columns import FORM_SHEETS
 from schemas.outputs import FEEDBACK_FOLDER, district_book_name
 
@@ -90,6 +96,12 @@ def board(workspace: Workspace, period: str) -> Board:
     if templates.is_dir():
         found.templates = [_relative(workspace, p) for p in sorted(templates.glob("*.xlsx"))]
     return found
+
+
+def empty_board(workspace: Workspace, period: str) -> Board:
+    """The board while a run goes: the schools come back when it has finished."""
+    return Board(period, PeriodStatus(period, deadline(period, workspace.settings.deadline_day),
+                                      None), None)
 
 
 def shown_issue(issue: dict[str, Any]) -> dict[str, Any]:

@@ -67,6 +67,9 @@ class Runner:
         except OSError as exc:
             progress.message, progress.failed = write_error(exc, workspace.outbox / period), True
         except Exception:  # never a traceback on the page
+            import logging
+
+            logging.getLogger("nastavnik").debug("the run of %s failed", period, exc_info=True)
             progress.message = ("непредвиденная ошибка программы — выполните nastavnik --debug "
                                 f"run --period {period} и передайте вывод разработчикам")
             progress.failed = True

@@ -56,8 +56,12 @@
     ["dragleave", "drop"].forEach(function (e) {
       drop.addEventListener(e, function (ev) { ev.preventDefault(); drop.classList.remove("over"); });
     });
-    drop.addEventListener("drop", function (ev) { send(ev.dataTransfer.files); });
-    chooser.addEventListener("change", function () { send(chooser.files); chooser.value = ""; });
+    drop.addEventListener("drop", function (ev) { send(Array.from(ev.dataTransfer.files)); });
+    chooser.addEventListener("change", function () {
+      var files = Array.from(chooser.files);  // the list empties when the chooser is reset
+      chooser.value = "";
+      send(files);
+    });
   }
 
   var bar = document.getElementById("run-progress");
