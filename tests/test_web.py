@@ -279,3 +279,36 @@ def test_nothing_outside_the_outbox_is_served(office, workspace) -> None:
         except urllib.error.HTTPError as exc:
             assert exc.code == 404
             assert "Traceback" not in exc.read().decode()
+
+
+def test_serve_prints_its_address_and_serves_the_page(workspace) -> None:
+    import re
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "pipeline", "serve", "--no-browser", "--port", "0",
+               "-w", str(workspace.root)]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    try:
+        first = server.stdout.readline()
+        found = re.fullmatch(r"Страница управления: (http://127\.0\.0\.1:\d+/)\n", first)
+        assert found, first
+        assert server.stdout.readline() == "Остановить: Ctrl+C\n"
+        with urllib.request.urlopen(found.group(1), timeout=30) as answer:
+            assert answer.status == 200
+            assert "Свести месяц" in answer.read().decode()
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def test_serve_beyond_this_computer_needs_a_password(workspace) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    result = CliRunner().invoke(cli, ["serve", "--no-browser", "--host", "0.0.0.0",
+                                      "-w", str(workspace.root)])
+    assert result.exit_code == 2
+    assert "требует пароль: добавьте --password" in result.output
