@@ -312,3 +312,34 @@ def test_serve_beyond_this_computer_needs_a_password(workspace) -> None:
                                       "-w", str(workspace.root)])
     assert result.exit_code == 2
     assert "требует пароль: добавьте --password" in result.output
+
+
+def test_the_commands_of_a_month_are_buttons(office, page, workspace, form) -> None:
+    from pipeline.consolidate import run_period
+
+    form.save(workspace.inbox / PERIOD / "7.xlsx")
+    run_period(workspace, PERIOD)
+    page.goto(f"{office}/month/{PERIOD}")
+
+    page.get_by_role("button", name="Написать аналитическую справку").click()
+    assert "Аналитическая справка записана" in page.locator(".msg").inner_text()
+    assert page.get_by_role("link", name="Аналитическая справка").is_visible()
+
+    page.get_by_role("button", name="Шаблоны на 2026-12").click()
+    assert "Шаблоны на 2026-12: 2 файла" in page.locator(".msg").inner_text()
+    assert len(list((workspace.outbox / "2026-12" / "templates").glob("*.xlsx"))) == 2
+
+    page.get_by_label("Кто утверждает (необязательно)").fill("Методист")
+    page.get_by_role("button", name="Утвердить месяц").click()
+    assert f"Месяц {PERIOD} утверждён (версия 1" in page.locator(".msg").inner_text()
+    page.get_by_label("Почему месяц открывается заново").fill("исправление ОО-07")
+    page.get_by_role("button", name="Открыть заново").click()
+    assert "открыт заново: исправление ОО-07" in page.locator(".msg").inner_text()
+
+    page.goto(f"{office}/school/ОО-07?period={PERIOD}")
+    page.get_by_label("Причина").fill("чужой файл")
+    page.get_by_role("button", name="Аннулировать файл").click()
+    assert "Файл 7.xlsx аннулирован" in page.locator(".msg").inner_text()
+    assert (workspace.inbox / PERIOD / "7.xlsx").is_file()  # nothing in inbox/ changes
+    assert "1 файл аннулирован или возвращён после последнего свода" in \
+        page.locator("main").inner_text()
