@@ -765,22 +765,28 @@ def demo(directory: Path, period: str | None) -> None:
                f"nastavnik history -w {directory} --school ОО-03")
 
 
+def _port(_ctx: Any, _param: Any, value: int) -> int:
+    if not 0 <= value <= 65535:
+        raise click.BadParameter(f"«{value}» — порт от 1 до 65535 (0 — любой свободный)")
+    return value
+
+
 @cli.command()
 @workspace_option
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
-              metavar="ПОРТ", help="Порт страницы; 0 — любой свободный.")
+@click.option("--port", type=int, default=8765, callback=_port, metavar="ПОРТ",
+              help="Порт страницы (по умолчанию 8765); 0 — любой свободный.")
 @click.option("--host", default="127.0.0.1", show_default=True, metavar="АДРЕС",
               help="Адрес, на котором слушать; другой, кроме этого компьютера, требует "
                    "--password.")
 @click.option("--password", metavar="ПАРОЛЬ", envvar="NASTAVNIK_PASSWORD",
-              help="Пароль страницы (обязателен с --host; также переменная "
-                   "NASTAVNIK_PASSWORD).")
+              help="Пароль страницы, обязателен с --host (можно задать переменной "
+                   "окружения, см. «Страница управления» в руководстве).")
 @click.option("--no-browser", is_flag=True, help="Не открывать страницу в браузере.")
 def serve(workspace_dir: Path | None, port: int, host: str, password: str | None,
           no_browser: bool) -> None:
     """Открыть страницу управления: месяц в браузере — файлы школ, свод, выгрузки.
 
-    Страница доступна только с этого компьютера; остановить — Ctrl+C.
+    Страница доступна только с этого компьютера, пока не указан --host с --password.
 
     Пример: nastavnik serve -w ~/наставничество
     """

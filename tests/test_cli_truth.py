@@ -169,6 +169,7 @@ ALLOWED = {"nastavnik", "init", "template", "check", "run", "report", "rollup", 
            "json", "deadline_day", "excel", "word", "tmp"}
 ALLOWED |= {"approve", "reopen"}  # a month's sign-off (issue 19)
 ALLOWED |= {"void", "unvoid"}  # a school's file set aside (issue 19)
+ALLOWED |= {"serve"}  # the office page (issue 22)
 
 
 def _english(text: str) -> list[str]:
