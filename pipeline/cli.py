@@ -979,6 +979,61 @@ def _demo_letters(workspace: Any, period: str) -> None:
                f"{folder} — откройте любой в почтовой программе.")
 
 
+def _port(_ctx: Any, _param: Any, value: int) -> int:
+    if not 0 <= value <= 65535:
+        raise click.BadParameter(f"«{value}» — порт от 1 до 65535 (0 — любой свободный)")
+    return value
+
+
+@cli.command()
+@workspace_option
+@click.option("--port", type=int, default=8765, callback=_port, metavar="ПОРТ",
+              help="Порт страницы (по умолчанию 8765); 0 — любой свободный.")
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="АДРЕС",
+              help="Адрес, на котором слушать; другой, кроме этого компьютера, требует "
+                   "--password.")
+@click.option("--password", metavar="ПАРОЛЬ", envvar="NASTAVNIK_PASSWORD",
+              help="Пароль страницы, обязателен с --host (можно задать переменной "
+                   "окружения, см. «Страница управления» в руководстве).")
+@click.option("--no-browser", is_flag=True, help="Не открывать страницу в браузере.")
+def serve(workspace_dir: Path | None, port: int, host: str, password: str | None,
+          no_browser: bool) -> None:
+    """Открыть страницу управления: месяц в браузере — файлы школ, свод, выгрузки.
+
+    Страница доступна только с этого компьютера, пока не указан --host с --password.
+
+    Пример: nastavnik serve -w ~/наставничество
+    """
+    try:
+        from pipeline.web.server import address, bind, is_loopback, server
+    except ImportError as exc:
+        raise Failure("для страницы нужны дополнительные пакеты: pip install "
+                      "\"nastavnik[web]\"") from exc
+
+    workspace = _workspace(workspace_dir)
+    if not is_loopback(host) and not password:
+        raise click.UsageError("страница на адресе, доступном с других компьютеров, требует "
+                               "пароль: добавьте --password")
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        raise Failure(f"не удалось открыть адрес {host}:{port} ({os_error(exc)}) — укажите "
+                      "другой порт: --port 0 выберет свободный") from exc
+    url = address(sock)
+    if not is_loopback(host):
+        click.echo(click.style("Внимание: ", fg="yellow", bold=True) + f"страница открыта не "
+                   f"только для этого компьютера ({host}); вход — по паролю. Данные школ "
+                   "видны всем, кто знает пароль.", err=True)
+    click.echo(f"Страница управления: {url}")
+    click.echo("Остановить: Ctrl+C")
+    if not no_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    server(workspace.root, sock, password=password).run(sockets=[sock])
+    click.echo("Страница остановлена.")
+
+
 def main() -> None:
     """The console command. Once it is done and its output is flushed, the process ends at
     once (`os._exit`): Python's own exit, which finalizes every module and object one by
