@@ -167,7 +167,7 @@ def _date_or_none(year: int, month: int, day: int) -> dt.date | None:
 def parse_date_text(text: str) -> dt.date | None:
     text = text.strip().rstrip("г.").strip()
     parts = re.split(r"[./\-\s]+", text)
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+    if len(parts) != 3 or not all(p.isdecimal() for p in parts):
         return None
     a, b, c = parts
     if len(a) == 4:  # ГГГГ-ММ-ДД
@@ -192,7 +192,7 @@ def read_date(raw: Any) -> Read:
             return Read(EXCEL_EPOCH + dt.timedelta(days=int(raw)))
         return Read(raw, "bad-date")
     text = clean_text(raw).lstrip("'")
-    if text.isdigit() and SERIAL_MIN <= int(text) <= SERIAL_MAX:
+    if text.isdecimal() and SERIAL_MIN <= int(text) <= SERIAL_MAX:
         return Read(EXCEL_EPOCH + dt.timedelta(days=int(text)))
     parsed = parse_date_text(text)
     return Read(parsed) if parsed else Read(text, "bad-date")

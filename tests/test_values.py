@@ -361,3 +361,17 @@ def test_vocab_values_are_taken_from_the_schema(form):
     # guard for the corpus itself: the clean form uses the schema's own words
     assert form.get(LINKS, form.link_row(SOKOLOV, ZAITSEVA), FORM) == v.FORM_TEACHER_TEACHER
     assert form.tables[MENTORS]["headers"] == [col.header for col in c.MENTORS.columns]
+
+
+@pytest.mark.parametrize("typed", ["²", "1.2.²", "²⁰²⁶", "٣"])
+def test_digits_that_are_no_number_are_a_bad_date_not_a_crash(typed: str) -> None:
+    """Found by Hypothesis (test_hostile): «²» is a digit to str.isdigit, not to int()."""
+    from pipeline.values import read_date
+
+    assert read_date(typed).code == "bad-date"
+
+
+def test_a_date_typed_in_full_width_digits_is_read() -> None:
+    from pipeline.values import read_date
+
+    assert read_date("０１.０２.２０２６").value == dt.date(2026, 2, 1)

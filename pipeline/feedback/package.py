@@ -182,7 +182,7 @@ def _section(xml: str, tag: str) -> str | None:
 def _count(xml: str, tag: str) -> int | None:
     head = re.search(rf"<{tag}\b[^>]*>", xml)
     count = attrs(head.group()).get("count") if head else None
-    return int(count) if count is not None and count.isdigit() else None
+    return int(count) if count is not None and count.isdecimal() else None
 
 
 class _Styles:

@@ -179,7 +179,7 @@ async def upload(request: Request) -> Response:
                                        "(max_file_mb в nastavnik.toml): файл не сохранён."},
                              status_code=413)
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
+    if length.isdecimal() and int(length) > limit:
         return too_large
     try:
         saved = await save_upload(request.stream(), workspace.inbox / period, name, limit)
