@@ -17,6 +17,7 @@ import json
 import os
 import socket
 import sqlite3
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -325,6 +326,16 @@ def _now() -> str:
     return dt.datetime.now().replace(microsecond=0).isoformat()
 
 
+def _statements(script: str) -> Iterator[str]:
+    """The SQL statements of a migration script, each whole (sqlite3.complete_statement)."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending
+            pending = ""
+
+
 # --- the store ------------------------------------------------------------------------------
 
 
@@ -333,7 +344,7 @@ class Ledger:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
+            self._write_ahead()
             self.db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
@@ -356,16 +367,40 @@ class Ledger:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _write_ahead(self) -> None:
+        """WAL mode (kept in the file once set). A new file being switched by another
+        connection at the same moment answers «locked» at once, without SQLite's busy wait:
+        wait here instead, as long as the connection's own timeout."""
+        for attempt in range(600):
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 599:
+                    raise
+                time.sleep(0.05)
+
     def _migrate(self) -> None:
+        if self._too_new() == SCHEMA_VERSION:
+            return
+        # The version is read again holding the write lock: two commands opening a new ledger
+        # at once (the page and a `status`, a run and a `mail fetch`) must not both migrate.
+        # Statement by statement, since executescript would commit the lock away first.
+        with self.transaction():
+            version = self._too_new()
+            for target in sorted(n for n in MIGRATIONS if n > version):
+                for statement in _statements(MIGRATIONS[target]):
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {target}")
+
+    def _too_new(self) -> int:
+        """The ledger's schema version, refused when a newer nastavnik made it."""
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise LedgerError(f"{self.db}: база создана более новой версией nastavnik "
                               f"(схема {version}, эта версия знает {SCHEMA_VERSION}) — "
                               "обновите nastavnik")
-        for target in sorted(n for n in MIGRATIONS if n > version):
-            # one script, one transaction: a migration is applied whole or not at all
-            self.db.executescript(f"BEGIN IMMEDIATE;\n{MIGRATIONS[target]}\n"
-                                  f"PRAGMA user_version = {target};\nCOMMIT;")
+        return version
 
     @property
     def version(self) -> int:

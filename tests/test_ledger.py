@@ -398,3 +398,34 @@ def test_a_person_whose_row_has_an_error_this_month_has_not_left(workspace, form
     changes = sheet(Path(run.outputs["consolidated"]), "Изменения")
     assert not [c for c in changes if c["Изменение"] in ("выбыл", "пропала без отметки")]
     assert not [i for i in run.results[0].issues if i.code == "pair-vanished"]
+
+
+def _open_at_once(path: str, barrier, errors) -> None:
+    barrier.wait()
+    try:
+        Ledger(Path(path)).close()
+    except Exception as exc:  # reported to the test, which names it
+        errors.put(repr(exc))
+
+
+def test_commands_opening_a_new_ledger_at_the_same_moment_both_get_it(tmp_path) -> None:
+    """The page and a `status` (or a run and a `mail fetch`) starting together on a new
+    workspace: neither migrates what the other did, nor is told the ledger is damaged."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    found = []
+    for n in range(6):
+        barrier, errors = context.Barrier(4), context.Queue()
+        path = tmp_path / str(n) / "ledger.sqlite"
+        openers = [context.Process(target=_open_at_once, args=(str(path), barrier, errors))
+                   for _ in range(4)]
+        for process in openers:
+            process.start()
+        for process in openers:
+            process.join(60)
+        while not errors.empty():
+            found.append(errors.get())
+        with Ledger(path) as ledger:
+            assert ledger.version == SCHEMA_VERSION
+    assert found == []
