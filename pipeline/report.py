@@ -456,13 +456,21 @@ def _documents_sheet(book: Any, formats: Formats, report: DistrictReport,
 def _charts_sheet(book: Any, formats: Formats, report: DistrictReport,
                   lines: list[str]) -> None:
     # a rejected file is not a report on time, nor a late one: it has a slice of its own
-    parts = [("Приняты, сданы в срок", report.on_time),
-             ("Приняты, сданы с опозданием", len(report.late)),
-             ("Отклонены", len(report.rejected)),
-             ("Не сдали", len(report.missing))]
+    parts = [(ON_TIME_PART, report.on_time), (LATE_PART, len(report.late)),
+             (REJECTED_PART, len(report.rejected)), (MISSING_PART, len(report.missing))]
     write_charts_sheet(book, formats, f"{REPORT_TITLE}: диаграммы", lines, report.indicators,
                        [(s.code, s.values) for s in report.schools if s.values],
                        report.by("by_form").most_common(), parts, report.period)
+
+
+# a slice of «Сдача отчётов» has the colour of what it means, in the district's pie and the
+# region's alike: counted green, late amber, rejected grey, not sent red
+ON_TIME_PART, LATE_PART, REJECTED_PART, MISSING_PART = (
+    "Приняты, сданы в срок", "Приняты, сданы с опозданием", "Отклонены", "Не сдали")
+COUNTED_PART = "Учтены"  # a district report in the region's roll-up
+PART_COLOURS = {ON_TIME_PART: "#70AD47", COUNTED_PART: "#70AD47", LATE_PART: "#FFC000",
+                REJECTED_PART: "#7F7F7F", MISSING_PART: "#C00000"}
+OTHER_PART = "#5B9BD5"
 
 
 def write_charts_sheet(book: Any, formats: Formats, title: str, lines: list[str],
@@ -535,8 +543,8 @@ def write_charts_sheet(book: Any, formats: Formats, title: str, lines: list[str]
                      "categories": [name, start + 1, 0, start + len(parts), 0],
                      "values": [name, start + 1, 1, start + len(parts), 1],
                      "data_labels": {"value": True},
-                     "points": [{"fill": {"color": c}} for c in
-                                ("#70AD47", "#FFC000", "#7F7F7F", "#C00000")[:len(parts)]]})
+                     "points": [{"fill": {"color": PART_COLOURS.get(text, OTHER_PART)}}
+                                for text, _ in parts]})
     rate.set_title({"name": f"Сдача отчётов за {period}"})
     rate.set_legend({"position": "right"})
     rate.set_size({"width": 520, "height": 340})

@@ -129,7 +129,7 @@ def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
                 dates: Sequence[int] = (), placed_later: int = 0,
                 later: sheetxml.Later | None = None, fit: Sequence[int] = (),
                 numbers: dict[int, Any] | None = None, repeat_columns: int = 0,
-                table_name: str | None = None, totals: int = 0) -> Any:
+                table_name: str | None = None, totals: int = 0, cells: bool = False) -> Any:
     """A sheet with a header row, frozen, with filters, holding `rows` as typed cells.
 
     Columns in `wrap` wrap their text; their rows are given the height the text needs, since
@@ -150,12 +150,14 @@ def write_table(book: xlsxwriter.Workbook, formats: Formats, name: str,
     With `later` (and no wrapped column), `rows` are rendered as XML and left with it to be
     placed once the workbook is closed: several times faster than xlsxwriter's cells for
     tables of thousands of rows. Columns holding dates are then formatted as dates (or with
-    the time of day, if some value has one) without being named in `dates`.
+    the time of day, if some value has one) without being named in `dates`. `cells`: the
+    rows are xlsxwriter's cells all the same (a short list whose cells are written over
+    afterwards, such as a total row in bold), `later` only adds the table.
     """
     numbers = numbers or {}
     marks = None
     widths = fitted_widths(headers, widths, rows, fit)
-    if later is not None and not wrap:
+    if later is not None and not wrap and not cells:
         rows = [[plain(value) for value in row] for row in rows]
         marks = _date_marks(rows, len(headers))
         dates = [*dates, *[c for c, mark in enumerate(marks) if mark == sheetxml.DATE_STYLE]]

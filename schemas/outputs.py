@@ -401,7 +401,7 @@ SUBMISSIONS = OutputTable("Сдача", (
                  number_format=PERCENT),
     OutputColumn("Доля сдавших в срок", 14, _district_rate("schools_on_time"),
                  number_format=PERCENT),
-), repeat_columns=1, public=True)
+), repeat_columns=1, public=True, excel_table=True)
 
 # A row of the roll-up's «Замечания» is a dict by these keys; narrow enough to print on a
 # page's width: the texts wrap.
@@ -413,7 +413,7 @@ ROLLUP_PROBLEMS = OutputTable(FEEDBACK_FOLDER, (
     OutputColumn(f"Строка «{DATA.sheet}»", 9, "row"),
     OutputColumn("Код", 24, "code"),
     OutputColumn("Замечание", 37, "message", wrap=True),
-), public=True)
+), public=True, excel_table=True)
 
 # The roll-up's «Численность» and «Документы»: a row per district (a DistrictRow's counts as
 # «Данные» holds them; the documents as the district's «Документы» totals them).
@@ -422,14 +422,14 @@ ROLLUP_COUNTS = OutputTable("Численность", (
     OutputColumn("Статус отчёта", 22, "status"),
     OutputColumn(COUNT_LABELS["schools_accepted"], 12, "schools_accepted"),
     *(OutputColumn(COUNT_COLUMNS[k], COUNT_COLUMN_WIDTHS[k], k) for k in COUNT_COLUMNS),
-), repeat_columns=1, public=True)
+), repeat_columns=1, public=True, excel_table=True)
 
 ROLLUP_DOCUMENTS = OutputTable("Документы", (
     DISTRICT_NAME,
     OutputColumn("Статус отчёта", 22, "status"),
     OutputColumn(COUNT_LABELS["schools_accepted"], 12, "schools_accepted"),
     *(OutputColumn(f"{d}: школ, где есть", 20, d) for d in v.DOCUMENTS),  # 168: one page wide
-), repeat_columns=1, public=True)
+), repeat_columns=1, public=True, excel_table=True)
 
 ROLLUP_CHART_COVERAGE = OutputTable(CHARTS_SHEET, (OutputColumn("Муниципальное образование", 34),
                                                    *CHART_COVERAGE.columns[1:]), public=True)

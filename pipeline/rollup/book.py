@@ -18,6 +18,9 @@ from pipeline.engine import sheetxml
 from pipeline.indicators import Value
 from pipeline.report import (
     COUNT_KEYS,
+    COUNTED_PART,
+    MISSING_PART,
+    REJECTED_PART,
     IndicatorRow,
     period_line,
     write_charts_sheet,
@@ -71,8 +74,8 @@ def write_rollup_workbook(result: Rollup, path: Path) -> Path:
         _counts_sheet(book, formats, result, later, lines)
         _documents_sheet(book, formats, result, later, lines)
         _charts_sheet(book, formats, result, lines)
-        _submission_sheet(book, formats, result, lines)
-        _problems_sheet(book, formats, result, lines)
+        _submission_sheet(book, formats, result, later, lines)
+        _problems_sheet(book, formats, result, later, lines)
         book.close()
         later.place(tmp)
     return Path(path)
@@ -125,7 +128,8 @@ class _SubmissionRow:
         return _fraction(value)
 
 
-def _submission_sheet(book: Any, formats: Formats, result: Rollup, lines: list[str]) -> None:
+def _submission_sheet(book: Any, formats: Formats, result: Rollup, later: sheetxml.Later,
+                      lines: list[str]) -> None:
     keys = ("schools_expected", "schools_received", "schools_accepted", "schools_on_time")
     rows: list[list[Any]] = [out.SUBMISSIONS.row(_SubmissionRow(district, result))
                              for district in result.districts]
@@ -137,7 +141,8 @@ def _submission_sheet(book: Any, formats: Formats, result: Rollup, lines: list[s
                  *[_fraction(result.rate(k)) for k in keys[1:]]])
     titled = heading(formats, f"{ROLLUP_TITLE}: сдача отчётов муниципальными образованиями",
                      lines)
-    write_output(book, formats, out.SUBMISSIONS, rows, **titled)
+    write_output(book, formats, out.SUBMISSIONS, rows, later=later, cells=True, totals=1,
+                 **titled)
     _total_row(book, book.worksheets()[-1], formats, titled["start_row"] + len(rows), rows[-1],
                out.SUBMISSIONS.formatted(out.PERCENT))
 
@@ -154,7 +159,8 @@ def _total_row(book: Any, sheet: Any, formats: Formats, row: int, values: list[A
             sheet.write_string(row, col, str(value), cell_format)
 
 
-def _problems_sheet(book: Any, formats: Formats, result: Rollup, lines: list[str]) -> None:
+def _problems_sheet(book: Any, formats: Formats, result: Rollup, later: sheetxml.Later,
+                    lines: list[str]) -> None:
     table = out.ROLLUP_PROBLEMS
     rows: list[list[Any]] = []
     for f in result.files:
@@ -168,7 +174,7 @@ def _problems_sheet(book: Any, formats: Formats, result: Rollup, lines: list[str
                                    "status": STATUS_MISSING, "code": "missing-report",
                                    "message": "отчёт МО за месяц не получен — напомните МО о "
                                               "сроке"}))
-    write_output(book, formats, table, rows,
+    write_output(book, formats, table, rows, later=later, cells=True,
                  **heading(formats, f"{ROLLUP_TITLE}: замечания к файлам муниципальных "
                            "образований", lines))
 
@@ -189,7 +195,7 @@ def _counts_sheet(book: Any, formats: Formats, result: Rollup, later: sheetxml.L
                      *[district.count(k) if counted else None for k in keys]])
     rows.append(["Итого по региону", f"учтено {len(result.counted)} из {_expected(result)}",
                  *[result.count(k) for k in keys]])
-    write_output(book, formats, table, rows,
+    write_output(book, formats, table, rows, later=later, cells=True, totals=1,
                  **heading(formats, f"{ROLLUP_TITLE}: численность наставников, наставляемых, "
                            "пар и групп", lines))
     _total_row(book, book.worksheets()[-1], formats, len(lines) + 2 + len(rows), rows[-1], ())
@@ -208,7 +214,7 @@ def _documents_sheet(book: Any, formats: Formats, result: Rollup, later: sheetxm
     rows.append(["Итого по региону", f"учтено {len(result.counted)} из {_expected(result)}",
                  result.count("schools_accepted"),
                  *[sum(f.documents.get(d, 0) for f in result.counted) for d in DOCUMENTS]])
-    write_output(book, formats, table, rows,
+    write_output(book, formats, table, rows, later=later, cells=True, totals=1,
                  **heading(formats, f"{ROLLUP_TITLE}: документы школ о наставничестве "
                            "(сколько школ МО их имеют)", lines))
     _total_row(book, book.worksheets()[-1], formats, len(lines) + 2 + len(rows), rows[-1], ())
@@ -216,9 +222,9 @@ def _documents_sheet(book: Any, formats: Formats, result: Rollup, later: sheetxm
 
 def _charts_sheet(book: Any, formats: Formats, result: Rollup, lines: list[str]) -> None:
     received = [d for d in result.districts if d.file is not None]
-    parts = [("Учтены", len(result.counted)),
-             ("Отклонены", sum(1 for d in received if d.file and d.file.rejected)),
-             ("Не сдали", sum(1 for d in result.districts if d.file is None and d.expected))]
+    parts = [(COUNTED_PART, len(result.counted)),
+             (REJECTED_PART, sum(1 for d in received if d.file and d.file.rejected)),
+             (MISSING_PART, sum(1 for d in result.districts if d.file is None and d.expected))]
     write_charts_sheet(book, formats, f"{ROLLUP_TITLE}: диаграммы", lines, result.indicators,
                        [(d.name, d.file.values) for d, counted in _counted_rows(result)
                         if counted and d.file], None, parts, result.period,
