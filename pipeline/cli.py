@@ -449,8 +449,15 @@ def _period_report(period: str | None, workspace_dir: Path | None, note: bool,
 @cli.command()
 @click.argument("directory", metavar="ПАПКА",
                 type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--period", callback=_period, metavar="ГГГГ-ММ", required=True,
+@click.option("--period", callback=_period, metavar="ГГГГ-ММ",
               help="Отчётный месяц, например 2026-11.")
+@click.option("--from", "first", callback=_period, metavar="ГГГГ-ММ",
+              help="Свод за несколько месяцев: первый месяц периода (вместе с --to).")
+@click.option("--to", "last", callback=_period, metavar="ГГГГ-ММ",
+              help="Последний месяц периода (вместе с --from).")
+@click.option("--half", metavar="ГГГГ-1|ГГГГ-2",
+              help="Свод за полугодие учебного года, начавшегося в ГГГГ: ГГГГ-1 — "
+                   "сентябрь–декабрь ГГГГ, ГГГГ-2 — январь–май следующего года.")
 @click.option("--districts", "districts_file", metavar="ФАЙЛ.xlsx",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Реестр муниципальных образований (лист «Реестр МО»); по умолчанию "
@@ -461,14 +468,25 @@ def _period_report(period: str | None, workspace_dir: Path | None, note: bool,
               "над ней.")
 @click.option("--note", is_flag=True, help="Ещё и аналитическая справка региона (.docx) "
               "рядом со сводом.")
-def rollup(directory: Path, period: str, districts_file: Path | None,
-           output: Path | None, note: bool) -> None:
+def rollup(directory: Path, period: str | None, first: str | None, last: str | None,
+           half: str | None, districts_file: Path | None, output: Path | None,
+           note: bool) -> None:
     """Региональный свод: отчёты районов за месяц из папки — в один отчёт региона.
 
-    Папка с отчётами только читается: свод записывается рядом с ней.
+    За несколько месяцев — --half или --from/--to: показатели по месяцам и за период по
+    ежемесячным отчётам районов в папке. Папка с отчётами только читается: свод
+    записывается рядом с ней.
 
     Пример: nastavnik rollup --period 2026-11 отчёты-районов/ --note
+
+    Пример: nastavnik rollup --half 2026-1 отчёты-районов/ --note
     """
+    if half is not None or first is not None or last is not None:
+        _period_rollup(directory, period, first, last, half, districts_file, output, note)
+        return
+    if period is None:
+        raise click.UsageError("укажите месяц --period ГГГГ-ММ или период: --half или "
+                               "--from/--to")
     from pipeline.rollup import (
         RollupError,
         load_expected,
@@ -506,6 +524,59 @@ def rollup(directory: Path, period: str, districts_file: Path | None,
     if note:
         click.echo(f"Справка региона: {note_path}")
     sys.exit(EXIT_PROBLEMS if result.rejected or result.missing else EXIT_OK)
+
+
+def _period_rollup(directory: Path, period: str | None, first: str | None, last: str | None,
+                   half: str | None, districts_file: Path | None, output: Path | None,
+                   note: bool) -> None:
+    """`rollup --half` / `rollup --from --to`: the region's months side by side."""
+    from pipeline.halfyear import PeriodError, half_months, month_label
+    from pipeline.rollup import RollupError, load_expected, output_inside
+    from pipeline.rollup.period import (
+        rollup_period,
+        rollup_period_path,
+        write_rollup_period_workbook,
+    )
+
+    if period is not None:
+        raise click.UsageError("укажите либо --period (месяц), либо период: --half или "
+                               "--from/--to")
+    if half is not None and (first or last):
+        raise click.UsageError("укажите либо --half, либо --from/--to")
+    if half is None and not (first and last):
+        raise click.UsageError("для свода за период укажите и --from, и --to (ГГГГ-ММ), "
+                               "например --from 2026-09 --to 2026-12")
+    if output is not None and output_inside(directory, output):
+        raise click.BadParameter(
+            f"«{output}» — в папке {directory} лежат отчёты МО, которые читаются; свод региона "
+            "в неё не записывается: укажите файл в другой папке", param_hint="-o/--output")
+    try:
+        if half is not None:
+            first, last = half_months(half)
+        expected = load_expected(districts_file) if districts_file else None
+        result = rollup_period(directory, first, last, expected=expected,
+                               so_far=half is not None)
+        path = write_rollup_period_workbook(result,
+                                            output or rollup_period_path(directory, result))
+        if note:
+            from pipeline.rollup.note import rollup_note_path
+            from pipeline.rollup.period import write_rollup_period_note
+
+            note_path = write_rollup_period_note(result, rollup_note_path(path))
+    except (RollupError, PeriodError) as exc:
+        raise Failure(str(exc)) from exc
+    except OSError as exc:
+        raise Failure(write_error(exc, output or directory)) from exc
+    for district in result.districts:
+        missed = [month_label(p) for p in district.missed]
+        if missed:
+            click.echo(click.style("Не сдан: ", fg="red") + f"{district.name} — "
+                       + ", ".join(missed))
+    click.echo(f"Свод региона за период {result.first} — {result.last}: {path}")
+    if note:
+        click.echo(f"Справка региона за период: {note_path}")
+    sys.exit(EXIT_PROBLEMS if any(d.missed or d.rejected for d in result.districts)
+             else EXIT_OK)
 
 
 @cli.command()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from pipeline.halfyear import PeriodReport, SchoolPeriod, month_label, period_words
 from pipeline.indicators import LAST, OVER_PERIOD, Indicator, Value
@@ -61,7 +62,15 @@ def _first_last(school: SchoolPeriod, code: str) -> tuple[str, str, float, float
 
 
 def _district_section(report: PeriodReport) -> Section:
-    section = Section("1. Изменение показателей района за период")
+    return indicators_section(report, "района", "району",
+                              "по школам, чей отчёт за этот месяц принят")
+
+
+def indicators_section(report: Any, whose: str, over: str, basis: str) -> Section:
+    """What changed from the first month to the last and the period's values: the district's
+    (`whose` «района», `over` «району») or the region's; `basis`: whose reports a month's
+    value is made from. `report` has `first`, `last`, `indicators`, `month_total`, `total`."""
+    section = Section(f"1. Изменение показателей {whose} за период")
     first, last = report.first, report.last
     said = []
     rows = []
@@ -77,7 +86,7 @@ def _district_section(report: PeriodReport) -> Section:
             said.append(_indicator_change(indicator, before.percent, after.percent))
     if said:
         section.blocks.append(f"С {month_year(first, 'gen')} по {month_year(last, 'acc')} "
-                              "по району:")
+                              f"по {over}:")
         section.blocks.append(Items([s + (";" if n < len(said) - 1 else ".")
                                      for n, s in enumerate(said)]))
     flows = [i for i in report.indicators if i.over_period != LAST]
@@ -91,11 +100,11 @@ def _district_section(report: PeriodReport) -> Section:
             section.blocks.append(f"Показатель «{indicator.name}» за период не рассчитан: "
                                   "завершённых пар с оценкой нет.")
     section.blocks.append(Table(
-        "Показатели района в первом и последнем месяцах периода и за период",
+        f"Показатели {whose} в первом и последнем месяцах периода и за период",
         ["Показатель", month_label(first), month_label(last), "За период",
          "Значение за период"], rows, [6.2, 2.5, 2.5, 2.4, 3.4], numeric={1, 2, 3}))
-    section.blocks.append("Значение района за месяц рассчитано по школам, чей отчёт за этот "
-                          "месяц принят. Прочерк — показатель не рассчитан.")
+    section.blocks.append(f"Значение {whose} за месяц рассчитано {basis}. Прочерк — показатель "
+                          "не рассчитан.")
     return section
 
 

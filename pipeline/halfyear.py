@@ -398,9 +398,17 @@ def _months_sheet(book: Any, formats: Formats, report: PeriodReport, lines: list
 
 
 def _trend_sheet(book: Any, formats: Formats, report: PeriodReport, lines: list[str]) -> None:
-    """The district's indicators by month (a small table) and native line charts of them."""
+    write_trend_sheet(book, formats, report, lines, f"{TITLE}: динамика показателей района",
+                      whose="район", note="Значение района за месяц — по школам, чей отчёт за "
+                                          "месяц принят.")
+
+
+def write_trend_sheet(book: Any, formats: Formats, report: Any, lines: list[str], title: str,
+                      *, whose: str, note: str) -> None:
+    """The indicators by month (a small table) and native line charts of them: the
+    district's, or the region's (`report` has `indicators`, `months`, `month_total`)."""
     sheet = book.add_worksheet(TREND_SHEET)
-    top = title_block(sheet, formats, f"{TITLE}: динамика показателей района", lines)
+    top = title_block(sheet, formats, title, lines)
     codes = [i.code for i in report.indicators]
     _header(sheet, formats, top, ["Месяц", *codes], [16, *[9] * len(codes)])
     for r, period in enumerate(report.months, start=top + 1):
@@ -412,8 +420,8 @@ def _trend_sheet(book: Any, formats: Formats, report: PeriodReport, lines: list[
     end = top + len(report.months)
     groups = [[i for i in report.indicators if i.scale == 100],
               [i for i in report.indicators if i.scale != 100]]
-    titles = ["Охват наставничеством и обучение наставников, % (район)",
-              "Удовлетворённость участников, % от максимальной оценки (район)"]
+    titles = [f"Охват наставничеством и обучение наставников, % ({whose})",
+              f"Удовлетворённость участников, % от максимальной оценки ({whose})"]
     anchor = top
     for group, title in zip(groups, titles, strict=True):
         if not group:
@@ -432,8 +440,7 @@ def _trend_sheet(book: Any, formats: Formats, report: PeriodReport, lines: list[
         chart.set_size({"width": 760, "height": 340})
         sheet.insert_chart(anchor, 8, chart)
         anchor += 18
-    sheet.write_string(end + 2, 0, "Значение района за месяц — по школам, чей отчёт за "
-                                   "месяц принят.")
+    sheet.write_string(end + 2, 0, note)
     sheet.set_landscape()
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)

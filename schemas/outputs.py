@@ -44,6 +44,11 @@ def rollup_name(region: str, period: str) -> str:
     return f"Свод региона {region} {period}.xlsx"
 
 
+def rollup_period_name(region: str, first: str, last: str) -> str:
+    """The region's workbook over several months (`rollup --from/--to`, `--half`)."""
+    return f"Свод региона за период {region} {first}_{last}.xlsx"
+
+
 # --- how a table is declared ------------------------------------------------------------------
 
 DATE = "date"  # a date, shown as ДД.ММ.ГГГГ (pipeline/workbooks.py's date format)
@@ -435,6 +440,19 @@ ROLLUP_CHART_COVERAGE = OutputTable(CHARTS_SHEET, (OutputColumn("Муницип�
                                                    *CHART_COVERAGE.columns[1:]), public=True)
 ROLLUP_CHART_SUBMISSIONS = OutputTable(CHARTS_SHEET, (OutputColumn("Сдача отчётов МО", 34),
                                                       OutputColumn("МО", 12)), public=True)
+
+# The region over several months (pipeline/rollup/period.py): a row per district (then the
+# region's, below the table) and indicator, its months and the period's value after these.
+REGION_MONTHS = OutputTable("Показатели по месяцам", (
+    OutputColumn("Муниципальное образование", 30, wrap=True),
+    OutputColumn("Показатель", 40, wrap=True),
+), repeat_columns=1, public=True, excel_table=True)  # then each month, «За период», the rule
+REGION_MONTH_WIDTH = 11
+
+# a row per district: its report of each month, then the counts of months
+REGION_SUBMISSIONS = OutputTable("Сдача отчётов", (
+    OutputColumn("Муниципальное образование", 34, fit=True),
+), repeat_columns=1, public=True, excel_table=True)  # then each month, then the counts
 
 # --- the analytical note (pipeline/note.py): widths in centimetres -------------------------
 
