@@ -444,7 +444,7 @@ ROLLUP_CHART_SUBMISSIONS = OutputTable(CHARTS_SHEET, (OutputColumn("Сдача �
 # The region over several months (pipeline/rollup/period.py): a row per district (then the
 # region's, below the table) and indicator, its months and the period's value after these.
 REGION_MONTHS = OutputTable("Показатели по месяцам", (
-    OutputColumn("Муниципальное образование", 30, wrap=True),
+    OutputColumn("Муниципальное образование", 30, fit=True),  # no wrap: the title lines above
     OutputColumn("Показатель", 40, wrap=True),
 ), repeat_columns=1, public=True, excel_table=True)  # then each month, «За период», the rule
 REGION_MONTH_WIDTH = 11
