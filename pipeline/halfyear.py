@@ -17,6 +17,7 @@ from typing import Any
 
 from pipeline import standing
 from pipeline.approval import approval
+from pipeline.engine import sheetxml
 from pipeline.errors import UserError
 from pipeline.indicators import LAST, OVER_PERIOD, SUM, Indicator, Value
 from pipeline.ledger import LEDGER_FILE, Ledger
@@ -306,11 +307,22 @@ def write_period_workbook(report: PeriodReport, path: Path) -> Path:
                      region=report.region or "—", first=report.first, last=report.last)
         formats = Formats(book)
         lines = period_lines(report)
-        _months_sheet(book, formats, report, lines)
+        later = sheetxml.Later()  # the long lists' Excel tables, added once the book is closed
+        _months_sheet(book, formats, report, lines, later)
         _trend_sheet(book, formats, report, lines)
-        _submissions_sheet(book, formats, report, lines)
+        _submissions_sheet(book, formats, report, lines, later)
         book.close()
+        later.place(tmp)
     return path
+
+
+def _excel_table(book: Any, later: sheetxml.Later, header_row: int, rows: int,
+                 headers: list[str]) -> None:
+    """The sheet just written's list (its header at 0-based `header_row`, `rows` rows below,
+    totals left out) as a named Excel table, for a PivotTable or Power Query."""
+    sheet = book.worksheets()[-1]
+    later.table(sheetxml.Table(len(book.worksheets()) - 1, sheetxml.table_name(sheet.name),
+                               header_row + 1, rows, tuple(headers)))
 
 
 def _header(sheet: Any, formats: Formats, row: int, headers: list[str],
@@ -328,7 +340,8 @@ def _write(sheet: Any, row: int, col: int, value: Any, number: Any, text: Any = 
         sheet.write_string(row, col, str(value), text)
 
 
-def _months_sheet(book: Any, formats: Formats, report: PeriodReport, lines: list[str]) -> None:
+def _months_sheet(book: Any, formats: Formats, report: PeriodReport, lines: list[str],
+                  later: sheetxml.Later) -> None:
     """Per school (and the district, last, in bold), one row per indicator: its months side
     by side, then the period's value and how it was made."""
     sheet = book.add_worksheet(MONTHS_SHEET)
@@ -376,7 +389,6 @@ def _months_sheet(book: Any, formats: Formats, report: PeriodReport, lines: list
                bold_percent, bold_centre)
         sheet.write_string(row, period_col + 1, OVER_PERIOD[indicator.over_period], bold)
         row += 1
-    last = row - 1
     notes = [
         f"«{OVER_PERIOD[LAST]}» — значение последнего месяца периода, за который отчёт принят "
         "(показатель на текущий момент); для района — значение последнего месяца.",
@@ -391,7 +403,7 @@ def _months_sheet(book: Any, formats: Formats, report: PeriodReport, lines: list
         sheet.set_row(n, 30)
         sheet.merge_range(n, 0, n, period_col + 1, text, formats.wrap)
     sheet.freeze_panes(top + 1, 3)
-    sheet.autofilter(top, 0, last, period_col + 1)
+    _excel_table(book, later, top, len(report.schools) * len(report.indicators), headers)
     printable(sheet, top, widths=widths, first_header_row=top)
     sheet.set_landscape()
     sheet.fit_to_pages(1, 0)
@@ -450,7 +462,7 @@ def write_trend_sheet(book: Any, formats: Formats, report: Any, lines: list[str]
 
 
 def _submissions_sheet(book: Any, formats: Formats, report: PeriodReport,
-                       lines: list[str]) -> None:
+                       lines: list[str], later: sheetxml.Later) -> None:
     """Per school, each month's submission as `status` shows it, and the counts."""
     sheet = book.add_worksheet(SUBMISSIONS_SHEET)
     top = title_block(sheet, formats, f"{TITLE}: сдача отчётов школами", lines)
@@ -470,7 +482,7 @@ def _submissions_sheet(book: Any, formats: Formats, report: PeriodReport,
                                    "срока сдачи; "
                                    f"«{NOT_ACTIVE}» — школа в этом месяце не работала.")
     sheet.freeze_panes(top + 1, 2)
-    sheet.autofilter(top, 0, max(row - 1, top), len(headers) - 1)
+    _excel_table(book, later, top, len(report.schools), headers)
     printable(sheet, top, widths=widths, first_header_row=top)
 
 

@@ -261,3 +261,21 @@ def test_a_half_still_going_is_reported_up_to_its_last_month_run(tmp_path: Path)
         assert invoke(gap, "run", "--period", period).exit_code in (0, 1)
     refused = invoke(gap, "report", "--half", "2026-1")
     assert refused.exit_code == 1 and "за 2026-10 свод ещё не выполнялся" in refused.output
+
+
+def test_the_long_sheets_are_named_excel_tables(district: Path) -> None:
+    """A PivotTable or Power Query picks the months' values up by name (issue 21, point 4);
+    the district's «Итого» rows stay below the table."""
+    [book_path] = folder(district).glob("*.xlsx")
+    book = openpyxl.load_workbook(book_path)
+    months = book["Показатели по месяцам"]
+    [(name, ref)] = months.tables.items()
+    headers, body = table(months)
+    schools = [r for r in body if r[0] != "Итого"]
+    header_row = next(c.row for c in months["A"] if c.value == "Код ОО")
+    assert name == "Показатели_по_месяцам"
+    assert ref == f"A{header_row}:{chr(ord('A') + len(headers) - 1)}" \
+                  f"{header_row + len(schools)}"
+    submissions = book["Сдача отчётов"]
+    assert list(submissions.tables) == ["Сдача_отчётов"]
+    assert months.auto_filter.ref is None
