@@ -149,10 +149,12 @@ def _submission_sheet(book: Any, formats: Formats, result: Rollup, later: sheetx
 
 def _total_row(book: Any, sheet: Any, formats: Formats, row: int, values: list[Any],
                percent: Sequence[int]) -> None:
-    """The total row again in bold; a row format would hide the columns' percent format."""
-    bold_percent = book.add_format({"bold": True, "num_format": "0.0%"})
+    """The total row again in bold; a row format would hide the columns' percent format. Its
+    texts wrap (an indicator's long name) and every cell sits at the top, as the rows above."""
+    bold_percent = book.add_format({"bold": True, "num_format": "0.0%", "valign": "top"})
+    bold_text = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
     for col, value in enumerate(values):
-        cell_format = bold_percent if col in percent else formats.bold
+        cell_format = bold_percent if col in percent else bold_text
         if isinstance(value, int | float) and not isinstance(value, bool):
             sheet.write_number(row, col, value, cell_format)
         elif value is not None:

@@ -242,6 +242,7 @@ def _months_sheet(book: Any, formats: Formats, result: RegionPeriod, later: shee
                          totals=len(totals), **titled)
     start = titled["start_row"] + 1 + len(rows)
     for n, row in enumerate(totals):
+        sheet.set_row(start + n, 30)  # two lines of an indicator's name
         _total_row(book, sheet, formats, start + n, row, table.formatted(out.PERCENT))
     notes = [
         f"«{OVER_PERIOD[LAST]}» — значение последнего месяца периода, за который отчёт МО учтён; "
@@ -250,8 +251,10 @@ def _months_sheet(book: Any, formats: Formats, result: RegionPeriod, later: shee
         f"не представило (это не ноль), «{STATUS_REJECTED}» — отчёт МО отклонён (причины — в "
         f"своде за месяц, лист «{out.ROLLUP_PROBLEMS.sheet}»), «{NOT_COMPUTED}» — показатель не "
         "рассчитан (знаменатель равен нулю)."]
-    for n, text in enumerate(notes, start=start + len(totals) + 1):
-        sheet.write_string(n, 0, text)
+    last_col = len(table.columns) - 1
+    for n, text in enumerate(notes, start=start + len(totals) + 1):  # as wide as the table
+        sheet.set_row(n, 45)
+        sheet.merge_range(n, 0, n, last_col, text, formats.wrap)
     sheet.set_landscape()
     sheet.fit_to_pages(1, 0)
 
