@@ -51,14 +51,6 @@ _env.filters["url"] = lambda v: quote(str(v), safe="/")
 _env.filters["percent"] = percent
 
 
-class State:
-    def __init__(self, root: Path, token: str) -> None:
-        self.root = root
-        self.token = token
-        self.runner = Runner()
-        self.previews: dict[str, Preview] = {}  # period -> the letters last shown
-
-
 @dataclass
 class Preview:
     """The letters of a month as the page last showed them (`mail.send.plan`), their .eml files
@@ -75,6 +67,14 @@ class Preview:
     @property
     def key(self) -> list[tuple[str, str, str]]:
         return [(le.school.code, le.kind, le.sha256) for le in self.letters]
+
+
+class State:
+    def __init__(self, root: Path, token: str) -> None:
+        self.root = root
+        self.token = token
+        self.runner = Runner()
+        self.previews: dict[str, Preview] = {}  # period -> the letters last shown
 
     def workspace(self) -> Workspace:
         return open_workspace(self.root)  # read anew: the registry or settings may change
