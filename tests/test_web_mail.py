@@ -41,8 +41,8 @@ def test_fetch_from_the_page_asks_the_password_and_saves_the_form(office, page, 
                                                                   monkeypatch) -> None:
     configure(workspace.root, imap)
     monkeypatch.delenv("TEST_MAIL_PASSWORD", raising=False)  # the page must ask for it
-    imap.deliver(message("sosh7@school.example.ru", [("Отчёт ноябрь.xlsx",
-                                                      form_bytes(tmp_path))]))
+    sent = form_bytes(tmp_path)
+    imap.deliver(message("sosh7@school.example.ru", [("Отчёт ноябрь.xlsx", sent)]))
     imap.deliver(message("stranger@example.com", [], subject="Вопрос"))
     page.goto(f"{office}/month/{PERIOD}")
     assert "Почта не настроена" not in mail_block(page)
@@ -56,7 +56,7 @@ def test_fetch_from_the_page_asks_the_password_and_saves_the_form(office, page, 
     row = saved.locator("tbody tr").first.inner_text()
     assert "ОО-07" in row and "Отчёт ноябрь.xlsx" in row
     files = [p for p in (workspace.inbox / PERIOD).iterdir() if p.suffix == ".xlsx"]
-    assert len(files) == 1 and files[0].read_bytes() == form_bytes(tmp_path)
+    assert len(files) == 1 and files[0].read_bytes() == sent
     assert files[0].name in row
     notes = page.get_by_role("list", name="Требует внимания").inner_text()
     assert "stranger@example.com" in notes and "нет вложенных файлов" in notes
@@ -218,7 +218,7 @@ def test_a_schools_numbers_month_by_month(three_months, page, tmp_path) -> None:
         head = table.locator("thead th").all_inner_texts()
         assert head[:7] == ["Месяц", "Статус", "Ошибок", "Предупр.", "Наставников",
                             "Наставляемых", "Действ. пар"] and head[7] == "K1"
-        assert [r[0] for r in rows] == ["сентябрь 2026", "октябрь 2026", "ноябрь 2026"]
+        assert [r[0] for r in rows] == ["сентябрь 2026 года", "октябрь 2026 года", "ноябрь 2026 года"]
         assert [r[4:7] for r in rows] == [["4", "5", "4"], ["3", "4", "3"], ["4", "5", "4"]]
         assert all(r[1].startswith("принят") for r in rows)
         shot(page, tmp_path, "school-trend.png")
