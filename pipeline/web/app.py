@@ -124,8 +124,12 @@ def guarded(handler: Callable[[Request], Awaitable[Response]]
     return check
 
 
-def _back(period: str, message: str = "", *, failed: bool = False) -> RedirectResponse:
+def _back(period: str, message: str = "", *, failed: bool = False, part: str = ""
+          ) -> RedirectResponse:
+    """Back to the month's board with a message; `part`: the block to show (an anchor)."""
     query = f"?{'error' if failed else 'message'}={quote(message)}" if message else ""
+    if part:
+        query += f"{'&' if query else '?'}at={part}#{part}"
     return RedirectResponse(f"/month/{period}{query}", status_code=303)
 
 
@@ -168,6 +172,7 @@ async def month(request: Request) -> Response:
                   mail=await run_in_threadpool(boards.mail_state, workspace),
                   preview=state.previews.get(period), mail_done=done_mail,
                   confirm=request.query_params.get("confirm") == "1",
+                  at=request.query_params.get("at", ""),
                   halves=boards.halves(workspace, period))
 
 
@@ -256,16 +261,16 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: " ".join(str(v).split()) for k, v in (await request.form()).items()}
 
 
-def _act(request: Request, period: str, action: Callable[[], str]) -> Response:
+def _act(request: Request, period: str, action: Callable[[], str], part: str = "") -> Response:
     if _state(request).runner.busy:
-        return _back(period, _state(request).runner.progress.busy_line, failed=True)
+        return _back(period, _state(request).runner.progress.busy_line, failed=True, part=part)
     try:
-        return _back(period, action())
+        return _back(period, action(), part=part)
     except UserError as exc:
-        return _back(period, boards.sentence(str(exc)), failed=True)
+        return _back(period, boards.sentence(str(exc)), failed=True, part=part)
     except OSError as exc:
         return _back(period, write_error(exc, _state(request).root / "outbox" / period),
-                     failed=True)
+                     failed=True, part=part)
 
 
 @guarded
@@ -437,17 +442,17 @@ async def _mail_start(request: Request, period: str, kind: str,
     given = form.get("secret")
     given = given if isinstance(given, str) else ""
     if state.runner.busy:
-        return _back(period, state.runner.progress.busy_line, failed=True)
+        return _back(period, state.runner.progress.busy_line, failed=True, part="mail")
     try:
         settings = load_mail_settings(workspace.root)
         secret, source = _secret(settings, given)
     except UserError as exc:
-        return _back(period, boards.sentence(str(exc)), failed=True)
+        return _back(period, boards.sentence(str(exc)), failed=True, part="mail")
     started = state.runner.start_job(period, kind, 0, lambda progress: _mail_job(
         settings, source, lambda: work(settings, secret, progress)))
     if not started:
-        return _back(period, state.runner.progress.busy_line, failed=True)
-    return RedirectResponse(f"/month/{period}?ran=1#mail", status_code=303)
+        return _back(period, state.runner.progress.busy_line, failed=True, part="mail")
+    return RedirectResponse(f"/month/{period}?ran=1&at=mail#mail", status_code=303)
 
 
 @guarded
@@ -516,7 +521,7 @@ async def mail_preview(request: Request) -> Response:
         return (f"Ничего не отправлено. {plural(len(paths), 'письмо', 'письма', 'писем')} "
                 f"показаны ниже и сохранены файлами .eml в outbox/{period}/{LETTERS_FOLDER}/.")
 
-    return await run_in_threadpool(_act, request, period, show)
+    return await run_in_threadpool(_act, request, period, show, "mail")
 
 
 @guarded
@@ -530,17 +535,18 @@ async def mail_send(request: Request) -> Response:
     workspace = state.workspace()
     shown = state.previews.get(period)
     if shown is None or not shown.letters:
-        return _back(period, "Сначала нажмите «Показать письма» и проверьте их.", failed=True)
+        return _back(period, "Сначала нажмите «Письма школам» и проверьте письма.", failed=True,
+                     part="mail")
     try:
         now = await run_in_threadpool(_plan, workspace, period, shown.reminders,
                                       shown.templates)
     except UserError as exc:
-        return _back(period, boards.sentence(str(exc)), failed=True)
+        return _back(period, boards.sentence(str(exc)), failed=True, part="mail")
     if [(le.school.code, le.kind, le.sha256) for le in now.new] != shown.key:
         state.previews.pop(period, None)
         return _back(period, "Письма месяца изменились с тех пор, как их показали (новый свод "
-                             "или письма уже отправлены) — нажмите «Показать письма» и "
-                             "проверьте их снова.", failed=True)
+                             "или письма уже отправлены) — нажмите «Письма школам» и "
+                             "проверьте их снова.", failed=True, part="mail")
 
     def work(settings: Any, secret: str, progress: Any) -> str:
         progress.total = len(now.new)
@@ -563,7 +569,7 @@ async def mail_send(request: Request) -> Response:
         line = f"Отправлено {plural(len(done) - len(failed), 'письмо', 'письма', 'писем')}"
         if failed:
             line += (f", не отправлено {len(failed)} — они уйдут при следующей отправке "
-                     "(«Показать письма», затем «Отправить»)")
+                     "(«Письма школам», затем «Отправить»)")
         return line + "."
 
     return await _mail_start(request, period, "send", work)

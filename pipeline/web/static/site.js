@@ -74,7 +74,8 @@
         state.counted + ": " + state.done + " из " + state.total;
       if (state.running) { setTimeout(poll, 500); }
       else { location.href = "/month/" + page.period + "?" + (state.failed ? "error=" : "message=") +
-                             encodeURIComponent(state.message); }
+                             encodeURIComponent(state.message) +
+                             (location.hash ? "&at=" + location.hash.slice(1) + location.hash : ""); }
     };
     setTimeout(poll, 300);
   }
