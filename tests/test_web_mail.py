@@ -14,7 +14,7 @@ import pytest
 from conftest import PERIOD, FormBuilder
 from test_mail_fetch import configure, form_bytes, message
 from test_trends import NOV, OCT, SEP, full, put, smaller
-from test_web import browser, office, page, shot  # noqa: F401 (fixtures)
+from test_web import office, page, shot  # noqa: F401 (fixtures)
 
 from pipeline.consolidate import run_period
 from pipeline.workspace import School, Workspace, init_workspace
