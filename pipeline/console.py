@@ -311,6 +311,20 @@ def void_report(done: dict[str, Any], *, undo: bool) -> str:
             f"{done['path']} --reason \"…\"")
 
 
+def fetch_notes(result: Any) -> list[str]:
+    """What of a `mail fetch` needs a look (unknown sender, no attachment, not a form), a
+    Russian line per point; the command's report and the office page show the same."""
+    notes = []
+    for m in result.messages:
+        head = f"письмо от {m.sender or 'неизвестного отправителя'}" + \
+            (f" «{m.subject}»" if m.subject else "") + f" ({_when(m.sent)})"
+        if m.saved and m.sender_school is None:
+            notes.append(f"{head}: адреса нет в реестре школ (schools.xlsx, «E-mail»); "
+                         "файлы сохранены, проверьте, чьи они")
+        notes += [f"{head}: {note}" for note in m.notes]
+    return notes
+
+
 def fetch_report(result: Any, root: Path) -> str:
     """What `mail fetch` took: a line per file saved, then what needs a look, then what next."""
     new = len(result.messages)
@@ -328,14 +342,7 @@ def fetch_report(result: Any, root: Path) -> str:
                 where = str(f.path)
             rows.append([f.school_code or "—", f.original, where])
         lines += ["", table(["Код ОО", "Файл в письме", "Сохранён как"], rows)]
-    notes = []
-    for m in result.messages:
-        head = f"письмо от {m.sender or 'неизвестного отправителя'}" + \
-            (f" «{m.subject}»" if m.subject else "") + f" ({_when(m.sent)})"
-        if m.saved and m.sender_school is None:
-            notes.append(f"{head}: адреса нет в реестре школ (schools.xlsx, «E-mail»); "
-                         "файлы сохранены, проверьте, чьи они")
-        notes += [f"{head}: {note}" for note in m.notes]
+    notes = fetch_notes(result)
     if notes:
         lines += ["", click.style("Требует внимания:", fg="yellow", bold=True)]
         lines += [f"  • {note}" for note in notes]

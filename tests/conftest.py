@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Callable, Iterable
+import os
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -602,3 +603,30 @@ def table_start(sheet: Any, first_header: str) -> int:
         if row[0].value == first_header:
             return row[0].row
     raise AssertionError(f"no header «{first_header}» on «{sheet.title}»")
+
+
+# --- the page's browser (tests/test_web*.py): one Chromium for the whole session --------
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _no_browser(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}: CI must run the page's tests (apt-get install chromium; "
+                    "pip install playwright)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _no_browser("playwright is not installed")
+    if not Path(CHROMIUM).is_file():
+        _no_browser(f"Chromium is missing at {CHROMIUM}")
+    with sync_playwright() as p:
+        found = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield found
+        found.close()

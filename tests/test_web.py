@@ -21,32 +21,8 @@ import pytest
 from conftest import PERIOD, PETROVA, SOKOLOV, T_CODE, FormBuilder
 from hostile import plain_text
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 TOKEN = "test-token-" + "x" * 20
 SHOTS = os.environ.get("NASTAVNIK_SCREENSHOTS")  # a folder to keep the screenshots in
-
-
-def _no_browser(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}: CI must run the page's tests (apt-get install chromium; "
-                    "pip install playwright)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _no_browser("playwright is not installed")
-    if not Path(CHROMIUM).is_file():
-        _no_browser(f"Chromium is missing at {CHROMIUM}")
-    with sync_playwright() as p:
-        found = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield found
-        found.close()
 
 
 @pytest.fixture

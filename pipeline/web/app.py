@@ -14,6 +14,7 @@ import io
 import secrets
 import zipfile
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -50,11 +51,30 @@ _env.filters["url"] = lambda v: quote(str(v), safe="/")
 _env.filters["percent"] = percent
 
 
+@dataclass
+class Preview:
+    """The letters of a month as the page last showed them (`mail.send.plan`), their .eml files
+    written: «Отправить» sends these, if the month's letters are still the same."""
+    reminders: bool
+    templates: bool
+    letters: list[Any]
+    eml: list[str]  # relative to the outbox, one per letter
+    problems: list[Any]
+    new_files: list[str]
+    skipped: int
+    placeholder: bool  # no [mail]: the .eml files carry a placeholder sender
+
+    @property
+    def key(self) -> list[tuple[str, str, str]]:
+        return [(le.school.code, le.kind, le.sha256) for le in self.letters]
+
+
 class State:
     def __init__(self, root: Path, token: str) -> None:
         self.root = root
         self.token = token
         self.runner = Runner()
+        self.previews: dict[str, Preview] = {}  # period -> the letters last shown
 
     def workspace(self) -> Workspace:
         return open_workspace(self.root)  # read anew: the registry or settings may change
@@ -104,8 +124,12 @@ def guarded(handler: Callable[[Request], Awaitable[Response]]
     return check
 
 
-def _back(period: str, message: str = "", *, failed: bool = False) -> RedirectResponse:
+def _back(period: str, message: str = "", *, failed: bool = False, part: str = ""
+          ) -> RedirectResponse:
+    """Back to the month's board with a message; `part`: the block to show (an anchor)."""
     query = f"?{'error' if failed else 'message'}={quote(message)}" if message else ""
+    if part:
+        query += f"{'&' if query else '?'}at={part}#{part}"
     return RedirectResponse(f"/month/{period}{query}", status_code=303)
 
 
@@ -139,10 +163,17 @@ async def month(request: Request) -> Response:
     if request.query_params.get("ran") and not done.running and done.period == period:
         # the run ended before this page was made (one refused at once, a quick one)
         message, error = ("", done.message) if done.failed else (done.message, "")
+    done_mail = done.details if done.kind in ("fetch", "send") and done.period == period \
+        and not done.running else {}
     return render(request, "board.html", board=found, workspace=workspace, months=known,
                   progress=state.runner.progress, templates=templates,
                   next_period=following_period(period), message=message, error=error,
-                  max_mb=workspace.settings.max_file_mb)
+                  max_mb=workspace.settings.max_file_mb,
+                  mail=await run_in_threadpool(boards.mail_state, workspace),
+                  preview=state.previews.get(period), mail_done=done_mail,
+                  confirm=request.query_params.get("confirm") == "1",
+                  at=request.query_params.get("at", ""),
+                  halves=boards.halves(workspace, period))
 
 
 async def school(request: Request) -> Response:
@@ -153,11 +184,15 @@ async def school(request: Request) -> Response:
         raise HTTPException(404, f"Школы с кодом «{code}» нет в реестре (schools.xlsx).")
     period = request.query_params.get("period", "")
     if _state(request).runner.busy:  # as on the board: the ledger is the run's meanwhile
-        return error_page(request, 409, "Идёт свод месяца: страница школы откроется, когда он "
-                                        "закончится. Обновите страницу через минуту.")
+        return error_page(request, 409, _state(request).runner.progress.busy_line
+                          + " Страница школы откроется, когда работа закончится; обновите "
+                            "страницу через минуту.")
+    from pipeline.trend import school_trend
+
     data = await run_in_threadpool(boards.school_page, workspace, found.code)
+    indicators, trend = await run_in_threadpool(school_trend, workspace, found.code)
     return render(request, "school.html", school=found, period=period, workspace=workspace,
-                  **data)
+                  indicators=indicators, trend=trend, **data)
 
 
 async def progress(request: Request) -> Response:
@@ -171,8 +206,8 @@ async def upload(request: Request) -> Response:
     state = _state(request)
     workspace = state.workspace()
     if state.runner.busy:
-        return JSONResponse({"error": "Идёт свод месяца: дождитесь окончания и добавьте файлы "
-                                      "снова."}, status_code=409)
+        return JSONResponse({"error": state.runner.progress.busy_line + " Затем добавьте "
+                                      "файлы снова."}, status_code=409)
     limit = int(workspace.settings.max_file_mb * MIB)
     name = request.query_params.get("name", "")
     too_large = JSONResponse({"error": f"«{name}» больше {workspace.settings.max_file_mb:g} МБ "
@@ -218,8 +253,7 @@ async def run(request: Request) -> Response:
     period = _period(request)
     state = _state(request)
     if not state.runner.start(state.workspace(), period):
-        going = state.runner.progress.period
-        return _back(period, f"Идёт свод месяца {going}: дождитесь окончания.", failed=True)
+        return _back(period, state.runner.progress.busy_line, failed=True)
     return RedirectResponse(f"/month/{period}?ran=1", status_code=303)
 
 
@@ -227,16 +261,16 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: " ".join(str(v).split()) for k, v in (await request.form()).items()}
 
 
-def _act(request: Request, period: str, action: Callable[[], str]) -> Response:
+def _act(request: Request, period: str, action: Callable[[], str], part: str = "") -> Response:
     if _state(request).runner.busy:
-        return _back(period, "Идёт свод месяца: дождитесь окончания.", failed=True)
+        return _back(period, _state(request).runner.progress.busy_line, failed=True, part=part)
     try:
-        return _back(period, action())
+        return _back(period, action(), part=part)
     except UserError as exc:
-        return _back(period, str(exc), failed=True)
+        return _back(period, boards.sentence(str(exc)), failed=True, part=part)
     except OSError as exc:
         return _back(period, write_error(exc, _state(request).root / "outbox" / period),
-                     failed=True)
+                     failed=True, part=part)
 
 
 @guarded
@@ -334,6 +368,211 @@ async def templates(request: Request) -> Response:
         return f"Шаблоны на {following}: {plural(len(paths), 'файл', 'файла', 'файлов')}."
 
     return await run_in_threadpool(_act, request, period, act)
+
+
+# --- the half-year ----------------------------------------------------------------------------
+@guarded
+async def halfyear(request: Request) -> Response:
+    """`report --half`: the half's workbook and справка; a half still going up to the last
+    month run, and the page says which months are not in it."""
+    period = _period(request)
+    workspace = _state(request).workspace()
+    half = (await _form(request)).get("half", "")
+
+    def write() -> str:
+        from pipeline.halfnote import write_period_note
+        from pipeline.halfyear import (
+            build_period,
+            half_months,
+            not_yet_line,
+            period_note_path,
+            period_path,
+            write_period_workbook,
+        )
+        from pipeline.ledger import hold_workspace
+        from pipeline.paths import space_told
+
+        first, last = half_months(half)
+        with space_told(workspace.root, last), \
+                hold_workspace(workspace.root, f"отчёт за {first} — {last}"):
+            data = build_period(workspace, first, last, so_far=True)
+            book = write_period_workbook(data, period_path(workspace, data.first, data.last))
+            note = write_period_note(data, period_note_path(workspace, data.first, data.last))
+        told = f"Отчёт за период {data.first} — {data.last} записан: {book.name}, {note.name}."
+        return f"{told} {not_yet_line(data)}." if data.not_yet else told
+
+    return await run_in_threadpool(_act, request, period, write)
+
+
+# --- mail -------------------------------------------------------------------------------------
+def _secret(settings: Any, given: str) -> tuple[str, str]:
+    """The mailbox's password: typed into the page's form (used once, kept nowhere), else the
+    environment or the keyring, as the commands take it; MailError says what to do."""
+    from pipeline.mail.account import MailError, password
+
+    if given:
+        return given, "form"
+    try:
+        return password(settings)
+    except MailError as exc:
+        raise MailError("введите пароль почтового ящика в поле «Пароль» и повторите") from exc
+
+
+def _mail_job(settings: Any, source: str, work: Callable[[], str]) -> str:
+    """A mail job: a refused password kept in the keyring is forgotten, as by the commands."""
+    from pipeline.mail.account import WrongPassword, forget_password
+
+    try:
+        return work()
+    except WrongPassword:
+        if source == "keyring":
+            forget_password(settings)
+        raise
+
+
+async def _mail_start(request: Request, period: str, kind: str,
+                      work: Callable[[Any, str, Any], str]) -> Response:
+    """Load the settings and the password, then start `work(settings, secret, progress)` in
+    the background; every refusal is the Russian line of its MailError."""
+    from pipeline.mail.account import load_mail_settings
+
+    state = _state(request)
+    workspace = state.workspace()
+    form = await request.form()
+    given = form.get("secret")
+    given = given if isinstance(given, str) else ""
+    if state.runner.busy:
+        return _back(period, state.runner.progress.busy_line, failed=True, part="mail")
+    try:
+        settings = load_mail_settings(workspace.root)
+        secret, source = _secret(settings, given)
+    except UserError as exc:
+        return _back(period, boards.sentence(str(exc)), failed=True, part="mail")
+    started = state.runner.start_job(period, kind, 0, lambda progress: _mail_job(
+        settings, source, lambda: work(settings, secret, progress)))
+    if not started:
+        return _back(period, state.runner.progress.busy_line, failed=True, part="mail")
+    return RedirectResponse(f"/month/{period}?ran=1&at=mail#mail", status_code=303)
+
+
+@guarded
+async def mail_fetch(request: Request) -> Response:
+    """`mail fetch` into the month shown: what was saved and what needs a look."""
+    from pipeline.console import fetch_notes
+    from pipeline.mail.fetch import fetch
+
+    period = _period(request)
+    workspace = _state(request).workspace()
+
+    def work(settings: Any, secret: str, progress: Any) -> str:
+        def counted(n: int, total: int) -> None:
+            progress.done, progress.total = n, total
+
+        try:
+            result = fetch(workspace, settings, secret, period=period, on_message=counted)
+        except UserError as exc:
+            raise UserError(boards.sentence(str(exc))) from exc
+        files = [{"school": f.school_code or "—", "original": f.original,
+                  "saved": f.path.relative_to(workspace.root).as_posix()
+                  if f.path.is_relative_to(workspace.root) else str(f.path)}
+                 for f in result.files]
+        progress.details = {"kind": "fetch", "files": files, "notes": fetch_notes(result)}
+        new = len(result.messages)
+        told = (f"Почтовый ящик {result.mailbox}: "
+                + (plural(new, "новое письмо", "новых письма", "новых писем") if new
+                   else "новых писем нет")
+                + (f" (забранных раньше: {result.already})" if result.already else ""))
+        if files:
+            told += (f"; сохранено {plural(len(files), 'файл', 'файла', 'файлов')} — "
+                     "нажмите «Свести месяц»")
+        return told + "."
+
+    return await _mail_start(request, period, "fetch", work)
+
+
+def _plan(workspace: Workspace, period: str, reminders: bool, templates: bool) -> Any:
+    from pipeline.mail.send import plan
+
+    return plan(workspace, period, feedback=True, reminders=reminders, templates=templates)
+
+
+@guarded
+async def mail_preview(request: Request) -> Response:
+    """`mail send --dry-run`: the letters listed, their .eml files in outbox/<month>/Письма/."""
+    from pipeline.mail.send import LETTERS_FOLDER, dry_run_settings, write_eml
+
+    period = _period(request)
+    state = _state(request)
+    workspace = state.workspace()
+    form = await _form(request)
+    reminders, with_templates = form.get("reminders") == "1", form.get("templates") == "1"
+
+    def show() -> str:
+        planned = _plan(workspace, period, reminders, with_templates)
+        settings, placeholder = dry_run_settings(workspace.root)
+        folder = workspace.outbox / period / LETTERS_FOLDER
+        paths = write_eml(planned.new, folder, settings)
+        state.previews[period] = Preview(
+            reminders, with_templates, planned.new,
+            [p.relative_to(workspace.outbox).as_posix() for p in paths], planned.problems,
+            planned.new_files, len(planned.letters) - len(planned.new), placeholder)
+        if not planned.new:
+            return f"Новых писем за {period} нет — отправлять нечего."
+        return (f"Ничего не отправлено. {plural(len(paths), 'письмо', 'письма', 'писем')} "
+                f"показаны ниже и сохранены файлами .eml в outbox/{period}/{LETTERS_FOLDER}/.")
+
+    return await run_in_threadpool(_act, request, period, show, "mail")
+
+
+@guarded
+async def mail_send(request: Request) -> Response:
+    """`mail send` after the page's confirmation: the letters shown, if they are still the
+    month's letters; each school's outcome as it is known."""
+    from pipeline.mail.send import send
+
+    period = _period(request)
+    state = _state(request)
+    workspace = state.workspace()
+    shown = state.previews.get(period)
+    if shown is None or not shown.letters:
+        return _back(period, "Сначала нажмите «Письма школам» и проверьте письма.", failed=True,
+                     part="mail")
+    try:
+        now = await run_in_threadpool(_plan, workspace, period, shown.reminders,
+                                      shown.templates)
+    except UserError as exc:
+        return _back(period, boards.sentence(str(exc)), failed=True, part="mail")
+    if [(le.school.code, le.kind, le.sha256) for le in now.new] != shown.key:
+        state.previews.pop(period, None)
+        return _back(period, "Письма месяца изменились с тех пор, как их показали (новый свод "
+                             "или письма уже отправлены) — нажмите «Письма школам» и "
+                             "проверьте их снова.", failed=True, part="mail")
+
+    def work(settings: Any, secret: str, progress: Any) -> str:
+        progress.total = len(now.new)
+        outcomes: list[dict[str, Any]] = []
+        progress.details = {"kind": "send", "outcomes": outcomes}
+
+        def told(outcome: Any) -> None:
+            letter = outcome.letter
+            outcomes.append({"school": letter.school.code, "name": letter.school.short_name,
+                             "recipient": letter.recipient, "kind": letter.kind_ru,
+                             "error": outcome.error})
+            progress.done += 1
+
+        try:
+            done = send(workspace, now.new, settings, secret, on_letter=told)
+        except UserError as exc:
+            raise UserError(boards.sentence(str(exc))) from exc
+        state.previews.pop(period, None)
+        failed = [o for o in done if not o.sent]
+        line = f"Отправлено {plural(len(done) - len(failed), 'письмо', 'письма', 'писем')}"
+        if failed:
+            line += (f", не отправлено {len(failed)} — они уйдут при следующей отправке "
+                     "(«Письма школам», затем «Отправить»)")
+        return line + "."
+
+    return await _mail_start(request, period, "send", work)
 
 
 # --- files out --------------------------------------------------------------------------------
@@ -438,6 +677,10 @@ def create_app(workspace_root: Path, *, token: str | None = None,
         Route("/month/{period}/reopen", reopen, methods=["POST"]),
         Route("/month/{period}/void", void, methods=["POST"]),
         Route("/month/{period}/templates", templates, methods=["POST"]),
+        Route("/month/{period}/halfyear", halfyear, methods=["POST"]),
+        Route("/month/{period}/mail/fetch", mail_fetch, methods=["POST"]),
+        Route("/month/{period}/mail/preview", mail_preview, methods=["POST"]),
+        Route("/month/{period}/mail/send", mail_send, methods=["POST"]),
         Route("/month/{period}/feedback.zip", feedback_zip),
         Route("/school/{code}", school),
         Route("/download/{path:path}", download),

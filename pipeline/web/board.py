@@ -142,3 +142,60 @@ def school_page(workspace: Workspace, code: str) -> dict[str, Any]:
     return {"months": by_month,
             "signoffs": period_signoffs(workspace, {r["period"] for r in rows}),
             "voids": school_voids(workspace, code, rows)}
+
+
+# --- mail and the half-year -------------------------------------------------------------------
+@dataclass
+class MailState:
+    """What the board's «Почта» block can offer: `setup` is the Russian line saying what is
+    missing when the workspace has no usable `[mail]` (then only the preview is offered)."""
+    settings: Any | None
+    setup: str = ""
+    needs_password: bool = False  # neither the environment nor the keyring holds it
+
+
+def mail_state(workspace: Workspace) -> MailState:
+    from pipeline.mail.account import MailError, load_mail_settings, password
+
+    try:
+        settings = load_mail_settings(workspace.root)
+    except MailError as exc:
+        return MailState(None, sentence(str(exc)))
+    try:
+        password(settings)
+    except MailError:
+        return MailState(settings, needs_password=True)
+    return MailState(settings)
+
+
+def sentence(text: str) -> str:
+    """A library's Russian line («пароль … не задан — …») as the page shows it: capitalised."""
+    return text[:1].upper() + text[1:]
+
+
+@dataclass
+class Half:
+    code: str  # «2026-1», as `report --half` takes it
+    label: str
+    files: list[Output] = field(default_factory=list)  # written before, in the outbox
+
+
+def halves(workspace: Workspace, period: str) -> list[Half]:
+    """The current school year's halves (of the month shown), each with the period report's
+    files already written (a half still going is written up to its last month run)."""
+    from pipeline.halfyear import half_months, months_between, period_folder, period_words
+
+    year = int(period[:4]) if int(period[5:]) >= 9 else int(period[:4]) - 1
+    found = []
+    for n in (1, 2):
+        code = f"{year}-{n}"
+        first, last = half_months(code)
+        half = Half(code, f"{n}-е полугодие {year}/{year + 1} учебного года: "
+                          f"{period_words(first, last)}")
+        for end in months_between(first, last):
+            folder = period_folder(workspace, first, end)
+            if folder.is_dir():
+                half.files += [Output(p.name, _relative(workspace, p))
+                               for p in sorted(folder.iterdir()) if p.is_file()]
+        found.append(half)
+    return found

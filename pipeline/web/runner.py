@@ -1,9 +1,11 @@
-"""The month's run started from the page: `run_period` in a background thread holding the
-workspace lock, its progress kept for the page to poll."""
+"""Long work started from the page (the month's run, mail fetch, mail send): one job at a time
+in a background thread, its progress kept for the page to poll. The run and the fetch hold the
+workspace lock themselves, as their commands do."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,11 +24,25 @@ class Progress:
     total: int = 0
     message: str = ""  # how the last run ended, Russian
     failed: bool = False
+    kind: str = "run"  # run, fetch, send
+    counted: str = "Прочитано файлов"  # what done/total count, for the page
+    details: dict[str, Any] = field(default_factory=dict)  # a mail job's result, for the page
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def as_json(self) -> dict[str, Any]:
         return {"period": self.period, "running": self.running, "done": self.done,
-                "total": self.total, "message": self.message, "failed": self.failed}
+                "total": self.total, "message": self.message, "failed": self.failed,
+                "counted": self.counted}
+
+    @property
+    def busy_line(self) -> str:
+        """Why nothing else can start now, Russian."""
+        doing = {"run": "свод месяца", "fetch": "получение почты за",
+                 "send": "отправка писем за"}[self.kind]
+        return f"Идёт {doing} {self.period}: дождитесь окончания."
+
+
+KINDS = {"run": "Прочитано файлов", "fetch": "Писем прочитано", "send": "Писем отправлено"}
 
 
 class Runner:
@@ -41,37 +57,49 @@ class Runner:
         return self.progress.running
 
     def start(self, workspace: Workspace, period: str) -> bool:
-        """False when a run is already going."""
+        """The month's run; False when a job is already going."""
+        return self.start_job(period, "run", len(workspace.inbox_files(period)),
+                              lambda progress: self._run(workspace, period))
+
+    def start_job(self, period: str, kind: str, total: int,
+                  work: Callable[[Progress], str]) -> bool:
+        """`work` in the background: it returns the Russian line the page shows when done, or
+        raises UserError with one; False when a job is already going."""
         with self.progress.lock:
             if self.progress.running:
                 return False
-            self.progress = Progress(period, True, 0, len(workspace.inbox_files(period)))
-        self.thread = threading.Thread(target=self._run, args=(workspace, period),
-                                       name=f"run {period}", daemon=True)
+            self.progress = Progress(period, True, 0, total, kind=kind, counted=KINDS[kind])
+        self.thread = threading.Thread(target=self._work, args=(self.progress, work),
+                                       name=f"{kind} {period}", daemon=True)
         self.thread.start()
         return True
 
     def _tick(self, _path: Path) -> None:
         self.progress.done += 1
 
-    def _run(self, workspace: Workspace, period: str) -> None:
-        progress = self.progress
+    def _run(self, workspace: Workspace, period: str) -> str:
         try:
             (workspace.inbox / period).mkdir(parents=True, exist_ok=True)
             result = run_period(workspace, period, on_file=self._tick)
-            received = sum(1 for s in result.statuses if s.result is not None)
-            progress.message = (f"Свод за {period} выполнен: отчёт прислали {received} из "
-                                f"{len(result.expected)}.")
+        except OSError as exc:
+            raise UserError(write_error(exc, workspace.outbox / period)) from exc
+        received = sum(1 for s in result.statuses if s.result is not None)
+        return f"Свод за {period} выполнен: отчёт прислали {received} из {len(result.expected)}."
+
+    def _work(self, progress: Progress, work: Callable[[Progress], str]) -> None:
+        try:
+            progress.message = work(progress)
         except UserError as exc:  # the lock held by a command, a ledger that says what to do
             progress.message, progress.failed = str(exc), True
-        except OSError as exc:
-            progress.message, progress.failed = write_error(exc, workspace.outbox / period), True
         except Exception:  # never a traceback on the page
             import logging
 
-            logging.getLogger("nastavnik").debug("the run of %s failed", period, exc_info=True)
+            logging.getLogger("nastavnik").debug("the page's %s of %s failed", progress.kind,
+                                                 progress.period, exc_info=True)
+            command = {"run": f"run --period {progress.period}", "fetch": "mail fetch",
+                       "send": f"mail send --period {progress.period}"}[progress.kind]
             progress.message = ("непредвиденная ошибка программы — выполните nastavnik --debug "
-                                f"run --period {period} и передайте вывод разработчикам")
+                                f"{command} и передайте вывод разработчикам")
             progress.failed = True
         finally:
             progress.running = False

@@ -71,10 +71,11 @@
       bar.max = Math.max(state.total, 1);
       bar.value = state.done;
       document.getElementById("run-text").textContent =
-        "Прочитано файлов: " + state.done + " из " + state.total;
+        state.counted + ": " + state.done + " из " + state.total;
       if (state.running) { setTimeout(poll, 500); }
       else { location.href = "/month/" + page.period + "?" + (state.failed ? "error=" : "message=") +
-                             encodeURIComponent(state.message); }
+                             encodeURIComponent(state.message) +
+                             (location.hash ? "&at=" + location.hash.slice(1) + location.hash : ""); }
     };
     setTimeout(poll, 300);
   }
