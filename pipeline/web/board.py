@@ -160,7 +160,7 @@ def mail_state(workspace: Workspace) -> MailState:
     try:
         settings = load_mail_settings(workspace.root)
     except MailError as exc:
-        return MailState(None, sentence(str(exc)))
+        return MailState(None, str(exc))
     try:
         password(settings)
     except MailError:
