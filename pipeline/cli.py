@@ -397,6 +397,19 @@ def report(period: str | None, workspace_dir: Path | None, note: bool, first: st
         click.echo(f"Аналитическая справка: {paths[1]}")
 
 
+def _one_span(period: str | None, first: str | None, last: str | None, half: str | None,
+              what: str) -> None:
+    """A month (--period) or a period (--half, or --from with --to), one of them whole."""
+    if period is not None:
+        raise click.UsageError("укажите либо --period (месяц), либо период: --half или "
+                               "--from/--to")
+    if half is not None and (first or last):
+        raise click.UsageError("укажите либо --half, либо --from/--to")
+    if half is None and not (first and last):
+        raise click.UsageError(f"для {what} за период укажите и --from, и --to (ГГГГ-ММ), "
+                               "например --from 2026-09 --to 2026-12")
+
+
 def _period_report(period: str | None, workspace_dir: Path | None, note: bool,
                    first: str | None, last: str | None, half: str | None) -> None:
     """`report --half` / `report --from --to`: the months side by side and the period's."""
@@ -412,14 +425,7 @@ def _period_report(period: str | None, workspace_dir: Path | None, note: bool,
     from pipeline.ledger import LedgerError, hold_workspace
     from pipeline.paths import space_told
 
-    if period is not None:
-        raise click.UsageError("укажите либо --period (месяц), либо период: --half или "
-                               "--from/--to")
-    if half is not None and (first or last):
-        raise click.UsageError("укажите либо --half, либо --from/--to")
-    if half is None and not (first and last):
-        raise click.UsageError("для отчёта за период укажите и --from, и --to (ГГГГ-ММ), "
-                               "например --from 2026-09 --to 2026-12")
+    _one_span(period, first, last, half, "отчёта")
     workspace = _workspace(workspace_dir)
     try:
         if half is not None:
@@ -538,14 +544,7 @@ def _period_rollup(directory: Path, period: str | None, first: str | None, last:
         write_rollup_period_workbook,
     )
 
-    if period is not None:
-        raise click.UsageError("укажите либо --period (месяц), либо период: --half или "
-                               "--from/--to")
-    if half is not None and (first or last):
-        raise click.UsageError("укажите либо --half, либо --from/--to")
-    if half is None and not (first and last):
-        raise click.UsageError("для свода за период укажите и --from, и --to (ГГГГ-ММ), "
-                               "например --from 2026-09 --to 2026-12")
+    _one_span(period, first, last, half, "свода")
     if output is not None and output_inside(directory, output):
         raise click.BadParameter(
             f"«{output}» — в папке {directory} лежат отчёты МО, которые читаются; свод региона "

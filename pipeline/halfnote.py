@@ -18,11 +18,10 @@ from pipeline.note import (
     Note,
     Section,
     Table,
-    _document,
     _indicator_change,
-    _lay_out,
     _with_comma,
     percent_cell,
+    save_note,
 )
 from pipeline.russian import (
     date_words,
@@ -36,7 +35,6 @@ from pipeline.russian import (
     points,
     round_half_up,
 )
-from pipeline.workbooks import atomic_path
 
 # a school's indicator that moved by at least this many percentage points is named
 SCHOOL_CHANGE = 0.05
@@ -221,16 +219,6 @@ def write_period_note(report: PeriodReport, path: Path, *, today: dt.date | None
                       ) -> Path:
     """Write the period's справка to `path` (.docx), atomically."""
     today = today or dt.date.today()
-    document = _document()
-    _lay_out(document, period_note_text(report, today))
-    properties = document.core_properties
-    properties.title = f"Аналитическая справка: {report.district}, {report.first} — {report.last}"
-    properties.subject = "Реализация целевой модели наставничества"
-    properties.author = properties.last_modified_by = "nastavnik"
-    properties.comments = properties.keywords = properties.category = ""
-    properties.created = properties.modified = dt.datetime.combine(today, dt.time(0))
-    properties.revision = 1
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        document.save(str(tmp))
-    return path
+    return save_note(period_note_text(report, today), path,
+                     f"Аналитическая справка: {report.district}, {report.first} — "
+                     f"{report.last}", today)

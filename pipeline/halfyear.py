@@ -130,8 +130,21 @@ class SchoolPeriod:
                 if m is not None and m.status == standing.REJECTED]
 
 
+class Span:
+    """A report over `months` (oldest first): its first and last month."""
+    months: list[str]
+
+    @property
+    def first(self) -> str:
+        return self.months[0]
+
+    @property
+    def last(self) -> str:
+        return self.months[-1]
+
+
 @dataclass
-class PeriodReport:
+class PeriodReport(Span):
     district: str
     region: str
     months: list[str]
@@ -141,14 +154,6 @@ class PeriodReport:
     total: dict[str, Value | None]  # the district's value over the period
     # the half's last months not consolidated yet (a half-year still going), left out
     not_yet: list[str] = field(default_factory=list)
-
-    @property
-    def first(self) -> str:
-        return self.months[0]
-
-    @property
-    def last(self) -> str:
-        return self.months[-1]
 
     def month_total(self, period: str, code: str) -> Value | None:
         value = self.reports[period].total.get(code)

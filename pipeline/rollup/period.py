@@ -19,6 +19,7 @@ from pipeline.halfnote import indicators_section
 from pipeline.halfyear import (
     NOT_COMPUTED,
     NOT_SUBMITTED,
+    Span,
     month_label,
     months_between,
     over_period,
@@ -95,7 +96,7 @@ class DistrictPeriod:
 
 
 @dataclass
-class RegionPeriod:
+class RegionPeriod(Span):
     directory: Path
     region: str
     months: list[str]
@@ -104,14 +105,6 @@ class RegionPeriod:
     districts: list[DistrictPeriod]
     total: dict[str, Value | None]
     not_yet: list[str] = field(default_factory=list)  # a half still going: months left out
-
-    @property
-    def first(self) -> str:
-        return self.months[0]
-
-    @property
-    def last(self) -> str:
-        return self.months[-1]
 
     def month_total(self, period: str, code: str) -> Value | None:
         value = self.rollups[period].total.get(code)
