@@ -49,7 +49,7 @@ TREND_SHEET = "Динамика"
 SUBMISSIONS_SHEET = "Сдача отчётов"
 # what a school's month is when it has no value
 NOT_ACTIVE = "не работала"
-NOT_SUBMITTED = "не сдан"
+NOT_SUBMITTED = standing.MISSING  # «не представлен», as `status` says it
 NOT_COMPUTED = "—"
 ON_TIME, LATE = "в срок", "с опозданием"
 HALF_RE = re.compile(r"^(\d{4})-([12])$")
@@ -354,7 +354,7 @@ def _months_sheet(book: Any, formats: Formats, report: PeriodReport, lines: list
     headers = ["Код ОО", "Образовательная организация", "Показатель",
                *[month_label(p) for p in report.months], "За период",
                "Как получено значение за период"]
-    widths = [9, 30, 40, *[11] * len(report.months), 11, 16]
+    widths = [9, 30, 40, *[14] * len(report.months), 11, 16]
     _header(sheet, formats, top, headers, widths)
     # the indicator's name and the rule wrap (LibreOffice and Excel fit the row to them)
     sheet.set_column(2, 2, widths[2], formats.wrap)
@@ -473,7 +473,7 @@ def _submissions_sheet(book: Any, formats: Formats, report: PeriodReport,
     top = title_block(sheet, formats, f"{TITLE}: сдача отчётов школами", lines)
     headers = ["Код ОО", "Образовательная организация",
                *[month_label(p) for p in report.months],
-               "Сдано в срок", "С опозданием", "Отклонено", "Не сдано"]
+               "Сдано в срок", "С опозданием", "Отклонено", "Не представлено"]
     widths = [9, 34, *[13] * len(report.months), 10, 12, 11, 9]
     _header(sheet, formats, top, headers, widths)
     counted = (ON_TIME, LATE, standing.REJECTED, NOT_SUBMITTED)

@@ -447,7 +447,7 @@ REGION_MONTHS = OutputTable("Показатели по месяцам", (
     OutputColumn("Муниципальное образование", 30, fit=True),  # no wrap: the title lines above
     OutputColumn("Показатель", 40, wrap=True),
 ), repeat_columns=1, public=True, excel_table=True)  # then each month, «За период», the rule
-REGION_MONTH_WIDTH = 11
+REGION_MONTH_WIDTH = 14
 
 # a row per district: its report of each month, then the counts of months
 REGION_SUBMISSIONS = OutputTable("Сдача отчётов", (

@@ -113,7 +113,7 @@ def by_indicator(body: list[list]) -> dict[tuple[str, str], list]:
     return {(r[0], r[2][:2]): r[3:] for r in body}
 
 
-NS, NW, DASH = "не сдан", "не работала", "—"
+NS, NW, DASH = "не представлен", "не работала", "—"
 LAST, SUM = "последний месяц", "сумма за месяцы"
 
 
@@ -171,7 +171,7 @@ def test_submissions_over_the_period_per_school(district: Path) -> None:
     book = openpyxl.load_workbook(book_path)
     headers, body = table(book["Сдача отчётов"])
     assert headers[2:] == ["сентябрь 2026", "октябрь 2026", "ноябрь 2026", "декабрь 2026",
-                           "Сдано в срок", "С опозданием", "Отклонено", "Не сдано"]
+                           "Сдано в срок", "С опозданием", "Отклонено", "Не представлено"]
     got = {r[0]: r[2:] for r in body}
     assert got["ОО-02"] == ["в срок", NS, "в срок", "в срок", 3, 0, 0, 1]
     assert got["ОО-03"] == [NW, "в срок", "с опозданием", "в срок", 2, 1, 0, 0]

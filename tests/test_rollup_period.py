@@ -52,7 +52,7 @@ PLAN: dict[str, dict[str, tuple[int, int | None]]] = {
     KEDROVY: {"2026-09": (100, 10), "2026-11": (400, None)},  # no October report
 }
 K1 = "K1: Доля обучающихся 10–18 лет в роли наставляемых"
-NOT_SENT, NONE = "не сдан", "—"
+NOT_SENT, NONE = "не представлен", "—"
 
 
 def _reports(root: Path, district: str, out: Path) -> None:

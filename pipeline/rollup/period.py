@@ -2,7 +2,7 @@
 the district reports in the folder (`reading.rollup`, one month at a time), side by side,
 and the period's value by the indicator's `over_period` (`halfyear.over_period`).
 
-A district without a counted report in a month is «не сдан» there, never 0; the region's
+A district without a counted report in a month is «не представлен» there, never 0; the region's
 value of a month is from the districts counted that month. Aggregates only (SPEC §5).
 """
 
@@ -257,7 +257,7 @@ def _submissions_sheet(book: Any, formats: Formats, result: RegionPeriod,
     """Per district, its report of each month and how many months it was counted, rejected,
     not sent."""
     counted = ("Учтено", STATUS_ACCEPTED), ("Отклонено", STATUS_REJECTED), \
-        ("Не сдано", NOT_SUBMITTED)
+        ("Не представлено", NOT_SUBMITTED)
     table = out.REGION_SUBMISSIONS.with_columns(
         *[out.OutputColumn(month_label(p), 14) for p in result.months],
         *[out.OutputColumn(header, 10) for header, _ in counted])
